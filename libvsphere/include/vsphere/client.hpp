@@ -1,0 +1,132 @@
+// vsphere::Client: one logged-in session with a vCenter Server or a standalone ESXi host.
+//
+// Construction logs in (Client::connect); the destructor logs out. Every method is a blocking
+// call that returns Status/Result: network, TLS, login and vSphere faults are values, never
+// exceptions. Inventory reads use the PropertyCollector over ContainerViews and page with
+// ContinueRetrievePropertiesEx, so listing N objects costs a constant number of round trips.
+//
+// Thread safety: a Client is thread-safe; calls from several threads share the session and
+// run concurrently on separate keep-alive connections. If the session expires
+// (NotAuthenticated), the client logs in again once and retries the call.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vsmcp/result.hpp"
+#include "vsphere/http_transport.hpp"
+#include "vsphere/types.hpp"
+
+namespace vsmcp::vsphere {
+
+struct ConnectionOptions {
+  std::string url;       // "https://vcenter.example.com/sdk" or just the host name
+  std::string username;  // required
+  std::string password;  // required; never logged
+  bool insecure = false; // skip TLS verification (warns); prefer ca_bundle or thumbprint
+  std::string ca_bundle;   // PEM file of trusted CAs; "" = system store
+  std::string thumbprint;  // SHA-256 certificate pin, "AB:CD:..." (64 hex digits)
+  std::chrono::milliseconds connect_timeout{10000};   // TCP + TLS handshake
+  std::chrono::milliseconds request_timeout{120000};  // one SOAP call
+  int max_retries = 2;                                // for idempotent reads only
+  std::chrono::milliseconds retry_backoff{200};       // first backoff, doubled per retry
+  std::chrono::seconds keepalive_interval{0};         // >0: ping the session this often
+  int page_size = 1000;  // objects per RetrievePropertiesEx page (maxObjects)
+  std::string user_agent = "vsmcp/0.1";
+};
+
+class Client {
+ public:
+  // Connects, reads the ServiceContent and logs in.
+  static Result<std::unique_ptr<Client>> connect(const ConnectionOptions& options);
+  // Same, over a caller-supplied transport (tests use a fake).
+  static Result<std::unique_ptr<Client>> connect(const ConnectionOptions& options,
+                                                 std::unique_ptr<HttpTransport> transport);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const AboutInfo& about() const;
+  bool isVCenter() const { return about().isVCenter(); }
+  Status logout();
+  // Cheap call that keeps the session alive and tells whether it still is.
+  Status ping();
+
+  // --- inventory ---
+  Result<std::vector<VmSummary>> listVms(const VmFilter& filter = {},
+                                         VmDetail detail = VmDetail::kFull);
+  Result<VmSummary> getVm(const Locator& vm);
+  Result<std::vector<HostSummary>> listHosts(const HostFilter& filter = {});
+  Result<HostSummary> getHost(const Locator& host);
+  Result<std::vector<ClusterSummary>> listClusters(const NameFilter& filter = {});
+  Result<std::vector<DatacenterSummary>> listDatacenters(const NameFilter& filter = {});
+  Result<std::vector<DatastoreSummary>> listDatastores(const NameFilter& filter = {});
+  Result<std::vector<NetworkSummary>> listNetworks(const NameFilter& filter = {});
+  Result<std::vector<ResourcePoolSummary>> listResourcePools(const NameFilter& filter = {});
+  Result<std::vector<FolderSummary>> listFolders(const NameFilter& filter = {});
+  // Resolves any locator to a managed object of `type` ("VirtualMachine", "HostSystem",
+  // "Folder", "ResourcePool", "Datastore", "Network", "ClusterComputeResource", ...).
+  Result<MoRef> resolve(std::string_view type, const Locator& locator);
+
+  // --- tasks ---
+  Result<TaskInfo> taskInfo(const MoRef& task);
+  Result<TaskInfo> waitForTask(const MoRef& task, const TaskOptions& options = {});
+  Status cancelTask(const MoRef& task);
+  Result<std::vector<TaskInfo>> recentTasks(const MoRef& entity = {});
+
+  // --- VM power ---
+  Result<TaskInfo> powerOn(const MoRef& vm, const TaskOptions& options = {});
+  Result<TaskInfo> powerOff(const MoRef& vm, const TaskOptions& options = {});
+  Result<TaskInfo> reset(const MoRef& vm, const TaskOptions& options = {});
+  Result<TaskInfo> suspend(const MoRef& vm, const TaskOptions& options = {});
+  Status shutdownGuest(const MoRef& vm);  // needs VMware Tools; returns once requested
+  Status rebootGuest(const MoRef& vm);
+
+  // --- snapshots ---
+  Result<SnapshotTree> snapshots(const MoRef& vm);
+  Result<TaskInfo> createSnapshot(const MoRef& vm, const std::string& name,
+                                  const std::string& description, bool memory, bool quiesce,
+                                  const TaskOptions& options = {});
+  // snapshot: name or moref; "" = the current snapshot.
+  Result<TaskInfo> revertToSnapshot(const MoRef& vm, const std::string& snapshot,
+                                    const TaskOptions& options = {});
+  Result<TaskInfo> removeSnapshot(const MoRef& vm, const std::string& snapshot,
+                                  bool remove_children, const TaskOptions& options = {});
+  Result<TaskInfo> removeAllSnapshots(const MoRef& vm, const TaskOptions& options = {});
+  // Finds a snapshot by name (error if none or ambiguous) or moref value.
+  Result<MoRef> findSnapshot(const MoRef& vm, const std::string& snapshot);
+
+  // --- lifecycle ---
+  Result<TaskInfo> cloneVm(const MoRef& source, const CloneSpec& spec,
+                           const TaskOptions& options = {});
+  Result<TaskInfo> createVm(const CreateVmSpec& spec, const TaskOptions& options = {});
+  Result<TaskInfo> destroyVm(const MoRef& vm, const TaskOptions& options = {});
+  Result<TaskInfo> reconfigureVm(const MoRef& vm, const ReconfigureSpec& spec,
+                                 const TaskOptions& options = {});
+  Status markAsTemplate(const MoRef& vm);
+  // pool: locator of the resource pool for the VM; "" = first pool of the datacenter.
+  Status markAsVirtualMachine(const MoRef& vm, const std::string& pool, const std::string& host);
+  Result<TaskInfo> relocateVm(const MoRef& vm, const RelocateSpec& spec,
+                              const TaskOptions& options = {});
+
+  // --- hosts ---
+  Result<TaskInfo> enterMaintenanceMode(const MoRef& host, int timeout_seconds,
+                                        const TaskOptions& options = {});
+  Result<TaskInfo> exitMaintenanceMode(const MoRef& host, int timeout_seconds,
+                                       const TaskOptions& options = {});
+
+  // --- performance and events ---
+  Result<std::vector<PerfCounterInfo>> perfCounters();
+  Result<std::vector<PerfSeries>> queryPerf(const MoRef& entity, const PerfQuery& query);
+  Result<std::vector<EventInfo>> events(const MoRef& entity, int max_count = 100);
+
+  class Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vsmcp::vsphere

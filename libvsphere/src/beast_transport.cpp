@@ -1,0 +1,401 @@
+// HttpTransport over Boost.Beast + Asio + OpenSSL.
+//
+// Each pooled connection owns a private io_context; a request runs the asynchronous
+// operations to completion on the calling thread, which gives real timeouts
+// (beast::tcp_stream::expires_after) without a background thread. Concurrent send() calls use
+// different connections; the idle pool is guarded by a mutex.
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "url.hpp"
+#include "vsmcp/log.hpp"
+#include "vsphere/http_transport.hpp"
+
+namespace vsmcp::vsphere {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kMaxIdleAge = std::chrono::seconds(50);
+
+std::string hexThumbprint(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &len) != 1) return "";
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    if (i) out += ':';
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string subjectOf(X509* cert) {
+  if (!cert) return "?";
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
+  return buf;
+}
+
+bool isIpLiteral(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+struct Connection {
+  asio::io_context ioc;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  Clock::time_point last_used = Clock::now();
+  int requests = 0;
+  std::string tls_error;  // set by the verify callback: why the certificate was refused
+
+  beast::tcp_stream& tcpStream() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+};
+
+// Runs the io_context until the operation started by `start` completes.
+template <typename Start>
+boost::system::error_code runOp(asio::io_context& ioc, Start&& start) {
+  boost::system::error_code result = asio::error::would_block;
+  start([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+class BeastTransport final : public HttpTransport {
+ public:
+  BeastTransport(TransportOptions options, Url url, std::unique_ptr<ssl::context> ctx,
+                 std::string pin)
+      : options_(std::move(options)), url_(std::move(url)), ctx_(std::move(ctx)),
+        pin_(std::move(pin)) {}
+
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    const int tries = 1 + (request.idempotent ? std::max(0, options_.max_retries) : 0);
+    auto backoff = options_.retry_backoff;
+    Status last;
+    for (int attempt = 0; attempt < tries; ++attempt) {
+      if (attempt > 0) {
+        std::this_thread::sleep_for(backoff);
+        backoff *= 2;
+      }
+      bool retryable = false;
+      auto result = sendOnce(request, retryable);
+      if (result.ok()) {
+        int st = result->status;
+        if (request.idempotent && (st == 502 || st == 503 || st == 504) && attempt + 1 < tries) {
+          last = Status::Error(ErrorCode::kUnavailable,
+                               "server " + url_.hostPort() + " answered HTTP " + std::to_string(st),
+                               ErrorDetails{"", st, ""});
+          continue;
+        }
+        return result;
+      }
+      last = result.status();
+      if (!retryable) break;
+    }
+    return last;
+  }
+
+ private:
+  std::unique_ptr<Connection> takeIdle() {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (Clock::now() - conn->last_used < kMaxIdleAge) return conn;
+    }
+    return nullptr;
+  }
+
+  void giveBack(std::unique_ptr<Connection> conn) {
+    conn->last_used = Clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(conn));
+  }
+
+  Status fail(ErrorCode code, const std::string& what) const {
+    return Status::Error(code, what);
+  }
+
+  Result<std::unique_ptr<Connection>> connect() {
+    auto conn = std::make_unique<Connection>();
+    const std::string where = url_.hostPort();
+    tcp::resolver resolver(conn->ioc);
+    tcp::resolver::results_type endpoints;
+    boost::system::error_code rec = asio::error::would_block;
+    resolver.async_resolve(url_.host, url_.port,
+                           [&](boost::system::error_code ec, tcp::resolver::results_type r) {
+                             rec = ec;
+                             endpoints = std::move(r);
+                           });
+    conn->ioc.restart();
+    conn->ioc.run_for(options_.connect_timeout);
+    if (rec == asio::error::would_block) {
+      resolver.cancel();
+      conn->ioc.restart();
+      conn->ioc.run();
+      return fail(ErrorCode::kTimeout, "timed out resolving " + url_.host);
+    }
+    if (rec) return fail(ErrorCode::kUnavailable, "cannot resolve " + url_.host + ": " + rec.message());
+
+    if (url_.tls()) {
+      conn->secure.emplace(conn->ioc, *ctx_);
+    } else {
+      conn->plain.emplace(conn->ioc);
+    }
+    auto& stream = conn->tcpStream();
+    stream.expires_after(options_.connect_timeout);
+    auto ec = runOp(conn->ioc, [&](auto handler) { stream.async_connect(endpoints, handler); });
+    if (ec == beast::error::timeout)
+      return fail(ErrorCode::kTimeout, "timed out after " +
+                  std::to_string(options_.connect_timeout.count()) + " ms connecting to " + where);
+    if (ec) return fail(ErrorCode::kUnavailable, "cannot connect to " + where + ": " + ec.message());
+    stream.socket().set_option(tcp::no_delay(true), ec);
+
+    if (url_.tls()) {
+      auto& s = *conn->secure;
+      if (!isIpLiteral(url_.host) &&
+          !SSL_set_tlsext_host_name(s.native_handle(), url_.host.c_str()))
+        return fail(ErrorCode::kTls, "cannot set TLS server name for " + url_.host);
+      Connection* raw = conn.get();
+      const bool verify = !options_.insecure || !pin_.empty();
+      s.set_verify_mode(verify ? ssl::verify_peer : ssl::verify_none);
+      if (verify) {
+        s.set_verify_callback([this, raw](bool preverified, ssl::verify_context& vctx) {
+          return verifyCertificate(*raw, preverified, vctx);
+        });
+      }
+      stream.expires_after(options_.connect_timeout);
+      ec = runOp(conn->ioc,
+                 [&](auto handler) { s.async_handshake(ssl::stream_base::client, handler); });
+      if (ec) {
+        if (ec == beast::error::timeout)
+          return fail(ErrorCode::kTimeout, "timed out in the TLS handshake with " + where);
+        std::string msg = "TLS handshake with " + where + " failed: ";
+        msg += conn->tls_error.empty() ? ec.message() : conn->tls_error;
+        return fail(ErrorCode::kTls, msg);
+      }
+    }
+    return conn;
+  }
+
+  bool verifyCertificate(Connection& conn, bool preverified, ssl::verify_context& vctx) {
+    X509_STORE_CTX* sctx = vctx.native_handle();
+    const int depth = X509_STORE_CTX_get_error_depth(sctx);
+    X509* cert = X509_STORE_CTX_get_current_cert(sctx);
+    if (!pin_.empty()) {
+      if (depth != 0) return true;  // the pin alone decides
+      std::string got = cert ? hexThumbprint(cert) : "";
+      if (got == pin_) return true;
+      conn.tls_error = "certificate thumbprint mismatch: pinned " + pin_ +
+                       " but the server presented " + got + " (" + subjectOf(cert) + ")";
+      return false;
+    }
+    if (!preverified) {
+      int err = X509_STORE_CTX_get_error(sctx);
+      if (conn.tls_error.empty())
+        conn.tls_error = std::string("certificate verification failed: ") +
+                         X509_verify_cert_error_string(err) + " (depth " + std::to_string(depth) +
+                         ", subject " + subjectOf(cert) +
+                         "); give a CA bundle, pin the SHA-256 thumbprint, or (unsafe) insecure";
+      return false;
+    }
+    if (depth == 0) {
+      ssl::host_name_verification check(url_.host);
+      if (!check(preverified, vctx)) {
+        conn.tls_error = "certificate (" + subjectOf(cert) + ") is not valid for host name " +
+                         url_.host;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // `retryable` tells the caller whether another attempt may help.
+  Result<HttpResponse> sendOnce(const HttpRequest& request, bool& retryable) {
+    for (int stale_retry = 0; stale_retry < 2; ++stale_retry) {
+      std::unique_ptr<Connection> conn = takeIdle();
+      const bool reused = conn != nullptr;
+      if (!conn) {
+        auto fresh = connect();
+        if (!fresh.ok()) {
+          retryable = fresh.status().code() != ErrorCode::kTls;
+          return fresh.status();
+        }
+        conn = std::move(fresh).value();
+      }
+      http::request<http::string_body> req;
+      req.version(11);
+      req.method_string(request.method);
+      req.target(request.target);
+      req.set(http::field::host, url_.host);
+      req.set(http::field::user_agent, options_.user_agent);
+      req.keep_alive(true);
+      for (const auto& [k, v] : request.headers) req.set(k, v);
+      req.body() = request.body;
+      req.prepare_payload();
+
+      auto& stream = conn->tcpStream();
+      stream.expires_after(options_.request_timeout);
+      boost::system::error_code ec;
+      if (conn->secure) {
+        ec = runOp(conn->ioc, [&](auto h) { http::async_write(*conn->secure, req, h); });
+      } else {
+        ec = runOp(conn->ioc, [&](auto h) { http::async_write(*conn->plain, req, h); });
+      }
+      http::response_parser<http::string_body> parser;
+      parser.header_limit(64 * 1024);
+      parser.body_limit(options_.max_response_bytes);
+      if (!ec) {
+        if (conn->secure) {
+          ec = runOp(conn->ioc,
+                     [&](auto h) { http::async_read(*conn->secure, conn->buffer, parser, h); });
+        } else {
+          ec = runOp(conn->ioc,
+                     [&](auto h) { http::async_read(*conn->plain, conn->buffer, parser, h); });
+        }
+      }
+      if (ec) {
+        const bool nothing_back = !parser.got_some();
+        if (reused && nothing_back && ec != beast::error::timeout) {
+          continue;  // a keep-alive connection the server had closed: try a fresh one
+        }
+        const std::string where = url_.hostPort();
+        if (ec == beast::error::timeout) {
+          retryable = false;
+          return fail(ErrorCode::kTimeout, "no complete reply from " + where + " within " +
+                                               std::to_string(options_.request_timeout.count()) +
+                                               " ms");
+        }
+        if (ec == http::error::body_limit) {
+          retryable = false;
+          return fail(ErrorCode::kProtocol, "reply from " + where + " exceeds the limit of " +
+                                                std::to_string(options_.max_response_bytes) +
+                                                " bytes");
+        }
+        retryable = true;
+        if (parser.got_some())
+          return fail(ErrorCode::kProtocol, "truncated reply from " + where + ": " + ec.message());
+        return fail(ErrorCode::kUnavailable, "request to " + where + " failed: " + ec.message());
+      }
+      auto res = parser.release();
+      HttpResponse out;
+      out.status = static_cast<int>(res.result_int());
+      for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
+      out.body = std::move(res.body());
+      conn->requests++;
+      if (res.keep_alive()) giveBack(std::move(conn));
+      return out;
+    }
+    retryable = true;
+    return fail(ErrorCode::kUnavailable, "connection to " + url_.hostPort() + " closed twice");
+  }
+
+  const TransportOptions options_;
+  const Url url_;
+  std::unique_ptr<ssl::context> ctx_;
+  const std::string pin_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) return v;
+  return "";
+}
+
+std::vector<std::string> HttpResponse::headers_named(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) out.push_back(v);
+  return out;
+}
+
+Result<std::string> normalizeThumbprint(std::string_view thumbprint) {
+  std::string hex;
+  for (char c : thumbprint) {
+    if (c == ':' || c == ' ') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return Status::InvalidArgument("thumbprint contains '" + std::string(1, c) +
+                                     "': expected hex digits, optionally separated by ':'");
+    hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (hex.size() == 40)
+    return Status::InvalidArgument(
+        "thumbprint has 40 hex digits (SHA-1); a SHA-256 thumbprint (64 hex digits) is required");
+  if (hex.size() != 64)
+    return Status::InvalidArgument("thumbprint must be a SHA-256 digest of 64 hex digits, got " +
+                                   std::to_string(hex.size()));
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out += ':';
+    out += hex.substr(i, 2);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<HttpTransport>> makeHttpTransport(const TransportOptions& options) {
+  VSMCP_ASSIGN_OR_RETURN(Url url, parseUrl(options.url));
+  std::string pin;
+  if (!options.thumbprint.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(pin, normalizeThumbprint(options.thumbprint));
+  }
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  if (url.tls()) {
+    if (!options.ca_bundle.empty()) {
+      ctx->load_verify_file(options.ca_bundle, ec);
+      if (ec)
+        return Status::InvalidArgument("cannot load CA bundle '" + options.ca_bundle +
+                                       "': " + ec.message());
+    } else if (pin.empty() && !options.insecure) {
+      ctx->set_default_verify_paths(ec);
+      if (ec) return Status::Error(ErrorCode::kTls, "cannot load the system CA store: " + ec.message());
+    }
+    if (options.insecure && pin.empty())
+      log(LogLevel::kWarning, "TLS certificate verification is OFF for " + url.hostPort() +
+                                  " (insecure): anyone on the path can read the credentials");
+  } else {
+    log(LogLevel::kWarning, "connecting to " + url.hostPort() +
+                                " over plain http: credentials travel unencrypted");
+  }
+  return std::unique_ptr<HttpTransport>(
+      new BeastTransport(options, std::move(url), std::move(ctx), std::move(pin)));
+}
+
+}  // namespace vsmcp::vsphere

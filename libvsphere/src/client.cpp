@@ -1,0 +1,521 @@
+// Session handling, the PropertyCollector loop and tasks.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "client_impl.hpp"
+#include "vsmcp/log.hpp"
+
+namespace vsmcp::vsphere {
+
+using soap::child;
+using soap::childText;
+using soap::SoapWriter;
+
+namespace {
+
+constexpr const char* kCookieName = "vmware_soap_session";
+
+std::string extractCookie(const HttpResponse& response) {
+  for (const auto& line : response.headers_named("Set-Cookie")) {
+    auto semi = line.find(';');
+    std::string pair = line.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.erase(0, 1);
+    if (pair.rfind(kCookieName, 0) == 0) return pair;
+  }
+  return "";
+}
+
+AboutInfo parseAbout(pugi::xml_node about) {
+  AboutInfo a;
+  a.name = childText(about, "name");
+  a.full_name = childText(about, "fullName");
+  a.vendor = childText(about, "vendor");
+  a.version = childText(about, "version");
+  a.build = childText(about, "build");
+  a.api_type = childText(about, "apiType");
+  a.api_version = childText(about, "apiVersion");
+  a.instance_uuid = childText(about, "instanceUuid");
+  return a;
+}
+
+}  // namespace
+
+ServiceContent parseServiceContent(pugi::xml_node rv) {
+  ServiceContent sc;
+  sc.root_folder = soap::readMoRef(child(rv, "rootFolder"));
+  sc.property_collector = soap::readMoRef(child(rv, "propertyCollector"));
+  sc.view_manager = soap::readMoRef(child(rv, "viewManager"));
+  sc.session_manager = soap::readMoRef(child(rv, "sessionManager"));
+  sc.search_index = soap::readMoRef(child(rv, "searchIndex"));
+  sc.task_manager = soap::readMoRef(child(rv, "taskManager"));
+  sc.event_manager = soap::readMoRef(child(rv, "eventManager"));
+  sc.perf_manager = soap::readMoRef(child(rv, "perfManager"));
+  sc.about = parseAbout(child(rv, "about"));
+  return sc;
+}
+
+TaskInfo parseTaskInfo(pugi::xml_node info) {
+  TaskInfo t;
+  t.ref = soap::readMoRef(child(info, "task"));
+  t.name = childText(info, "descriptionId");
+  t.entity = soap::readMoRef(child(info, "entity"));
+  t.entity_name = childText(info, "entityName");
+  t.state = childText(info, "state");
+  t.progress = static_cast<int>(soap::toInt(child(info, "progress"), t.state == "success" ? 100 : 0));
+  t.cancelable = soap::toBool(child(info, "cancelable"));
+  t.cancelled = soap::toBool(child(info, "cancelled"));
+  if (auto err = child(info, "error")) {
+    auto fault = child(err, "fault");
+    if (fault) t.error_fault = soap::faultType(fault);
+    t.error = childText(err, "localizedMessage");
+    // Some servers (vcsim) put a type name, not a sentence, in localizedMessage.
+    if (t.error.empty() || t.error.rfind("*types.", 0) == 0)
+      t.error = soap::faultToStatus(t.error_fault, fault, "", 0).message();
+  }
+  t.result = soap::readMoRef(child(info, "result"));
+  t.queue_time = childText(info, "queueTime");
+  t.start_time = childText(info, "startTime");
+  t.complete_time = childText(info, "completeTime");
+  if (t.state == "success") t.progress = 100;
+  return t;
+}
+
+Client::Impl::Impl(ConnectionOptions options, Url url, std::unique_ptr<HttpTransport> transport)
+    : options_(std::move(options)), url_(std::move(url)), transport_(std::move(transport)) {}
+
+Client::Impl::~Impl() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (keepalive_.joinable()) keepalive_.join();
+}
+
+Status Client::Impl::start() {
+  SoapWriter w("RetrieveServiceContent");
+  w.moref("_this", MoRef{"ServiceInstance", "ServiceInstance"});
+  VSMCP_ASSIGN_OR_RETURN(auto reply, call(w, "RetrieveServiceContent", true));
+  sc_ = parseServiceContent(child(reply->response, "returnval"));
+  if (sc_.property_collector.empty() || sc_.session_manager.empty())
+    return Status::Protocol("RetrieveServiceContent reply lacks propertyCollector or sessionManager");
+  if (!sc_.about.api_version.empty()) soap_action_ = "\"urn:vim25/" + sc_.about.api_version + "\"";
+  VSMCP_RETURN_IF_ERROR(login());
+  if (options_.keepalive_interval.count() > 0) {
+    keepalive_ = std::thread([this] { keepaliveLoop(); });
+  }
+  return Status::Ok();
+}
+
+void Client::Impl::keepaliveLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (cv_.wait_for(lock, options_.keepalive_interval, [this] { return stopping_; })) break;
+    lock.unlock();
+    SoapWriter w("CurrentTime");
+    w.moref("_this", MoRef{"ServiceInstance", "ServiceInstance"});
+    auto r = call(w, "CurrentTime", true);
+    if (!r.ok()) log(LogLevel::kWarning, "session keepalive failed: " + r.status().toString());
+    lock.lock();
+  }
+}
+
+Status Client::Impl::login() {
+  if (options_.username.empty())
+    return Status::InvalidArgument("a user name is required to log in to " + url_.hostPort());
+  SoapWriter w("Login");
+  w.moref("_this", sc_.session_manager)
+      .text("userName", options_.username)
+      .text("password", options_.password);
+  auto envelope = w.finish();
+  if (!envelope.ok()) return Status::InvalidArgument("user name or password contains a control character");
+  HttpRequest req;
+  req.target = url_.path;
+  req.headers = {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", soap_action_}};
+  req.body = std::move(envelope).value();
+  VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
+  std::string cookie = extractCookie(resp);
+  auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, "Login");
+  if (!parsed.ok()) {
+    return parsed.status().withContext("login to " + url_.hostPort() + " as '" +
+                                       options_.username + "' failed");
+  }
+  if (cookie.empty())
+    return Status::Protocol("login to " + url_.hostPort() + " succeeded but no " +
+                            std::string(kCookieName) + " cookie came back");
+  std::lock_guard<std::mutex> lock(mu_);
+  cookie_ = std::move(cookie);
+  logged_in_ = true;
+  ++login_generation_;
+  return Status::Ok();
+}
+
+Status Client::Impl::logout() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!logged_in_) return Status::Ok();
+  }
+  SoapWriter w("Logout");
+  w.moref("_this", sc_.session_manager);
+  auto envelope = w.finish();
+  HttpRequest req;
+  req.target = url_.path;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    req.headers = {{"Content-Type", "text/xml; charset=utf-8"},
+                   {"SOAPAction", soap_action_},
+                   {"Cookie", cookie_}};
+    logged_in_ = false;
+    cookie_.clear();
+  }
+  req.body = std::move(envelope).value();
+  VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
+  auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, "Logout");
+  if (!parsed.ok() && parsed.status().details().fault != "NotAuthenticated") return parsed.status();
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
+                                                            std::string_view method,
+                                                            bool idempotent) {
+  VSMCP_ASSIGN_OR_RETURN(std::string envelope, writer.finish());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    HttpRequest req;
+    req.target = url_.path;
+    req.idempotent = idempotent;
+    std::uint64_t generation;
+    bool logged_in;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      req.headers = {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", soap_action_}};
+      if (!cookie_.empty()) req.headers.emplace_back("Cookie", cookie_);
+      generation = login_generation_;
+      logged_in = logged_in_;
+    }
+    req.body = envelope;
+    VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
+    auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, method);
+    if (parsed.ok()) return parsed;
+    const bool expired = parsed.status().details().fault == "NotAuthenticated";
+    if (!expired || !logged_in || attempt > 0) return parsed.status();
+    // The session expired (vCenter restarted, idle timeout): log in again once, unless
+    // another thread already did since this call started.
+    std::lock_guard<std::mutex> relogin(login_mu_);
+    bool stale;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stale = login_generation_ == generation;
+    }
+    if (stale) {
+      log(LogLevel::kInfo, "vSphere session expired; logging in again to " + url_.hostPort());
+      VSMCP_RETURN_IF_ERROR(login());
+    }
+  }
+  return Status::Internal("unreachable");
+}
+
+Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
+                              const std::function<void(SoapWriter&)>& objects,
+                              const ObjectVisitor& visit) {
+  SoapWriter w("RetrievePropertiesEx");
+  w.moref("_this", sc_.property_collector).open("specSet");
+  for (const auto& ps : props) {
+    w.open("propSet").text("type", ps.type).boolean("all", false);
+    for (const auto& p : ps.paths) w.text("pathSet", p);
+    w.close("propSet");
+  }
+  objects(w);
+  w.close("specSet");
+  w.open("options").integer("maxObjects", std::max(1, options_.page_size)).close("options");
+  VSMCP_ASSIGN_OR_RETURN(auto reply, call(w, "RetrievePropertiesEx", true));
+  for (;;) {
+    auto rv = child(reply->response, "returnval");
+    std::string token = childText(rv, "token");
+    ObjectContent oc;
+    for (auto obj = rv.first_child(); obj; obj = obj.next_sibling()) {
+      if (soap::localName(obj.name()) != "objects") continue;
+      oc.ref = soap::readMoRef(child(obj, "obj"));
+      oc.props.clear();
+      for (auto ps = obj.first_child(); ps; ps = ps.next_sibling()) {
+        if (soap::localName(ps.name()) != "propSet") continue;
+        oc.props.emplace_back(child(ps, "name").text().as_string(), child(ps, "val"));
+      }
+      Status st = visit(oc);
+      if (!st.ok()) {
+        if (!token.empty()) {
+          SoapWriter c("CancelRetrievePropertiesEx");
+          c.moref("_this", sc_.property_collector).text("token", token);
+          (void)call(c, "CancelRetrievePropertiesEx", true);
+        }
+        return st;
+      }
+    }
+    if (token.empty()) return Status::Ok();
+    SoapWriter next("ContinueRetrievePropertiesEx");
+    next.moref("_this", sc_.property_collector).text("token", token);
+    VSMCP_ASSIGN_OR_RETURN(reply, call(next, "ContinueRetrievePropertiesEx", true));
+  }
+}
+
+Status Client::Impl::retrieveView(const std::vector<std::string>& types,
+                                  const std::vector<PropertySet>& props,
+                                  const ObjectVisitor& visit) {
+  SoapWriter cv("CreateContainerView");
+  cv.moref("_this", sc_.view_manager).moref("container", sc_.root_folder);
+  for (const auto& t : types) cv.text("type", t);
+  cv.boolean("recursive", true);
+  VSMCP_ASSIGN_OR_RETURN(auto created, call(cv, "CreateContainerView", false));
+  MoRef view = soap::readMoRef(child(created->response, "returnval"));
+  if (view.empty()) return Status::Protocol("CreateContainerView returned no view");
+  Status st = retrieve(
+      props,
+      [&](SoapWriter& w) {
+        w.open("objectSet")
+            .moref("obj", view)
+            .boolean("skip", true)
+            .open("selectSet", "TraversalSpec")
+            .text("name", "traverseView")
+            .text("type", "ContainerView")
+            .text("path", "view")
+            .boolean("skip", false)
+            .close("selectSet")
+            .close("objectSet");
+      },
+      visit);
+  SoapWriter dv("DestroyView");
+  dv.moref("_this", view);
+  auto destroyed = call(dv, "DestroyView", false);
+  if (!destroyed.ok())
+    log(LogLevel::kWarning, "could not destroy container view " + view.value + ": " +
+                                destroyed.status().toString());
+  return st;
+}
+
+Status Client::Impl::retrieveObjects(const std::vector<MoRef>& refs,
+                                     const std::vector<std::string>& paths,
+                                     const ObjectVisitor& visit) {
+  if (refs.empty()) return Status::Ok();
+  std::vector<PropertySet> props;
+  for (const auto& r : refs) {
+    bool seen = std::any_of(props.begin(), props.end(), [&](auto& p) { return p.type == r.type; });
+    if (!seen) props.push_back({r.type, paths});
+  }
+  return retrieve(
+      props,
+      [&](SoapWriter& w) {
+        for (const auto& r : refs) w.open("objectSet").moref("obj", r).boolean("skip", false).close("objectSet");
+      },
+      visit);
+}
+
+std::string InventoryIndex::name(const MoRef& ref) const {
+  auto it = by_value.find(ref.value);
+  return it == by_value.end() ? std::string() : it->second.name;
+}
+
+std::string InventoryIndex::path(const MoRef& ref) const {
+  std::vector<const std::string*> parts;
+  std::string cur = ref.value;
+  for (int guard = 0; guard < 256; ++guard) {
+    auto it = by_value.find(cur);
+    if (it == by_value.end()) break;  // reached the root folder (not in the view)
+    parts.push_back(&it->second.name);
+    cur = it->second.parent.value;
+  }
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    out += '/';
+    out += **it;
+  }
+  return out;
+}
+
+const InventoryIndex::Entry* InventoryIndex::ancestor(const MoRef& ref, std::string_view type) const {
+  std::string cur = ref.value;
+  for (int guard = 0; guard < 256; ++guard) {
+    auto it = by_value.find(cur);
+    if (it == by_value.end()) return nullptr;
+    if (it->second.ref.type == type) return &it->second;
+    cur = it->second.parent.value;
+  }
+  return nullptr;
+}
+
+std::string InventoryIndex::clusterOf(const MoRef& host) const {
+  auto it = by_value.find(host.value);
+  if (it == by_value.end()) return "";
+  return name(it->second.parent);
+}
+
+Result<InventoryIndex> Client::Impl::inventoryIndex() {
+  static const std::vector<std::string> kTypes = {
+      "Folder",   "Datacenter", "ComputeResource", "ClusterComputeResource", "HostSystem",
+      "ResourcePool", "VirtualApp", "Datastore", "Network", "DistributedVirtualPortgroup"};
+  std::vector<PropertySet> props;
+  for (const auto& t : kTypes) props.push_back({t, {"name", "parent"}});
+  InventoryIndex index;
+  VSMCP_RETURN_IF_ERROR(retrieveView(kTypes, props, [&](const ObjectContent& oc) {
+    index.by_value[oc.ref.value] = {oc.ref, oc.str("name"), oc.moref("parent")};
+    return Status::Ok();
+  }));
+  return index;
+}
+
+Result<TaskInfo> Client::Impl::runTask(SoapWriter& writer, std::string_view method,
+                                       const TaskOptions& options) {
+  VSMCP_ASSIGN_OR_RETURN(auto reply, call(writer, method, false));
+  MoRef task = soap::readMoRef(child(reply->response, "returnval"));
+  if (task.empty()) return Status::Protocol(std::string(method) + " returned no task");
+  if (!options.wait) {
+    TaskInfo info;
+    info.ref = task;
+    info.name = std::string(method);
+    info.state = "queued";
+    return info;
+  }
+  return waitTask(task, method, options);
+}
+
+Result<TaskInfo> Client::Impl::taskInfo(const MoRef& task) {
+  TaskInfo info;
+  bool found = false;
+  VSMCP_RETURN_IF_ERROR(retrieveObjects({task}, {"info"}, [&](const ObjectContent& oc) {
+    info = parseTaskInfo(oc.get("info"));
+    found = true;
+    return Status::Ok();
+  }));
+  if (!found) return Status::NotFound("no task " + task.value);
+  if (info.ref.empty()) info.ref = task;
+  return info;
+}
+
+Result<TaskInfo> Client::Impl::waitTask(const MoRef& task, std::string_view label,
+                                        const TaskOptions& options) {
+  const std::string what = std::string(label) + " (" + task.value + ")";
+  auto start = std::chrono::steady_clock::now();
+  auto delay = std::max(options.poll_interval, std::chrono::milliseconds(10));
+  int last_progress = -1;
+  bool cancel_sent = false;
+  for (;;) {
+    VSMCP_ASSIGN_OR_RETURN(TaskInfo current, taskInfo(task));
+    if (current.state == "success") current.progress = 100;
+    if (current.progress != last_progress && options.on_progress)
+      options.on_progress(current.progress, current);
+    last_progress = current.progress;
+    if (current.state == "success") return current;
+    if (current.state == "error") {
+      if (current.cancelled || current.error_fault == "RequestCanceled")
+        return Status::Error(ErrorCode::kCancelled, what + " was cancelled",
+                             ErrorDetails{"RequestCanceled", 0, current.entity.value});
+      Status err = soap::faultToStatus(current.error_fault, {}, current.error, 0);
+      ErrorDetails d = err.details();
+      if (d.object.empty()) d.object = current.entity.value;
+      return Status::Error(err.code(), what + " failed: " + err.message(), d);
+    }
+    if (options.cancel && options.cancel->cancelled() && !cancel_sent) {
+      cancel_sent = true;
+      SoapWriter c("CancelTask");
+      c.moref("_this", task);
+      auto cancelled = call(c, "CancelTask", false);
+      if (!cancelled.ok()) return cancelled.status().withContext("cancelling " + what);
+    }
+    if (options.timeout.count() > 0 &&
+        std::chrono::steady_clock::now() - start > options.timeout)
+      return Status::Error(ErrorCode::kTimeout,
+                           what + " still " + current.state + " after " +
+                               std::to_string(options.timeout.count()) +
+                               " ms; it keeps running in vSphere",
+                           ErrorDetails{"", 0, task.value});
+    std::this_thread::sleep_for(delay);
+    delay = std::min<std::chrono::milliseconds>(delay * 3 / 2, std::chrono::milliseconds(2000));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Client facade: session-level methods.
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() {
+  if (impl_) {
+    auto st = impl_->logout();
+    if (!st.ok()) log(LogLevel::kDebug, "logout on close failed: " + st.toString());
+  }
+}
+
+Result<std::unique_ptr<Client>> Client::connect(const ConnectionOptions& options) {
+  TransportOptions t;
+  t.url = options.url;
+  t.insecure = options.insecure;
+  t.ca_bundle = options.ca_bundle;
+  t.thumbprint = options.thumbprint;
+  t.connect_timeout = options.connect_timeout;
+  t.request_timeout = options.request_timeout;
+  t.max_retries = options.max_retries;
+  t.retry_backoff = options.retry_backoff;
+  t.user_agent = options.user_agent;
+  VSMCP_ASSIGN_OR_RETURN(auto transport, makeHttpTransport(t));
+  return connect(options, std::move(transport));
+}
+
+Result<std::unique_ptr<Client>> Client::connect(const ConnectionOptions& options,
+                                                std::unique_ptr<HttpTransport> transport) {
+  VSMCP_ASSIGN_OR_RETURN(Url url, parseUrl(options.url));
+  if (!transport) return Status::InvalidArgument("no transport given");
+  auto impl = std::make_unique<Impl>(options, std::move(url), std::move(transport));
+  VSMCP_RETURN_IF_ERROR(impl->start());
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+const AboutInfo& Client::about() const { return impl_->sc_.about; }
+
+Status Client::logout() { return impl_->logout(); }
+
+Status Client::ping() {
+  SoapWriter w("CurrentTime");
+  w.moref("_this", MoRef{"ServiceInstance", "ServiceInstance"});
+  auto r = impl_->call(w, "CurrentTime", true);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<TaskInfo> Client::taskInfo(const MoRef& task) { return impl_->taskInfo(task); }
+
+Result<TaskInfo> Client::waitForTask(const MoRef& task, const TaskOptions& options) {
+  return impl_->waitTask(task, "task", options);
+}
+
+Status Client::cancelTask(const MoRef& task) {
+  SoapWriter w("CancelTask");
+  w.moref("_this", task);
+  auto r = impl_->call(w, "CancelTask", false);
+  return r.ok() ? Status::Ok() : r.status().withContext("cancel task " + task.value);
+}
+
+Result<std::vector<TaskInfo>> Client::recentTasks(const MoRef& entity) {
+  std::vector<MoRef> tasks;
+  if (entity.empty()) {
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
+        {impl_->sc_.task_manager}, {"recentTask"}, [&](const ObjectContent& oc) {
+          for (auto n = oc.get("recentTask").first_child(); n; n = n.next_sibling())
+            if (n.type() == pugi::node_element) tasks.push_back(soap::readMoRef(n));
+          return Status::Ok();
+        }));
+  } else {
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({entity}, {"recentTask"}, [&](const ObjectContent& oc) {
+      for (auto n = oc.get("recentTask").first_child(); n; n = n.next_sibling())
+        if (n.type() == pugi::node_element) tasks.push_back(soap::readMoRef(n));
+      return Status::Ok();
+    }));
+  }
+  std::vector<TaskInfo> out;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(tasks, {"info"}, [&](const ObjectContent& oc) {
+    TaskInfo t = parseTaskInfo(oc.get("info"));
+    if (t.ref.empty()) t.ref = oc.ref;
+    out.push_back(std::move(t));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace vsmcp::vsphere

@@ -1,0 +1,126 @@
+// Client::Impl: the session (login, cookie, re-login), the PropertyCollector retrieval loop
+// and the shared helpers used by the inventory and operation files. Internal.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "soap.hpp"
+#include "url.hpp"
+#include "vsphere/client.hpp"
+
+namespace vsmcp::vsphere {
+
+struct ServiceContent {
+  MoRef root_folder, property_collector, view_manager, session_manager, search_index,
+      task_manager, event_manager, perf_manager;
+  AboutInfo about;
+};
+
+// One object of a RetrievePropertiesEx reply. Nodes point into the page's document and are
+// valid only during the visitor call.
+struct ObjectContent {
+  MoRef ref;
+  std::vector<std::pair<std::string_view, pugi::xml_node>> props;
+  pugi::xml_node get(std::string_view path) const {
+    for (const auto& [name, node] : props)
+      if (name == path) return node;
+    return {};
+  }
+  std::string str(std::string_view path) const { return get(path).text().as_string(); }
+  std::int64_t integer(std::string_view path) const { return soap::toInt(get(path)); }
+  bool boolean(std::string_view path) const { return soap::toBool(get(path)); }
+  MoRef moref(std::string_view path) const { return soap::readMoRef(get(path)); }
+};
+
+using ObjectVisitor = std::function<Status(const ObjectContent&)>;
+
+struct PropertySet {
+  std::string type;
+  std::vector<std::string> paths;
+};
+
+// Name and parent of every container-ish entity, to build inventory paths and resolve names
+// of hosts, clusters, datastores and networks in one round trip.
+struct InventoryIndex {
+  struct Entry {
+    MoRef ref;
+    std::string name;
+    MoRef parent;
+  };
+  std::unordered_map<std::string, Entry> by_value;  // moref value -> entry
+  std::string name(const MoRef& ref) const;
+  std::string path(const MoRef& ref) const;  // "/DC0/vm/folder"
+  // The nearest ancestor (or self) of the given type, e.g. "Datacenter".
+  const Entry* ancestor(const MoRef& ref, std::string_view type) const;
+  std::string clusterOf(const MoRef& host) const;  // name of the host's compute resource
+};
+
+class Client::Impl {
+ public:
+  Impl(ConnectionOptions options, Url url, std::unique_ptr<HttpTransport> transport);
+  ~Impl();
+
+  Status start();  // RetrieveServiceContent + Login + keepalive thread
+  Status login();
+  Status logout();
+
+  // One SOAP call. Re-logs in once on NotAuthenticated.
+  Result<std::unique_ptr<soap::SoapReply>> call(soap::SoapWriter& writer, std::string_view method,
+                                                bool idempotent);
+
+  // Retrieves properties of every object selected by `specs` (the XML of one or more
+  // ObjectSpec and PropertySpec, already written into the filter spec), page by page.
+  Status retrieve(const std::vector<PropertySet>& props, const std::function<void(soap::SoapWriter&)>& objects,
+                  const ObjectVisitor& visit);
+  // Properties of all objects of `types` under the root folder, through a ContainerView.
+  Status retrieveView(const std::vector<std::string>& types, const std::vector<PropertySet>& props,
+                      const ObjectVisitor& visit);
+  // Properties of the given objects (all of one type).
+  Status retrieveObjects(const std::vector<MoRef>& refs, const std::vector<std::string>& paths,
+                         const ObjectVisitor& visit);
+
+  Result<InventoryIndex> inventoryIndex();
+
+  // Starts a task-returning method (the writer already holds its arguments) and, unless
+  // options.wait is false, waits for it.
+  Result<TaskInfo> runTask(soap::SoapWriter& writer, std::string_view method,
+                           const TaskOptions& options);
+  Result<TaskInfo> taskInfo(const MoRef& task);
+  // Polls the task until it ends; `label` names it in errors ("PowerOnVM_Task (task-12)").
+  Result<TaskInfo> waitTask(const MoRef& task, std::string_view label, const TaskOptions& options);
+
+  ConnectionOptions options_;
+  Url url_;
+  std::unique_ptr<HttpTransport> transport_;
+  ServiceContent sc_;
+  std::string soap_action_ = "\"urn:vim25/6.5\"";
+
+ private:
+  void keepaliveLoop();
+
+  std::mutex mu_;
+  std::string cookie_;  // guarded by mu_; "vmware_soap_session=..."
+  std::uint64_t login_generation_ = 0;  // guarded by mu_
+  bool logged_in_ = false;              // guarded by mu_
+  std::mutex login_mu_;                 // serialises re-login
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread keepalive_;
+};
+
+// Parses ServiceContent from a RetrieveServiceContent response element.
+ServiceContent parseServiceContent(pugi::xml_node returnval);
+// Parses a TaskInfo element.
+TaskInfo parseTaskInfo(pugi::xml_node info);
+
+// Locator helpers shared by inventory and operations.
+Locator::Kind classifyLocator(const Locator& locator);
+
+}  // namespace vsmcp::vsphere

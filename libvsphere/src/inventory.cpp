@@ -1,0 +1,443 @@
+// Inventory listings and lookups: one ContainerView retrieval per object kind plus one for
+// the name/parent index, whatever the number of objects.
+#include <algorithm>
+#include <cctype>
+
+#include "client_impl.hpp"
+
+namespace vsmcp::vsphere {
+
+using soap::child;
+using soap::childText;
+using soap::SoapWriter;
+
+namespace {
+
+const std::vector<std::string> kVmBrief = {
+    "name",          "runtime.powerState",          "runtime.host",     "config.guestId",
+    "summary.config.numCpu", "summary.config.memorySizeMB", "guest.ipAddress"};
+
+const std::vector<std::string> kVmFull = {
+    "name",           "runtime.powerState",     "runtime.host",
+    "config.guestId", "config.guestFullName",   "summary.config.numCpu",
+    "summary.config.memorySizeMB", "guest.ipAddress", "guest.net",
+    "guest.toolsStatus", "guest.toolsRunningStatus", "config.uuid",
+    "config.instanceUuid", "config.template", "parent",
+    "resourcePool",   "datastore",              "config.annotation",
+    "overallStatus"};
+
+const std::vector<std::string> kHostPaths = {
+    "name", "parent", "runtime.connectionState", "runtime.powerState",
+    "runtime.inMaintenanceMode", "summary.hardware", "summary.quickStats",
+    "summary.config.product", "vm", "overallStatus"};
+
+std::vector<MoRef> morefArray(pugi::xml_node val) {
+  std::vector<MoRef> out;
+  for (auto n = val.first_child(); n; n = n.next_sibling())
+    if (n.type() == pugi::node_element) out.push_back(soap::readMoRef(n));
+  return out;
+}
+
+int countChildren(pugi::xml_node val) {
+  int n = 0;
+  for (auto c = val.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_element) ++n;
+  return n;
+}
+
+bool isUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// vm-42, host-10, domain-c7, group-v3, resgroup-12, dvportgroup-5, datastore-11, ha-host
+bool looksLikeMoref(std::string_view s) {
+  if (s.rfind("ha-", 0) == 0) return true;
+  auto dash = s.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 >= s.size()) return false;
+  for (size_t i = 0; i < dash; ++i)
+    if (!(std::islower(static_cast<unsigned char>(s[i])) || s[i] == '-')) return false;
+  size_t i = dash + 1;
+  if (std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+  if (i >= s.size()) return false;
+  for (; i < s.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+// Kinds of object a type name accepts (a "Network" may be a distributed portgroup).
+std::vector<std::string> concreteTypes(std::string_view type) {
+  if (type == "Network") return {"Network", "DistributedVirtualPortgroup", "OpaqueNetwork"};
+  if (type == "ComputeResource") return {"ComputeResource", "ClusterComputeResource"};
+  if (type == "ResourcePool") return {"ResourcePool", "VirtualApp"};
+  return {std::string(type)};
+}
+
+}  // namespace
+
+Locator::Kind classifyLocator(const Locator& locator) {
+  if (locator.kind != Locator::Kind::kAuto) return locator.kind;
+  const std::string& v = locator.value;
+  if (!v.empty() && v.front() == '/') return Locator::Kind::kPath;
+  if (isUuid(v)) return Locator::Kind::kUuid;
+  if (looksLikeMoref(v)) return Locator::Kind::kMoref;
+  return Locator::Kind::kName;
+}
+
+Result<MoRef> Client::resolve(std::string_view type, const Locator& locator) {
+  const std::string t(type);
+  if (locator.value.empty()) return Status::InvalidArgument("empty " + t + " locator");
+  auto kinds = concreteTypes(type);
+  switch (classifyLocator(locator)) {
+    case Locator::Kind::kMoref: {
+      // Confirm it exists (and learn its concrete type) with a cheap read of its name.
+      Status last;
+      for (const auto& k : kinds) {
+        MoRef ref{k, locator.value};
+        bool found = false;
+        Status st = impl_->retrieveObjects({ref}, {"name"}, [&](const ObjectContent&) {
+          found = true;
+          return Status::Ok();
+        });
+        if (st.ok() && found) return ref;
+        if (!st.ok() && st.code() != ErrorCode::kNotFound && st.code() != ErrorCode::kInvalidArgument)
+          return st;
+      }
+      return Status::Error(ErrorCode::kNotFound, "no " + t + " with id '" + locator.value + "'",
+                           ErrorDetails{"ManagedObjectNotFound", 0, locator.value});
+    }
+    case Locator::Kind::kUuid: {
+      if (t != "VirtualMachine" && t != "HostSystem")
+        return Status::InvalidArgument("a UUID identifies only a VM or a host, not a " + t);
+      for (bool instance : {false, true}) {
+        if (instance && t != "VirtualMachine") break;
+        SoapWriter w("FindByUuid");
+        w.moref("_this", impl_->sc_.search_index)
+            .text("uuid", locator.value)
+            .boolean("vmSearch", t == "VirtualMachine");
+        if (t == "VirtualMachine") w.boolean("instanceUuid", instance);
+        VSMCP_ASSIGN_OR_RETURN(auto reply, impl_->call(w, "FindByUuid", true));
+        MoRef ref = soap::readMoRef(child(reply->response, "returnval"));
+        if (!ref.empty()) return ref;
+      }
+      return Status::Error(ErrorCode::kNotFound, "no " + t + " with UUID " + locator.value,
+                           ErrorDetails{"", 0, locator.value});
+    }
+    case Locator::Kind::kPath: {
+      std::string path = locator.value;
+      while (path.size() > 1 && path.back() == '/') path.pop_back();
+      if (!path.empty() && path.front() == '/') path.erase(0, 1);
+      SoapWriter w("FindByInventoryPath");
+      w.moref("_this", impl_->sc_.search_index).text("inventoryPath", path);
+      VSMCP_ASSIGN_OR_RETURN(auto reply, impl_->call(w, "FindByInventoryPath", true));
+      MoRef ref = soap::readMoRef(child(reply->response, "returnval"));
+      if (ref.empty())
+        return Status::Error(ErrorCode::kNotFound, "nothing at inventory path '" + locator.value + "'",
+                             ErrorDetails{"", 0, locator.value});
+      if (std::find(kinds.begin(), kinds.end(), ref.type) == kinds.end())
+        return Status::InvalidArgument("inventory path '" + locator.value + "' is a " + ref.type +
+                                       ", not a " + t);
+      return ref;
+    }
+    case Locator::Kind::kName:
+    case Locator::Kind::kAuto: {
+      std::vector<PropertySet> props;
+      for (const auto& k : kinds) props.push_back({k, {"name"}});
+      std::vector<MoRef> matches;
+      VSMCP_RETURN_IF_ERROR(impl_->retrieveView(kinds, props, [&](const ObjectContent& oc) {
+        if (oc.str("name") == locator.value) matches.push_back(oc.ref);
+        return Status::Ok();
+      }));
+      if (matches.empty())
+        return Status::Error(ErrorCode::kNotFound, "no " + t + " named '" + locator.value + "'",
+                             ErrorDetails{"", 0, locator.value});
+      if (matches.size() > 1) {
+        std::string ids;
+        for (size_t i = 0; i < matches.size() && i < 5; ++i) ids += (i ? ", " : "") + matches[i].value;
+        if (matches.size() > 5) ids += ", ...";
+        return Status::Error(ErrorCode::kInvalidArgument,
+                             std::to_string(matches.size()) + " objects of type " + t + " are named '" +
+                                 locator.value + "' (" + ids +
+                                 "); use the id or the inventory path instead",
+                             ErrorDetails{"", 0, locator.value});
+      }
+      return matches.front();
+    }
+  }
+  return Status::Internal("unhandled locator kind");
+}
+
+namespace {
+
+VmSummary decodeVm(const ObjectContent& oc, const InventoryIndex& index, VmDetail detail) {
+  VmSummary vm;
+  vm.ref = oc.ref;
+  vm.name = oc.str("name");
+  vm.power_state = parsePowerState(oc.str("runtime.powerState")).value_or(PowerState::kUnknown);
+  vm.host = oc.moref("runtime.host");
+  vm.host_name = index.name(vm.host);
+  vm.cluster = index.clusterOf(vm.host);
+  vm.guest_id = oc.str("config.guestId");
+  vm.num_cpu = static_cast<int>(oc.integer("summary.config.numCpu"));
+  vm.memory_mb = oc.integer("summary.config.memorySizeMB");
+  vm.ip_address = oc.str("guest.ipAddress");
+  if (detail == VmDetail::kBrief) return vm;
+  vm.guest_full_name = oc.str("config.guestFullName");
+  for (auto nic = oc.get("guest.net").first_child(); nic; nic = nic.next_sibling())
+    for (auto ip = nic.first_child(); ip; ip = ip.next_sibling())
+      if (soap::localName(ip.name()) == "ipAddress") vm.ip_addresses.emplace_back(ip.text().as_string());
+  if (vm.ip_addresses.empty() && !vm.ip_address.empty()) vm.ip_addresses.push_back(vm.ip_address);
+  vm.tools_status = oc.str("guest.toolsStatus");
+  vm.tools_running_status = oc.str("guest.toolsRunningStatus");
+  vm.uuid = oc.str("config.uuid");
+  vm.instance_uuid = oc.str("config.instanceUuid");
+  vm.is_template = oc.boolean("config.template");
+  vm.folder_path = index.path(oc.moref("parent"));
+  vm.resource_pool = oc.moref("resourcePool");
+  for (const auto& ds : morefArray(oc.get("datastore"))) vm.datastores.push_back(index.name(ds));
+  vm.annotation = oc.str("config.annotation");
+  vm.overall_status = oc.str("overallStatus");
+  return vm;
+}
+
+bool vmMatches(const VmSummary& vm, const VmFilter& f) {
+  if (!f.name.empty() && !globMatch(f.name, vm.name)) return false;
+  if (f.power_state && vm.power_state != *f.power_state) return false;
+  if (!f.host.empty() && !globMatch(f.host, vm.host_name)) return false;
+  if (!f.cluster.empty() && !globMatch(f.cluster, vm.cluster)) return false;
+  if (f.is_template && vm.is_template != *f.is_template) return false;
+  if (!f.folder.empty()) {
+    std::string folder = f.folder;
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+    if (vm.folder_path != folder && vm.folder_path.rfind(folder + "/", 0) != 0) return false;
+  }
+  return true;
+}
+
+HostSummary decodeHost(const ObjectContent& oc, const InventoryIndex& index) {
+  HostSummary h;
+  h.ref = oc.ref;
+  h.name = oc.str("name");
+  MoRef parent = oc.moref("parent");
+  h.cluster = index.name(parent);
+  if (auto* dc = index.ancestor(parent, "Datacenter")) h.datacenter = dc->name;
+  h.connection_state = oc.str("runtime.connectionState");
+  h.power_state = oc.str("runtime.powerState");
+  h.in_maintenance_mode = oc.boolean("runtime.inMaintenanceMode");
+  auto hw = oc.get("summary.hardware");
+  h.cpu_cores = static_cast<int>(soap::toInt(child(hw, "numCpuCores")));
+  h.cpu_threads = static_cast<int>(soap::toInt(child(hw, "numCpuThreads")));
+  h.cpu_mhz_total = soap::toInt(child(hw, "cpuMhz")) * h.cpu_cores;
+  h.memory_mb_total = soap::toInt(child(hw, "memorySize")) / (1024 * 1024);
+  auto qs = oc.get("summary.quickStats");
+  h.cpu_mhz_used = soap::toInt(child(qs, "overallCpuUsage"));
+  h.memory_mb_used = soap::toInt(child(qs, "overallMemoryUsage"));
+  auto product = oc.get("summary.config.product");
+  h.version = childText(product, "version");
+  h.build = childText(product, "build");
+  h.product_name = childText(product, "fullName");
+  h.vm_count = countChildren(oc.get("vm"));
+  h.overall_status = oc.str("overallStatus");
+  return h;
+}
+
+}  // namespace
+
+Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail detail) {
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
+  // Folder and template filters need the full property set.
+  if (!filter.folder.empty() || filter.is_template) detail = VmDetail::kFull;
+  const auto& paths = detail == VmDetail::kBrief ? kVmBrief : kVmFull;
+  std::vector<VmSummary> out;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
+      {"VirtualMachine"}, {{"VirtualMachine", paths}}, [&](const ObjectContent& oc) {
+        if (!filter.name.empty() && !globMatch(filter.name, oc.str("name"))) return Status::Ok();
+        VmSummary vm = decodeVm(oc, index, detail);
+        if (vmMatches(vm, filter)) out.push_back(std::move(vm));
+        return Status::Ok();
+      }));
+  std::sort(out.begin(), out.end(), [](const VmSummary& a, const VmSummary& b) {
+    return a.name != b.name ? a.name < b.name : a.ref.value < b.ref.value;
+  });
+  return out;
+}
+
+Result<VmSummary> Client::getVm(const Locator& locator) {
+  VSMCP_ASSIGN_OR_RETURN(MoRef ref, resolve("VirtualMachine", locator));
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
+  std::optional<VmSummary> vm;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({ref}, kVmFull, [&](const ObjectContent& oc) {
+    vm = decodeVm(oc, index, VmDetail::kFull);
+    return Status::Ok();
+  }));
+  if (!vm) return Status::NotFound("VM " + ref.value + " disappeared");
+  return *vm;
+}
+
+Result<std::vector<HostSummary>> Client::listHosts(const HostFilter& filter) {
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
+  std::vector<HostSummary> out;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
+      {"HostSystem"}, {{"HostSystem", kHostPaths}}, [&](const ObjectContent& oc) {
+        HostSummary h = decodeHost(oc, index);
+        if (!filter.name.empty() && !globMatch(filter.name, h.name)) return Status::Ok();
+        if (!filter.cluster.empty() && !globMatch(filter.cluster, h.cluster)) return Status::Ok();
+        if (filter.in_maintenance_mode && h.in_maintenance_mode != *filter.in_maintenance_mode)
+          return Status::Ok();
+        out.push_back(std::move(h));
+        return Status::Ok();
+      }));
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<HostSummary> Client::getHost(const Locator& locator) {
+  VSMCP_ASSIGN_OR_RETURN(MoRef ref, resolve("HostSystem", locator));
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
+  std::optional<HostSummary> h;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({ref}, kHostPaths, [&](const ObjectContent& oc) {
+    h = decodeHost(oc, index);
+    return Status::Ok();
+  }));
+  if (!h) return Status::NotFound("host " + ref.value + " disappeared");
+  return *h;
+}
+
+namespace {
+
+// Shared shape of the simple listings: one view, a name filter, sorted by name.
+template <typename T, typename Decode>
+Result<std::vector<T>> listKind(Client::Impl& impl, const std::vector<std::string>& types,
+                                const std::vector<std::string>& paths, const NameFilter& filter,
+                                Decode decode) {
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl.inventoryIndex());
+  std::vector<PropertySet> props;
+  for (const auto& t : types) props.push_back({t, paths});
+  std::vector<T> out;
+  VSMCP_RETURN_IF_ERROR(impl.retrieveView(types, props, [&](const ObjectContent& oc) {
+    T item = decode(oc, index);
+    if (filter.name.empty() || globMatch(filter.name, item.name)) out.push_back(std::move(item));
+    return Status::Ok();
+  }));
+  std::sort(out.begin(), out.end(), [](const T& a, const T& b) {
+    return a.name != b.name ? a.name < b.name : a.ref.value < b.ref.value;
+  });
+  return out;
+}
+
+std::string datacenterOf(const InventoryIndex& index, const MoRef& ref) {
+  auto* dc = index.ancestor(ref, "Datacenter");
+  return dc ? dc->name : std::string();
+}
+
+}  // namespace
+
+Result<std::vector<ClusterSummary>> Client::listClusters(const NameFilter& filter) {
+  return listKind<ClusterSummary>(
+      *impl_, {"ClusterComputeResource"}, {"name", "configurationEx", "summary", "overallStatus"},
+      filter, [](const ObjectContent& oc, const InventoryIndex& index) {
+        ClusterSummary c;
+        c.ref = oc.ref;
+        c.name = oc.str("name");
+        c.datacenter = datacenterOf(index, oc.ref);
+        auto cfg = oc.get("configurationEx");
+        auto drs = child(cfg, "drsConfig");
+        c.drs_enabled = soap::toBool(child(drs, "enabled"));
+        c.drs_behavior = childText(drs, "defaultVmBehavior");
+        c.ha_enabled = soap::toBool(child(child(cfg, "dasConfig"), "enabled"));
+        auto s = oc.get("summary");
+        c.num_hosts = static_cast<int>(soap::toInt(child(s, "numHosts")));
+        c.num_effective_hosts = static_cast<int>(soap::toInt(child(s, "numEffectiveHosts")));
+        c.total_cpu_mhz = soap::toInt(child(s, "totalCpu"));
+        c.total_memory_mb = soap::toInt(child(s, "totalMemory")) / (1024 * 1024);
+        c.effective_cpu_mhz = soap::toInt(child(s, "effectiveCpu"));
+        c.effective_memory_mb = soap::toInt(child(s, "effectiveMemory"));
+        c.overall_status = oc.str("overallStatus");
+        return c;
+      });
+}
+
+Result<std::vector<DatacenterSummary>> Client::listDatacenters(const NameFilter& filter) {
+  return listKind<DatacenterSummary>(
+      *impl_, {"Datacenter"}, {"name"}, filter,
+      [](const ObjectContent& oc, const InventoryIndex& index) {
+        return DatacenterSummary{oc.ref, oc.str("name"), index.path(oc.ref)};
+      });
+}
+
+Result<std::vector<DatastoreSummary>> Client::listDatastores(const NameFilter& filter) {
+  return listKind<DatastoreSummary>(
+      *impl_, {"Datastore"}, {"name", "summary", "vm"}, filter,
+      [](const ObjectContent& oc, const InventoryIndex& index) {
+        DatastoreSummary d;
+        d.ref = oc.ref;
+        d.name = oc.str("name");
+        auto s = oc.get("summary");
+        d.type = childText(s, "type");
+        d.capacity_bytes = soap::toInt(child(s, "capacity"));
+        d.free_bytes = soap::toInt(child(s, "freeSpace"));
+        d.accessible = soap::toBool(child(s, "accessible"));
+        d.url = childText(s, "url");
+        d.maintenance_mode = childText(s, "maintenanceMode");
+        d.datacenter = datacenterOf(index, oc.ref);
+        d.vm_count = countChildren(oc.get("vm"));
+        return d;
+      });
+}
+
+Result<std::vector<NetworkSummary>> Client::listNetworks(const NameFilter& filter) {
+  return listKind<NetworkSummary>(
+      *impl_, {"Network", "DistributedVirtualPortgroup"}, {"name", "summary.accessible", "host", "vm"},
+      filter, [](const ObjectContent& oc, const InventoryIndex& index) {
+        NetworkSummary n;
+        n.ref = oc.ref;
+        n.name = oc.str("name");
+        n.kind = oc.ref.type == "DistributedVirtualPortgroup" ? "distributed"
+                 : oc.ref.type == "OpaqueNetwork"             ? "opaque"
+                                                              : "standard";
+        n.accessible = soap::toBool(oc.get("summary.accessible"), true);
+        n.datacenter = datacenterOf(index, oc.ref);
+        n.host_count = countChildren(oc.get("host"));
+        n.vm_count = countChildren(oc.get("vm"));
+        return n;
+      });
+}
+
+Result<std::vector<ResourcePoolSummary>> Client::listResourcePools(const NameFilter& filter) {
+  return listKind<ResourcePoolSummary>(
+      *impl_, {"ResourcePool"}, {"name", "parent", "owner", "vm"}, filter,
+      [](const ObjectContent& oc, const InventoryIndex& index) {
+        ResourcePoolSummary r;
+        r.ref = oc.ref;
+        r.name = oc.str("name");
+        r.parent = oc.moref("parent");
+        r.path = index.path(oc.ref);
+        r.owner = index.name(oc.moref("owner"));
+        r.vm_count = countChildren(oc.get("vm"));
+        return r;
+      });
+}
+
+Result<std::vector<FolderSummary>> Client::listFolders(const NameFilter& filter) {
+  return listKind<FolderSummary>(
+      *impl_, {"Folder"}, {"name", "childType", "childEntity"}, filter,
+      [](const ObjectContent& oc, const InventoryIndex& index) {
+        FolderSummary f;
+        f.ref = oc.ref;
+        f.name = oc.str("name");
+        f.path = index.path(oc.ref);
+        for (auto t = oc.get("childType").first_child(); t; t = t.next_sibling())
+          if (t.type() == pugi::node_element) f.child_types.emplace_back(t.text().as_string());
+        f.child_count = countChildren(oc.get("childEntity"));
+        return f;
+      });
+}
+
+}  // namespace vsmcp::vsphere

@@ -1,0 +1,515 @@
+// VM and host operations: power, snapshots, clone/create/destroy, reconfigure, templates,
+// relocation and maintenance mode. Each encodes its vim25 request in XSD element order.
+#include <algorithm>
+#include <functional>
+
+#include "client_impl.hpp"
+
+namespace vsmcp::vsphere {
+
+using soap::child;
+using soap::childText;
+using soap::SoapWriter;
+
+namespace {
+
+constexpr int kMaxCpus = 768;
+constexpr std::int64_t kMaxMemoryMb = 24LL * 1024 * 1024;  // 24 TB
+constexpr size_t kMaxNameLength = 80;  // vSphere entity name limit
+
+Status checkVmName(const std::string& name) {
+  if (name.empty()) return Status::InvalidArgument("VM name must not be empty");
+  if (name.size() > kMaxNameLength)
+    return Status::InvalidArgument("VM name is " + std::to_string(name.size()) +
+                                   " bytes; vSphere allows at most 80");
+  return Status::Ok();
+}
+
+Status checkSizing(std::optional<int> cpus, std::optional<std::int64_t> memory_mb) {
+  if (cpus && (*cpus < 1 || *cpus > kMaxCpus))
+    return Status::InvalidArgument("num_cpus must be between 1 and 768, got " + std::to_string(*cpus));
+  if (memory_mb && (*memory_mb < 4 || *memory_mb > kMaxMemoryMb))
+    return Status::InvalidArgument("memory_mb must be between 4 and 25165824, got " +
+                                   std::to_string(*memory_mb));
+  if (memory_mb && *memory_mb % 4 != 0)
+    return Status::InvalidArgument("memory_mb must be a multiple of 4, got " + std::to_string(*memory_mb));
+  return Status::Ok();
+}
+
+// Writes the VirtualMachineConfigSpec fields we set, in XSD order.
+void writeConfigFields(SoapWriter& w, const std::optional<std::string>& name,
+                       const std::optional<std::string>& annotation, std::optional<int> cpus,
+                       std::optional<std::int64_t> memory_mb) {
+  if (name) w.text("name", *name);
+  if (annotation) w.text("annotation", *annotation);
+  if (cpus) w.integer("numCPUs", *cpus);
+  if (memory_mb) w.integer("memoryMB", *memory_mb);
+}
+
+void collectSnapshots(pugi::xml_node list_parent, const MoRef& current,
+                      std::vector<SnapshotNode>& out) {
+  for (auto n = list_parent.first_child(); n; n = n.next_sibling()) {
+    auto local = soap::localName(n.name());
+    if (local != "rootSnapshotList" && local != "childSnapshotList") continue;
+    SnapshotNode s;
+    s.ref = soap::readMoRef(child(n, "snapshot"));
+    s.name = childText(n, "name");
+    s.description = childText(n, "description");
+    s.id = static_cast<int>(soap::toInt(child(n, "id")));
+    s.create_time = childText(n, "createTime");
+    s.state = childText(n, "state");
+    s.quiesced = soap::toBool(child(n, "quiesced"));
+    s.is_current = !current.empty() && s.ref == current;
+    collectSnapshots(n, current, s.children);
+    out.push_back(std::move(s));
+  }
+}
+
+void flatten(const std::vector<SnapshotNode>& nodes, std::vector<const SnapshotNode*>& out) {
+  for (const auto& n : nodes) {
+    out.push_back(&n);
+    flatten(n.children, out);
+  }
+}
+
+}  // namespace
+
+// --- power -------------------------------------------------------------------------------
+
+Result<TaskInfo> Client::powerOn(const MoRef& vm, const TaskOptions& options) {
+  SoapWriter w("PowerOnVM_Task");
+  w.moref("_this", vm);
+  return impl_->runTask(w, "PowerOnVM_Task", options);
+}
+
+Result<TaskInfo> Client::powerOff(const MoRef& vm, const TaskOptions& options) {
+  SoapWriter w("PowerOffVM_Task");
+  w.moref("_this", vm);
+  return impl_->runTask(w, "PowerOffVM_Task", options);
+}
+
+Result<TaskInfo> Client::reset(const MoRef& vm, const TaskOptions& options) {
+  SoapWriter w("ResetVM_Task");
+  w.moref("_this", vm);
+  return impl_->runTask(w, "ResetVM_Task", options);
+}
+
+Result<TaskInfo> Client::suspend(const MoRef& vm, const TaskOptions& options) {
+  SoapWriter w("SuspendVM_Task");
+  w.moref("_this", vm);
+  return impl_->runTask(w, "SuspendVM_Task", options);
+}
+
+Status Client::shutdownGuest(const MoRef& vm) {
+  SoapWriter w("ShutdownGuest");
+  w.moref("_this", vm);
+  auto r = impl_->call(w, "ShutdownGuest", false);
+  return r.ok() ? Status::Ok() : r.status().withContext("guest shutdown of " + vm.value);
+}
+
+Status Client::rebootGuest(const MoRef& vm) {
+  SoapWriter w("RebootGuest");
+  w.moref("_this", vm);
+  auto r = impl_->call(w, "RebootGuest", false);
+  return r.ok() ? Status::Ok() : r.status().withContext("guest reboot of " + vm.value);
+}
+
+// --- snapshots -----------------------------------------------------------------------------
+
+Result<SnapshotTree> Client::snapshots(const MoRef& vm) {
+  SnapshotTree tree;
+  bool found = false;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({vm}, {"snapshot"}, [&](const ObjectContent& oc) {
+    found = true;
+    auto info = oc.get("snapshot");
+    tree.current = soap::readMoRef(child(info, "currentSnapshot"));
+    collectSnapshots(info, tree.current, tree.roots);
+    return Status::Ok();
+  }));
+  if (!found) return Status::NotFound("no VM " + vm.value);
+  return tree;
+}
+
+Result<MoRef> Client::findSnapshot(const MoRef& vm, const std::string& snapshot) {
+  VSMCP_ASSIGN_OR_RETURN(SnapshotTree tree, snapshots(vm));
+  std::vector<const SnapshotNode*> all;
+  flatten(tree.roots, all);
+  if (snapshot.empty()) {
+    if (tree.current.empty())
+      return Status::Error(ErrorCode::kNotFound, "VM " + vm.value + " has no current snapshot",
+                           ErrorDetails{"", 0, vm.value});
+    return tree.current;
+  }
+  std::vector<const SnapshotNode*> named;
+  for (const auto* n : all) {
+    if (n->ref.value == snapshot) return n->ref;
+    if (n->name == snapshot) named.push_back(n);
+  }
+  if (named.size() == 1) return named.front()->ref;
+  if (named.empty()) {
+    std::string names;
+    for (size_t i = 0; i < all.size() && i < 10; ++i) names += (i ? ", '" : "'") + all[i]->name + "'";
+    return Status::Error(ErrorCode::kNotFound,
+                         "VM " + vm.value + " has no snapshot named '" + snapshot + "'" +
+                             (all.empty() ? " (it has no snapshots)" : " (it has " + names + ")"),
+                         ErrorDetails{"", 0, vm.value});
+  }
+  std::string ids;
+  for (const auto* n : named) ids += (ids.empty() ? "" : ", ") + n->ref.value;
+  return Status::InvalidArgument(std::to_string(named.size()) + " snapshots of " + vm.value +
+                                 " are named '" + snapshot + "' (" + ids + "); give the id");
+}
+
+Result<TaskInfo> Client::createSnapshot(const MoRef& vm, const std::string& name,
+                                        const std::string& description, bool memory,
+                                        bool quiesce, const TaskOptions& options) {
+  if (name.empty()) return Status::InvalidArgument("snapshot name must not be empty");
+  SoapWriter w("CreateSnapshot_Task");
+  w.moref("_this", vm).text("name", name);
+  if (!description.empty()) w.text("description", description);
+  w.boolean("memory", memory).boolean("quiesce", quiesce);
+  return impl_->runTask(w, "CreateSnapshot_Task", options);
+}
+
+Result<TaskInfo> Client::revertToSnapshot(const MoRef& vm, const std::string& snapshot,
+                                          const TaskOptions& options) {
+  if (snapshot.empty()) {
+    SoapWriter w("RevertToCurrentSnapshot_Task");
+    w.moref("_this", vm);
+    return impl_->runTask(w, "RevertToCurrentSnapshot_Task", options);
+  }
+  VSMCP_ASSIGN_OR_RETURN(MoRef snap, findSnapshot(vm, snapshot));
+  SoapWriter w("RevertToSnapshot_Task");
+  w.moref("_this", snap);
+  return impl_->runTask(w, "RevertToSnapshot_Task", options);
+}
+
+Result<TaskInfo> Client::removeSnapshot(const MoRef& vm, const std::string& snapshot,
+                                        bool remove_children, const TaskOptions& options) {
+  VSMCP_ASSIGN_OR_RETURN(MoRef snap, findSnapshot(vm, snapshot));
+  SoapWriter w("RemoveSnapshot_Task");
+  w.moref("_this", snap).boolean("removeChildren", remove_children).boolean("consolidate", true);
+  return impl_->runTask(w, "RemoveSnapshot_Task", options);
+}
+
+Result<TaskInfo> Client::removeAllSnapshots(const MoRef& vm, const TaskOptions& options) {
+  SoapWriter w("RemoveAllSnapshots_Task");
+  w.moref("_this", vm).boolean("consolidate", true);
+  return impl_->runTask(w, "RemoveAllSnapshots_Task", options);
+}
+
+// --- lifecycle -----------------------------------------------------------------------------
+
+namespace {
+
+struct Placement {
+  MoRef folder, pool, host, datastore;
+};
+
+}  // namespace
+
+Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
+                                 const TaskOptions& options) {
+  VSMCP_RETURN_IF_ERROR(checkVmName(spec.name));
+  VSMCP_RETURN_IF_ERROR(checkSizing(spec.num_cpus, spec.memory_mb));
+  MoRef parent, pool, host;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
+      {source}, {"parent", "resourcePool", "runtime.host"}, [&](const ObjectContent& oc) {
+        parent = oc.moref("parent");
+        pool = oc.moref("resourcePool");
+        host = oc.moref("runtime.host");
+        return Status::Ok();
+      }));
+  Placement p;
+  p.folder = parent;
+  if (!spec.folder.empty()) { VSMCP_ASSIGN_OR_RETURN(p.folder, resolve("Folder", Locator::any(spec.folder))); }
+  if (!spec.resource_pool.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(p.pool, resolve("ResourcePool", Locator::any(spec.resource_pool)));
+  } else if (!pool.empty()) {
+    p.pool = pool;
+  } else if (!host.empty()) {
+    // A template has no pool: use the root pool of its host's cluster.
+    MoRef compute;
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({host}, {"parent"}, [&](const ObjectContent& oc) {
+      compute = oc.moref("parent");
+      return Status::Ok();
+    }));
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
+      p.pool = oc.moref("resourcePool");
+      return Status::Ok();
+    }));
+  }
+  if (!spec.host.empty()) { VSMCP_ASSIGN_OR_RETURN(p.host, resolve("HostSystem", Locator::any(spec.host))); }
+  if (!spec.datastore.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(p.datastore, resolve("Datastore", Locator::any(spec.datastore)));
+  }
+  if (p.folder.empty()) return Status::InvalidArgument("cannot tell the target folder; give one");
+  MoRef snapshot;
+  if (!spec.linked_snapshot.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(snapshot, findSnapshot(source, spec.linked_snapshot));
+  }
+  SoapWriter w("CloneVM_Task");
+  w.moref("_this", source).moref("folder", p.folder).text("name", spec.name).open("spec");
+  w.open("location");
+  if (!p.datastore.empty()) w.moref("datastore", p.datastore);
+  if (!snapshot.empty()) w.text("diskMoveType", "createNewChildDiskBacking");
+  if (!p.pool.empty()) w.moref("pool", p.pool);
+  if (!p.host.empty()) w.moref("host", p.host);
+  w.close("location");
+  w.boolean("template", spec.as_template);
+  if (spec.num_cpus || spec.memory_mb || spec.annotation) {
+    w.open("config");
+    writeConfigFields(w, std::nullopt, spec.annotation, spec.num_cpus, spec.memory_mb);
+    w.close("config");
+  }
+  w.boolean("powerOn", spec.power_on && !spec.as_template);
+  if (!snapshot.empty()) w.moref("snapshot", snapshot);
+  w.close("spec");
+  return impl_->runTask(w, "CloneVM_Task", options);
+}
+
+Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& options) {
+  VSMCP_RETURN_IF_ERROR(checkVmName(spec.name));
+  VSMCP_RETURN_IF_ERROR(checkSizing(spec.num_cpus, spec.memory_mb));
+  if (spec.guest_id.empty()) return Status::InvalidArgument("guest_id must not be empty");
+  if (spec.disk_gb < 0 || spec.disk_gb > 62 * 1024)
+    return Status::InvalidArgument("disk_gb must be between 0 and 63488, got " + std::to_string(spec.disk_gb));
+  Placement p;
+  if (!spec.host.empty()) { VSMCP_ASSIGN_OR_RETURN(p.host, resolve("HostSystem", Locator::any(spec.host))); }
+  MoRef compute;  // where pool and datastore defaults come from
+  if (!spec.resource_pool.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(p.pool, resolve("ResourcePool", Locator::any(spec.resource_pool)));
+  } else {
+    if (!p.host.empty()) {
+      VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({p.host}, {"parent"}, [&](const ObjectContent& oc) {
+        compute = oc.moref("parent");
+        return Status::Ok();
+      }));
+    } else {
+      VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
+          {"ComputeResource", "ClusterComputeResource"},
+          {{"ComputeResource", {"name"}}, {"ClusterComputeResource", {"name"}}},
+          [&](const ObjectContent& oc) {
+            if (compute.empty() || (compute.type != "ClusterComputeResource" &&
+                                    oc.ref.type == "ClusterComputeResource"))
+              compute = oc.ref;
+            return Status::Ok();
+          }));
+    }
+    if (compute.empty()) return Status::NotFound("no compute resource to place the VM on");
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
+      p.pool = oc.moref("resourcePool");
+      return Status::Ok();
+    }));
+  }
+  if (p.pool.empty()) return Status::NotFound("no resource pool to place the VM in; give one");
+  if (compute.empty()) {
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({p.pool}, {"owner"}, [&](const ObjectContent& oc) {
+      compute = oc.moref("owner");
+      return Status::Ok();
+    }));
+  }
+  // Datastore: the given one, else the first accessible one of the compute resource.
+  std::string ds_name;
+  if (!spec.datastore.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(p.datastore, resolve("Datastore", Locator::any(spec.datastore)));
+  } else {
+    std::vector<MoRef> candidates;
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
+        {p.host.empty() ? compute : p.host}, {"datastore"}, [&](const ObjectContent& oc) {
+          for (auto n = oc.get("datastore").first_child(); n; n = n.next_sibling())
+            if (n.type() == pugi::node_element) candidates.push_back(soap::readMoRef(n));
+          return Status::Ok();
+        }));
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(candidates, {"summary.accessible"}, [&](const ObjectContent& oc) {
+      if (p.datastore.empty() && oc.boolean("summary.accessible")) p.datastore = oc.ref;
+      return Status::Ok();
+    }));
+    if (p.datastore.empty()) return Status::NotFound("no accessible datastore for the new VM; give one");
+  }
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({p.datastore}, {"name"}, [&](const ObjectContent& oc) {
+    ds_name = oc.str("name");
+    return Status::Ok();
+  }));
+  // Folder: the given one, else the VM folder of the datacenter holding the pool.
+  if (!spec.folder.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(p.folder, resolve("Folder", Locator::any(spec.folder)));
+  } else {
+    VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
+    const auto* dc = index.ancestor(compute, "Datacenter");
+    if (!dc) return Status::NotFound("cannot find the datacenter of " + compute.value);
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({dc->ref}, {"vmFolder"}, [&](const ObjectContent& oc) {
+      p.folder = oc.moref("vmFolder");
+      return Status::Ok();
+    }));
+  }
+  // Network backing.
+  MoRef network;
+  std::string network_name, switch_uuid, portgroup_key;
+  if (!spec.network.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(network, resolve("Network", Locator::any(spec.network)));
+    MoRef dvs;
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
+        {network},
+        network.type == "DistributedVirtualPortgroup"
+            ? std::vector<std::string>{"name", "key", "config.distributedVirtualSwitch"}
+            : std::vector<std::string>{"name"},
+        [&](const ObjectContent& oc) {
+          network_name = oc.str("name");
+          portgroup_key = oc.str("key");
+          dvs = oc.moref("config.distributedVirtualSwitch");
+          return Status::Ok();
+        }));
+    if (network.type == "DistributedVirtualPortgroup") {
+      VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({dvs}, {"uuid"}, [&](const ObjectContent& oc) {
+        switch_uuid = oc.str("uuid");
+        return Status::Ok();
+      }));
+    }
+  }
+
+  SoapWriter w("CreateVM_Task");
+  w.moref("_this", p.folder).open("config");
+  w.text("name", spec.name).text("guestId", spec.guest_id);
+  if (!spec.annotation.empty()) w.text("annotation", spec.annotation);
+  w.open("files").text("vmPathName", "[" + ds_name + "]").close("files");
+  w.integer("numCPUs", spec.num_cpus).integer("memoryMB", spec.memory_mb);
+  if (spec.disk_gb > 0) {
+    w.open("deviceChange").text("operation", "add").open("device", "ParaVirtualSCSIController");
+    w.integer("key", -100).integer("busNumber", 0).text("sharedBus", "noSharing");
+    w.close("device").close("deviceChange");
+    w.open("deviceChange").text("operation", "add").text("fileOperation", "create");
+    w.open("device", "VirtualDisk").integer("key", -101);
+    w.open("backing", "VirtualDiskFlatVer2BackingInfo")
+        .text("fileName", "[" + ds_name + "]")
+        .moref("datastore", p.datastore)
+        .text("diskMode", "persistent")
+        .boolean("thinProvisioned", true)
+        .close("backing");
+    w.integer("controllerKey", -100).integer("unitNumber", 0);
+    w.integer("capacityInKB", spec.disk_gb * 1024 * 1024);
+    w.close("device").close("deviceChange");
+  }
+  if (!network.empty()) {
+    w.open("deviceChange").text("operation", "add").open("device", "VirtualVmxnet3");
+    w.integer("key", -102);
+    if (network.type == "DistributedVirtualPortgroup") {
+      w.open("backing", "VirtualEthernetCardDistributedVirtualPortBackingInfo")
+          .open("port")
+          .text("switchUuid", switch_uuid)
+          .text("portgroupKey", portgroup_key)
+          .close("port")
+          .close("backing");
+    } else {
+      w.open("backing", "VirtualEthernetCardNetworkBackingInfo")
+          .text("deviceName", network_name)
+          .moref("network", network)
+          .close("backing");
+    }
+    w.open("connectable")
+        .boolean("startConnected", true)
+        .boolean("allowGuestControl", true)
+        .boolean("connected", false)
+        .close("connectable");
+    w.text("addressType", "generated");
+    w.close("device").close("deviceChange");
+  }
+  w.close("config").moref("pool", p.pool);
+  if (!p.host.empty()) w.moref("host", p.host);
+  return impl_->runTask(w, "CreateVM_Task", options);
+}
+
+Result<TaskInfo> Client::destroyVm(const MoRef& vm, const TaskOptions& options) {
+  SoapWriter w("Destroy_Task");
+  w.moref("_this", vm);
+  return impl_->runTask(w, "Destroy_Task", options);
+}
+
+Result<TaskInfo> Client::reconfigureVm(const MoRef& vm, const ReconfigureSpec& spec,
+                                       const TaskOptions& options) {
+  if (spec.empty()) return Status::InvalidArgument("nothing to change: give CPUs, memory, annotation or name");
+  if (spec.name) VSMCP_RETURN_IF_ERROR(checkVmName(*spec.name));
+  VSMCP_RETURN_IF_ERROR(checkSizing(spec.num_cpus, spec.memory_mb));
+  SoapWriter w("ReconfigVM_Task");
+  w.moref("_this", vm).open("spec");
+  writeConfigFields(w, spec.name, spec.annotation, spec.num_cpus, spec.memory_mb);
+  w.close("spec");
+  return impl_->runTask(w, "ReconfigVM_Task", options);
+}
+
+Status Client::markAsTemplate(const MoRef& vm) {
+  SoapWriter w("MarkAsTemplate");
+  w.moref("_this", vm);
+  auto r = impl_->call(w, "MarkAsTemplate", false);
+  return r.ok() ? Status::Ok() : r.status().withContext("mark " + vm.value + " as template");
+}
+
+Status Client::markAsVirtualMachine(const MoRef& vm, const std::string& pool,
+                                    const std::string& host) {
+  MoRef pool_ref, host_ref;
+  if (!host.empty()) { VSMCP_ASSIGN_OR_RETURN(host_ref, resolve("HostSystem", Locator::any(host))); }
+  if (!pool.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(pool_ref, resolve("ResourcePool", Locator::any(pool)));
+  } else {
+    // Default: the root pool of the template's host (or the given host's) compute resource.
+    MoRef h = host_ref;
+    if (h.empty()) {
+      VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({vm}, {"runtime.host"}, [&](const ObjectContent& oc) {
+        h = oc.moref("runtime.host");
+        return Status::Ok();
+      }));
+    }
+    if (h.empty()) return Status::InvalidArgument("template " + vm.value + " has no host; give a resource pool");
+    MoRef compute;
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({h}, {"parent"}, [&](const ObjectContent& oc) {
+      compute = oc.moref("parent");
+      return Status::Ok();
+    }));
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
+      pool_ref = oc.moref("resourcePool");
+      return Status::Ok();
+    }));
+  }
+  SoapWriter w("MarkAsVirtualMachine");
+  w.moref("_this", vm).moref("pool", pool_ref);
+  if (!host_ref.empty()) w.moref("host", host_ref);
+  auto r = impl_->call(w, "MarkAsVirtualMachine", false);
+  return r.ok() ? Status::Ok() : r.status().withContext("mark " + vm.value + " as virtual machine");
+}
+
+Result<TaskInfo> Client::relocateVm(const MoRef& vm, const RelocateSpec& spec,
+                                    const TaskOptions& options) {
+  if (spec.host.empty() && spec.resource_pool.empty() && spec.datastore.empty())
+    return Status::InvalidArgument("relocate needs a host, a resource pool or a datastore");
+  Placement p;
+  if (!spec.datastore.empty()) { VSMCP_ASSIGN_OR_RETURN(p.datastore, resolve("Datastore", Locator::any(spec.datastore))); }
+  if (!spec.resource_pool.empty()) { VSMCP_ASSIGN_OR_RETURN(p.pool, resolve("ResourcePool", Locator::any(spec.resource_pool))); }
+  if (!spec.host.empty()) { VSMCP_ASSIGN_OR_RETURN(p.host, resolve("HostSystem", Locator::any(spec.host))); }
+  SoapWriter w("RelocateVM_Task");
+  w.moref("_this", vm).open("spec");
+  if (!p.datastore.empty()) w.moref("datastore", p.datastore);
+  if (!p.pool.empty()) w.moref("pool", p.pool);
+  if (!p.host.empty()) w.moref("host", p.host);
+  w.close("spec");
+  return impl_->runTask(w, "RelocateVM_Task", options);
+}
+
+// --- hosts ---------------------------------------------------------------------------------
+
+Result<TaskInfo> Client::enterMaintenanceMode(const MoRef& host, int timeout_seconds,
+                                              const TaskOptions& options) {
+  if (timeout_seconds < 0) return Status::InvalidArgument("timeout_seconds must be >= 0");
+  SoapWriter w("EnterMaintenanceMode_Task");
+  w.moref("_this", host).integer("timeout", timeout_seconds);
+  return impl_->runTask(w, "EnterMaintenanceMode_Task", options);
+}
+
+Result<TaskInfo> Client::exitMaintenanceMode(const MoRef& host, int timeout_seconds,
+                                             const TaskOptions& options) {
+  if (timeout_seconds < 0) return Status::InvalidArgument("timeout_seconds must be >= 0");
+  SoapWriter w("ExitMaintenanceMode_Task");
+  w.moref("_this", host).integer("timeout", timeout_seconds);
+  return impl_->runTask(w, "ExitMaintenanceMode_Task", options);
+}
+
+}  // namespace vsmcp::vsphere

@@ -1,0 +1,233 @@
+// Inventory listings and lookups against the simulator's default vCenter inventory:
+// DC0 with cluster DC0_C0 (hosts DC0_C0_H0..2, VMs DC0_C0_RP0_VM0..1) and standalone host
+// DC0_H0 (VMs DC0_H0_VM0..1), datastore LocalDS_0, "VM Network" and DVS portgroup DC0_DVPG0.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "vcsim.hpp"
+
+using namespace vsmcp;
+using namespace vsmcp::vsphere;
+using vsmcp::testing::Vcsim;
+
+namespace {
+template <typename T>
+std::vector<std::string> names(const std::vector<T>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(i.name);
+  return out;
+}
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+}  // namespace
+
+TEST_CASE("VMs are listed with their full summaries") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto vms = client->listVms();
+  REQUIRE(vms.ok());
+  REQUIRE(names(*vms) == std::vector<std::string>{"DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1", "DC0_H0_VM0", "DC0_H0_VM1"});
+  const auto& vm = (*vms)[0];
+  CHECK(vm.ref.type == "VirtualMachine");
+  CHECK(vm.power_state == PowerState::kPoweredOn);
+  CHECK(vm.num_cpu >= 1);
+  CHECK(vm.memory_mb > 0);
+  CHECK(vm.host_name.rfind("DC0_C0_H", 0) == 0);
+  CHECK(vm.cluster == "DC0_C0");
+  CHECK(vm.folder_path == "/DC0/vm");
+  CHECK(vm.datastores == std::vector<std::string>{"LocalDS_0"});
+  CHECK(vm.uuid.size() == 36);
+  CHECK_FALSE(vm.is_template);
+  CHECK(vm.guest_id == "otherGuest");
+  CHECK((*vms)[2].cluster == "DC0_H0");  // a standalone host's compute resource
+}
+
+TEST_CASE("VM filters narrow by name, power state, host, cluster and folder") {
+  Vcsim sim;
+  auto client = sim.connect();
+  VmFilter by_name;
+  by_name.name = "DC0_H0_*";
+  CHECK(names(*client->listVms(by_name)) == std::vector<std::string>{"DC0_H0_VM0", "DC0_H0_VM1"});
+  VmFilter by_cluster;
+  by_cluster.cluster = "DC0_C0";
+  CHECK(client->listVms(by_cluster)->size() == 2);
+  VmFilter by_host;
+  by_host.host = "DC0_H0";
+  CHECK(client->listVms(by_host)->size() == 2);
+  VmFilter off;
+  off.power_state = PowerState::kPoweredOff;
+  CHECK(client->listVms(off)->empty());
+  VmFilter folder;
+  folder.folder = "/DC0/vm";
+  CHECK(client->listVms(folder)->size() == 4);
+  folder.folder = "/DC0/vm/nope";
+  CHECK(client->listVms(folder)->empty());
+  VmFilter templates;
+  templates.is_template = true;
+  CHECK(client->listVms(templates)->empty());
+}
+
+TEST_CASE("a VM is found by name, inventory path, moref and UUID") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto by_name = client->getVm(Locator::any("DC0_H0_VM1"));
+  REQUIRE(by_name.ok());
+  auto by_path = client->getVm(Locator::any("/DC0/vm/DC0_H0_VM1"));
+  REQUIRE(by_path.ok());
+  CHECK(by_path->ref == by_name->ref);
+  auto by_moref = client->getVm(Locator::any(by_name->ref.value));
+  REQUIRE(by_moref.ok());
+  CHECK(by_moref->name == "DC0_H0_VM1");
+  auto by_uuid = client->getVm(Locator::any(by_name->uuid));
+  REQUIRE(by_uuid.ok());
+  CHECK(by_uuid->ref == by_name->ref);
+}
+
+TEST_CASE("lookups of missing objects say what was not found") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto name = client->getVm(Locator::any("no-such-vm"));
+  REQUIRE_FALSE(name.ok());
+  CHECK(name.status().code() == ErrorCode::kNotFound);
+  CHECK(name.status().message() == "no VirtualMachine named 'no-such-vm'");
+  auto moref = client->getVm(Locator::any("vm-99999"));
+  CHECK(moref.status().code() == ErrorCode::kNotFound);
+  auto path = client->getVm(Locator::any("/DC0/vm/ghost"));
+  CHECK(path.status().code() == ErrorCode::kNotFound);
+  auto uuid = client->getVm(Locator::any("00000000-0000-0000-0000-000000000000"));
+  CHECK(uuid.status().code() == ErrorCode::kNotFound);
+  auto wrong_kind = client->getVm(Locator::any("/DC0/host/DC0_C0"));
+  CHECK(wrong_kind.status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("an ambiguous name is refused with the candidates") {
+  Vcsim sim;
+  auto client = sim.connect();
+  // Every cluster and standalone host has a root pool called "Resources".
+  auto pool = client->resolve("ResourcePool", Locator::any("Resources"));
+  REQUIRE_FALSE(pool.ok());
+  CHECK(pool.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(pool.status().message().find("are named 'Resources'") != std::string::npos);
+  auto by_path = client->resolve("ResourcePool", Locator::any("/DC0/host/DC0_C0/Resources"));
+  CHECK(by_path.ok());
+}
+
+TEST_CASE("hosts are listed with state, capacity and cluster") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto hosts = client->listHosts();
+  REQUIRE(hosts.ok());
+  auto n = names(*hosts);
+  CHECK(n == std::vector<std::string>{"DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2", "DC0_H0"});
+  const auto& h = (*hosts)[0];
+  CHECK(h.connection_state == "connected");
+  CHECK(h.power_state == "poweredOn");
+  CHECK_FALSE(h.in_maintenance_mode);
+  CHECK(h.cluster == "DC0_C0");
+  CHECK(h.datacenter == "DC0");
+  CHECK(h.cpu_cores > 0);
+  CHECK(h.cpu_mhz_total > 0);
+  CHECK(h.memory_mb_total > 0);
+  CHECK_FALSE(h.version.empty());
+  HostFilter f;
+  f.cluster = "DC0_C0";
+  CHECK(client->listHosts(f)->size() == 3);
+  auto one = client->getHost(Locator::any("DC0_C0_H2"));
+  REQUIRE(one.ok());
+  CHECK(one->name == "DC0_C0_H2");
+}
+
+TEST_CASE("clusters, datacenters, datastores, networks, pools and folders are listed") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto clusters = client->listClusters();
+  REQUIRE(clusters.ok());
+  REQUIRE(names(*clusters) == std::vector<std::string>{"DC0_C0"});
+  CHECK((*clusters)[0].num_hosts == 3);
+  CHECK((*clusters)[0].datacenter == "DC0");
+  CHECK((*clusters)[0].total_cpu_mhz > 0);
+
+  auto dcs = client->listDatacenters();
+  REQUIRE(dcs.ok());
+  REQUIRE(dcs->size() == 1);
+  CHECK((*dcs)[0].name == "DC0");
+  CHECK((*dcs)[0].path == "/DC0");
+
+  auto ds = client->listDatastores();
+  REQUIRE(ds.ok());
+  REQUIRE(names(*ds) == std::vector<std::string>{"LocalDS_0"});
+  CHECK((*ds)[0].capacity_bytes > 0);
+  CHECK((*ds)[0].free_bytes > 0);
+  CHECK((*ds)[0].accessible);
+  CHECK_FALSE((*ds)[0].type.empty());
+
+  auto nets = client->listNetworks();
+  REQUIRE(nets.ok());
+  auto nn = names(*nets);
+  CHECK(has(nn, "VM Network"));
+  CHECK(has(nn, "DC0_DVPG0"));
+  for (const auto& n : *nets) {
+    if (n.name == "VM Network") CHECK(n.kind == "standard");
+    if (n.name == "DC0_DVPG0") CHECK(n.kind == "distributed");
+  }
+
+  auto pools = client->listResourcePools();
+  REQUIRE(pools.ok());
+  bool cluster_pool = false;
+  for (const auto& p : *pools)
+    if (p.path == "/DC0/host/DC0_C0/Resources") cluster_pool = p.owner == "DC0_C0";
+  CHECK(cluster_pool);
+
+  auto folders = client->listFolders();
+  REQUIRE(folders.ok());
+  bool vm_folder = false;
+  for (const auto& f : *folders)
+    if (f.path == "/DC0/vm") vm_folder = std::find(f.child_types.begin(), f.child_types.end(), "VirtualMachine") != f.child_types.end();
+  CHECK(vm_folder);
+  NameFilter only;
+  only.name = "vm";
+  CHECK(client->listFolders(only)->size() == 1);
+}
+
+namespace {
+// Counts requests on their way to the real transport.
+class CountingTransport final : public HttpTransport {
+ public:
+  explicit CountingTransport(std::unique_ptr<HttpTransport> inner) : inner_(std::move(inner)) {}
+  Result<HttpResponse> send(const HttpRequest& r) override {
+    ++count;
+    return inner_->send(r);
+  }
+  std::atomic<int> count{0};
+
+ private:
+  std::unique_ptr<HttpTransport> inner_;
+};
+}  // namespace
+
+TEST_CASE("listing a big inventory takes a constant number of round trips") {
+  Vcsim sim({"-cluster", "2", "-host", "2", "-vm", "50"});
+  auto o = sim.options();
+  TransportOptions t;
+  t.url = o.url;
+  t.ca_bundle = o.ca_bundle;
+  auto real = makeHttpTransport(t);
+  REQUIRE(real.ok());
+  auto counting = std::make_unique<CountingTransport>(std::move(real).value());
+  auto* counter = counting.get();
+  auto client = Client::connect(o, std::move(counting));
+  REQUIRE(client.ok());
+  const int before = counter->count.load();
+  auto vms = (*client)->listVms({}, VmDetail::kFull);
+  REQUIRE(vms.ok());
+  // 2 clusters x 50 + 1 standalone host x 50
+  CHECK(vms->size() == 150);
+  std::set<std::string> unique;
+  for (const auto& vm : *vms) unique.insert(vm.ref.value);
+  CHECK(unique.size() == 150);
+  // Index view (create, retrieve, destroy) + VM view (create, retrieve, destroy).
+  CHECK(counter->count.load() - before == 6);
+}

@@ -1,0 +1,95 @@
+#include "fake_http_transport.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace vsmcp::testing {
+
+std::string RecordedRequest::header(const std::string& name) const {
+  for (const auto& [k, v] : request.headers)
+    if (k == name) return v;
+  return "";
+}
+
+void FakeHttpTransport::reply(const std::string& method, int status, std::string body,
+                              std::vector<std::pair<std::string, std::string>> headers) {
+  Reply r;
+  r.response.status = status;
+  r.response.body = std::move(body);
+  r.response.headers = std::move(headers);
+  std::lock_guard<std::mutex> lock(mu_);
+  script_[method].push_back(std::move(r));
+}
+
+void FakeHttpTransport::replyFixture(const std::string& method, const std::string& name,
+                                     int status,
+                                     std::vector<std::pair<std::string, std::string>> headers) {
+  reply(method, status, fixture(name), std::move(headers));
+}
+
+void FakeHttpTransport::fail(const std::string& method, Status error) {
+  Reply r;
+  r.is_error = true;
+  r.error = std::move(error);
+  std::lock_guard<std::mutex> lock(mu_);
+  script_[method].push_back(std::move(r));
+}
+
+std::string FakeHttpTransport::soapMethod(const std::string& body) {
+  auto pos = body.find("<soapenv:Body>");
+  if (pos == std::string::npos) return "";
+  pos += 14;
+  if (pos >= body.size() || body[pos] != '<') return "";
+  auto end = body.find_first_of(" >", pos);
+  return body.substr(pos + 1, end - pos - 1);
+}
+
+Result<vsphere::HttpResponse> FakeHttpTransport::send(const vsphere::HttpRequest& request) {
+  std::string method = soapMethod(request.body);
+  std::lock_guard<std::mutex> lock(mu_);
+  log_.push_back({method, request});
+  auto it = script_.find(method);
+  if (it == script_.end() || it->second.empty())
+    return Status::Unavailable("fake transport: no scripted reply for " + method);
+  Reply r = it->second.front();
+  if (it->second.size() > 1) it->second.pop_front();
+  if (r.is_error) return r.error;
+  return r.response;
+}
+
+std::vector<RecordedRequest> FakeHttpTransport::requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_;
+}
+
+std::vector<RecordedRequest> FakeHttpTransport::requestsFor(const std::string& method) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<RecordedRequest> out;
+  for (const auto& r : log_)
+    if (r.method == method) out.push_back(r);
+  return out;
+}
+
+int FakeHttpTransport::count(const std::string& method) const {
+  return static_cast<int>(requestsFor(method).size());
+}
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(VSMCP_FIXTURES_DIR) + "/" + name, std::ios::binary);
+  if (!in) throw std::runtime_error("missing test fixture " + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::unique_ptr<FakeHttpTransport> makeLoggedInFake() {
+  auto fake = std::make_unique<FakeHttpTransport>();
+  fake->replyFixture("RetrieveServiceContent", "service_content_vpx.xml");
+  fake->replyFixture("Login", "login_ok.xml", 200,
+                     {{"Set-Cookie", "vmware_soap_session=\"cookie-1\"; Path=/; HttpOnly; Secure"}});
+  fake->replyFixture("Logout", "logout_ok.xml");
+  return fake;
+}
+
+}  // namespace vsmcp::testing

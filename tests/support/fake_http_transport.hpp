@@ -1,0 +1,58 @@
+// FakeHttpTransport: records every request and answers from a script keyed by SOAP method.
+// Tests queue replies per method ("RetrievePropertiesEx" -> [reply1, reply2]); the last reply
+// of a queue repeats. A method with no script gets a transport error, so a test fails loudly
+// when the client sends something unexpected.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vsphere/http_transport.hpp"
+
+namespace vsmcp::testing {
+
+struct RecordedRequest {
+  std::string method;  // SOAP method, e.g. "Login"
+  vsphere::HttpRequest request;
+  std::string header(const std::string& name) const;
+};
+
+class FakeHttpTransport final : public vsphere::HttpTransport {
+ public:
+  // Queues a reply for `method`. Body may be a fixture's text.
+  void reply(const std::string& method, int status, std::string body,
+             std::vector<std::pair<std::string, std::string>> headers = {});
+  void replyFixture(const std::string& method, const std::string& fixture, int status = 200,
+                    std::vector<std::pair<std::string, std::string>> headers = {});
+  void fail(const std::string& method, Status error);
+
+  Result<vsphere::HttpResponse> send(const vsphere::HttpRequest& request) override;
+
+  std::vector<RecordedRequest> requests() const;
+  std::vector<RecordedRequest> requestsFor(const std::string& method) const;
+  int count(const std::string& method) const;
+
+  // Extracts the SOAP method name from an envelope.
+  static std::string soapMethod(const std::string& body);
+
+ private:
+  struct Reply {
+    bool is_error = false;
+    Status error;
+    vsphere::HttpResponse response;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, std::deque<Reply>> script_;
+  std::vector<RecordedRequest> log_;
+};
+
+// Reads tests/fixtures/<name>.
+std::string fixture(const std::string& name);
+
+// A FakeHttpTransport preloaded with ServiceContent and a successful Login, as vcsim answers.
+std::unique_ptr<FakeHttpTransport> makeLoggedInFake();
+
+}  // namespace vsmcp::testing

@@ -1,0 +1,317 @@
+// Client behaviour over a scripted transport: session, paging, tasks and the exact requests
+// every operation sends.
+#include <catch2/catch.hpp>
+
+#include "fake_http_transport.hpp"
+#include "vsphere/client.hpp"
+
+using namespace vsmcp;
+using namespace vsmcp::vsphere;
+using vsmcp::testing::FakeHttpTransport;
+using vsmcp::testing::fixture;
+using vsmcp::testing::makeLoggedInFake;
+
+namespace {
+
+ConnectionOptions opts() {
+  ConnectionOptions o;
+  o.url = "https://vc.test/sdk";
+  o.username = "administrator@vsphere.local";
+  o.password = "S3cret!pw";
+  return o;
+}
+
+// Connects over a fake; returns the client and keeps a pointer to the fake.
+std::unique_ptr<Client> connectFake(std::unique_ptr<FakeHttpTransport> fake, FakeHttpTransport*& raw) {
+  raw = fake.get();
+  auto c = Client::connect(opts(), std::move(fake));
+  REQUIRE(c.ok());
+  return std::move(c).value();
+}
+
+const MoRef kVm{"VirtualMachine", "vm-63"};
+
+std::string body(const FakeHttpTransport& f, const std::string& method, size_t i = 0) {
+  auto reqs = f.requestsFor(method);
+  REQUIRE(reqs.size() > i);
+  return reqs[i].request.body;
+}
+
+// True when the needles appear in this order in the haystack.
+bool inOrder(const std::string& hay, std::initializer_list<const char*> needles) {
+  size_t pos = 0;
+  for (const char* n : needles) {
+    pos = hay.find(n, pos);
+    if (pos == std::string::npos) return false;
+    pos += std::string(n).size();
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("connect reads the service content, logs in and sends the session cookie") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  CHECK(client->about().isVCenter());
+  CHECK(client->about().api_version == "6.5");
+  auto login = f->requestsFor("Login");
+  REQUIRE(login.size() == 1);
+  CHECK(login[0].request.body.find("<userName>administrator@vsphere.local</userName>") != std::string::npos);
+  CHECK(login[0].header("SOAPAction") == "\"urn:vim25/6.5\"");
+  f->reply("CurrentTime", 200, fixture("logout_ok.xml"));
+  REQUIRE(client->ping().ok());
+  CHECK(f->requestsFor("CurrentTime")[0].header("Cookie") == "vmware_soap_session=\"cookie-1\"");
+}
+
+TEST_CASE("a failed login is Unauthenticated and never shows the password") {
+  auto fake = std::make_unique<FakeHttpTransport>();
+  fake->replyFixture("RetrieveServiceContent", "service_content_vpx.xml");
+  fake->replyFixture("Login", "fault_invalid_login.xml", 500);
+  auto c = Client::connect(opts(), std::move(fake));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().code() == ErrorCode::kUnauthenticated);
+  CHECK(c.status().message().find("administrator@vsphere.local") != std::string::npos);
+  CHECK(c.status().toString().find("S3cret") == std::string::npos);
+}
+
+TEST_CASE("an expired session is renewed once and the call retried") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "fault_not_authenticated.xml", 500);
+  f->replyFixture("RetrievePropertiesEx", "task_info_success.xml");
+  auto info = client->taskInfo(MoRef{"Task", "task-68"});
+  REQUIRE(info.ok());
+  CHECK(info->state == "success");
+  CHECK(f->count("Login") == 2);
+  CHECK(f->count("RetrievePropertiesEx") == 2);
+}
+
+TEST_CASE("a session that stays unauthenticated fails after one re-login") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "fault_not_authenticated.xml", 500);
+  auto info = client->taskInfo(MoRef{"Task", "task-68"});
+  REQUIRE_FALSE(info.ok());
+  CHECK(info.status().code() == ErrorCode::kUnauthenticated);
+  CHECK(f->count("Login") == 2);
+  CHECK(f->count("RetrievePropertiesEx") == 2);
+}
+
+TEST_CASE("listing pages through ContinueRetrievePropertiesEx until the token ends") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  const std::string view =
+      "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<soapenv:Body><CreateContainerViewResponse xmlns=\"urn:vim25\"><returnval type=\"ContainerView\">"
+      "session[1]view-1</returnval></CreateContainerViewResponse></soapenv:Body></soapenv:Envelope>";
+  f->reply("CreateContainerView", 200, view);
+  f->replyFixture("DestroyView", "logout_ok.xml");
+  // First RetrievePropertiesEx answers the inventory index (no objects), the second the VMs.
+  f->reply("RetrievePropertiesEx", 200,
+           "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+           "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"></RetrievePropertiesExResponse>"
+           "</soapenv:Body></soapenv:Envelope>");
+  f->replyFixture("RetrievePropertiesEx", "vm_brief_page1_token.xml");
+  f->replyFixture("ContinueRetrievePropertiesEx", "vm_brief_page2_continue.xml");
+  auto vms = client->listVms({}, VmDetail::kBrief);
+  REQUIRE(vms.ok());
+  REQUIRE(vms->size() == 2);
+  CHECK((*vms)[0].name == "DC0_C0_RP0_VM0");
+  CHECK((*vms)[0].power_state == PowerState::kPoweredOn);
+  CHECK((*vms)[0].num_cpu == 1);
+  CHECK((*vms)[0].memory_mb == 32);
+  CHECK((*vms)[0].host == MoRef{"HostSystem", "host-42"});
+  CHECK((*vms)[1].name == "DC0_C0_RP0_VM1");
+  REQUIRE(f->count("ContinueRetrievePropertiesEx") == 1);
+  CHECK(body(*f, "ContinueRetrievePropertiesEx").find("<token>page-2-token</token>") != std::string::npos);
+  // The VM retrieval asked for pages and went through the container view.
+  std::string vm_req = body(*f, "RetrievePropertiesEx", 1);
+  CHECK(inOrder(vm_req, {"<propSet><type>VirtualMachine</type><all>false</all><pathSet>name</pathSet>",
+                         "<objectSet><obj type=\"ContainerView\">session[1]view-1</obj><skip>true</skip>",
+                         "<selectSet xsi:type=\"TraversalSpec\">", "<path>view</path>",
+                         "<options><maxObjects>1000</maxObjects></options>"}));
+  CHECK(f->count("DestroyView") == 2);
+}
+
+TEST_CASE("waiting for a task reports progress and ends at 100") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("PowerOnVM_Task", "task_started.xml");
+  f->replyFixture("RetrievePropertiesEx", "task_info_running_30.xml");
+  f->replyFixture("RetrievePropertiesEx", "task_info_running_60.xml");
+  f->replyFixture("RetrievePropertiesEx", "task_info_success.xml");
+  std::vector<int> seen;
+  TaskOptions o;
+  o.poll_interval = std::chrono::milliseconds(1);
+  o.on_progress = [&](int p, const TaskInfo&) { seen.push_back(p); };
+  auto r = client->powerOn(kVm, o);
+  REQUIRE(r.ok());
+  CHECK(r->state == "success");
+  CHECK(seen == std::vector<int>{30, 60, 100});
+  CHECK(inOrder(body(*f, "PowerOnVM_Task"), {"<PowerOnVM_Task xmlns=\"urn:vim25\">",
+                                             "<_this type=\"VirtualMachine\">vm-63</_this>"}));
+}
+
+TEST_CASE("a failed task becomes a typed error with a readable message") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("PowerOffVM_Task", "task_started.xml");
+  f->replyFixture("RetrievePropertiesEx", "task_info_error_power_state.xml");
+  auto r = client->powerOff(kVm);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kInvalidState);
+  CHECK(r.status().details().fault == "InvalidPowerState");
+  CHECK(r.status().details().object == "vm-63");
+  CHECK(r.status().message().find("the VM is poweredOff") != std::string::npos);
+  CHECK(r.status().message().find("*types") == std::string::npos);
+}
+
+TEST_CASE("cancelling a running task sends CancelTask and reports Cancelled") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("CloneVM_Task", "task_started.xml");
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");  // the source's placement
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");  // the folder exists
+  f->replyFixture("RetrievePropertiesEx", "task_info_running_30.xml");
+  f->replyFixture("RetrievePropertiesEx", "task_info_cancelled.xml");
+  f->replyFixture("CancelTask", "cancel_task_ok.xml");
+  CancelToken token;
+  token.cancel();
+  TaskOptions o;
+  o.cancel = &token;
+  o.poll_interval = std::chrono::milliseconds(1);
+  CloneSpec spec;
+  spec.name = "copy";
+  spec.folder = "group-v3";
+  // The folder locator is a moref: resolve() confirms it exists with a name read.
+  auto r = client->cloneVm(kVm, spec, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kCancelled);
+  REQUIRE(f->count("CancelTask") == 1);
+  CHECK(body(*f, "CancelTask").find("<_this type=\"Task\">task-68</_this>") != std::string::npos);
+}
+
+TEST_CASE("a task wait with a timeout gives up with the task id and leaves it running") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "task_info_running_30.xml");
+  TaskOptions o;
+  o.poll_interval = std::chrono::milliseconds(1);
+  o.timeout = std::chrono::milliseconds(20);
+  auto r = client->waitForTask(MoRef{"Task", "task-68"}, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kTimeout);
+  CHECK(r.status().message().find("task-68") != std::string::npos);
+}
+
+TEST_CASE("power, snapshot and template requests carry the right target and arguments") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  TaskOptions nowait;
+  nowait.wait = false;
+  for (const char* m : {"PowerOffVM_Task", "ResetVM_Task", "SuspendVM_Task", "CreateSnapshot_Task",
+                        "RemoveAllSnapshots_Task", "RevertToCurrentSnapshot_Task", "Destroy_Task",
+                        "ReconfigVM_Task", "EnterMaintenanceMode_Task", "ExitMaintenanceMode_Task"})
+    f->replyFixture(m, "task_started.xml");
+  f->replyFixture("ShutdownGuest", "logout_ok.xml");
+  f->replyFixture("RebootGuest", "logout_ok.xml");
+  f->replyFixture("MarkAsTemplate", "logout_ok.xml");
+
+  REQUIRE(client->powerOff(kVm, nowait).ok());
+  REQUIRE(client->reset(kVm, nowait).ok());
+  REQUIRE(client->suspend(kVm, nowait).ok());
+  REQUIRE(client->shutdownGuest(kVm).ok());
+  REQUIRE(client->rebootGuest(kVm).ok());
+  auto snap = client->createSnapshot(kVm, "before <upgrade>", "note & more", true, false, nowait);
+  REQUIRE(snap.ok());
+  CHECK(snap->state == "queued");
+  CHECK(snap->ref == MoRef{"Task", "task-68"});
+  CHECK(inOrder(body(*f, "CreateSnapshot_Task"),
+                {"<_this type=\"VirtualMachine\">vm-63</_this>", "<name>before &lt;upgrade&gt;</name>",
+                 "<description>note &amp; more</description>", "<memory>true</memory>",
+                 "<quiesce>false</quiesce>"}));
+  REQUIRE(client->removeAllSnapshots(kVm, nowait).ok());
+  CHECK(body(*f, "RemoveAllSnapshots_Task").find("<consolidate>true</consolidate>") != std::string::npos);
+  REQUIRE(client->revertToSnapshot(kVm, "", nowait).ok());
+  REQUIRE(client->destroyVm(kVm, nowait).ok());
+  ReconfigureSpec rs;
+  rs.num_cpus = 4;
+  rs.memory_mb = 8192;
+  rs.annotation = "owner: ops";
+  rs.name = "renamed";
+  REQUIRE(client->reconfigureVm(kVm, rs, nowait).ok());
+  // XSD order of VirtualMachineConfigSpec: name, annotation, numCPUs, memoryMB.
+  CHECK(inOrder(body(*f, "ReconfigVM_Task"), {"<spec><name>renamed</name>", "<annotation>owner: ops</annotation>",
+                                              "<numCPUs>4</numCPUs>", "<memoryMB>8192</memoryMB></spec>"}));
+  REQUIRE(client->markAsTemplate(kVm).ok());
+  MoRef host{"HostSystem", "host-42"};
+  REQUIRE(client->enterMaintenanceMode(host, 60, nowait).ok());
+  CHECK(inOrder(body(*f, "EnterMaintenanceMode_Task"), {"<_this type=\"HostSystem\">host-42</_this>",
+                                                        "<timeout>60</timeout>"}));
+  REQUIRE(client->exitMaintenanceMode(host, 0, nowait).ok());
+}
+
+TEST_CASE("operations refuse bad input before sending anything") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  const size_t before = f->requests().size();
+  CHECK(client->reconfigureVm(kVm, {}).status().code() == ErrorCode::kInvalidArgument);
+  ReconfigureSpec cpus;
+  cpus.num_cpus = 0;
+  CHECK(client->reconfigureVm(kVm, cpus).status().message().find("num_cpus") != std::string::npos);
+  ReconfigureSpec mem;
+  mem.memory_mb = 1001;
+  CHECK(client->reconfigureVm(kVm, mem).status().message().find("multiple of 4") != std::string::npos);
+  ReconfigureSpec longname;
+  longname.name = std::string(81, 'x');
+  CHECK(client->reconfigureVm(kVm, longname).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(client->createSnapshot(kVm, "", "", false, false).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(client->relocateVm(kVm, {}).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(client->enterMaintenanceMode(MoRef{"HostSystem", "h"}, -1).status().code() ==
+        ErrorCode::kInvalidArgument);
+  CreateVmSpec cs;
+  CHECK(client->createVm(cs).status().message().find("name") != std::string::npos);
+  CHECK(client->events({}, 0).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(f->requests().size() == before);
+}
+
+TEST_CASE("a transport failure surfaces as the transport's error") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->fail("PowerOnVM_Task", Status::Error(ErrorCode::kTimeout, "no complete reply within 10 ms"));
+  auto r = client->powerOn(kVm);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kTimeout);
+}
+
+TEST_CASE("a clone request carries placement, config, power-on and linked snapshot in XSD order") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  // Reads, in order: the source's placement, the folder/pool/host/datastore checks, the
+  // snapshot tree. The reply carries a name, parent and pool, which is all they need.
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");
+  f->replyFixture("CloneVM_Task", "task_started.xml");
+  TaskOptions nowait;
+  nowait.wait = false;
+  CloneSpec spec;
+  spec.name = "web-02";
+  spec.folder = "group-v3";
+  spec.resource_pool = "resgroup-9";
+  spec.host = "host-42";
+  spec.datastore = "datastore-61";
+  spec.power_on = true;
+  spec.num_cpus = 2;
+  spec.memory_mb = 2048;
+  spec.annotation = "from template";
+  auto r = client->cloneVm(kVm, spec, nowait);
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  CHECK(inOrder(body(*f, "CloneVM_Task"),
+                {"<_this type=\"VirtualMachine\">vm-63</_this>", "<folder type=\"Folder\">group-v3</folder>",
+                 "<name>web-02</name>", "<spec><location>",
+                 "<datastore type=\"Datastore\">datastore-61</datastore>",
+                 "<pool type=\"ResourcePool\">resgroup-9</pool>", "<host type=\"HostSystem\">host-42</host>",
+                 "</location><template>false</template>", "<config><annotation>from template</annotation>",
+                 "<numCPUs>2</numCPUs><memoryMB>2048</memoryMB></config>", "<powerOn>true</powerOn></spec>"}));
+}
