@@ -31,6 +31,8 @@ void setLogSink(LogSink sink) {
 
 void setLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 
+bool shouldLog(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
+
 void log(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) < g_level.load()) return;
   std::lock_guard<std::mutex> lock(g_mu);

@@ -194,8 +194,18 @@ Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
       logged_in = logged_in_;
     }
     req.body = envelope;
+    const auto started = std::chrono::steady_clock::now();
     VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
+    const auto sent = std::chrono::steady_clock::now();
+    const size_t bytes = resp.body.size();
     auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, method);
+    if (shouldLog(LogLevel::kDebug)) {
+      using ms = std::chrono::duration<double, std::milli>;
+      log(LogLevel::kDebug, "soap " + std::string(method) + ": " +
+                                std::to_string(ms(sent - started).count()) + " ms on the wire, " +
+                                std::to_string(ms(std::chrono::steady_clock::now() - sent).count()) +
+                                " ms parsing " + std::to_string(bytes) + " bytes");
+    }
     if (parsed.ok()) return parsed;
     const bool expired = parsed.status().details().fault == "NotAuthenticated";
     if (!expired || !logged_in || attempt > 0) return parsed.status();
@@ -217,7 +227,8 @@ Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
 
 Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
                               const std::function<void(SoapWriter&)>& objects,
-                              const ObjectVisitor& visit) {
+                              const ObjectVisitor& visit,
+                              const std::function<void(size_t)>& on_page) {
   SoapWriter w("RetrievePropertiesEx");
   w.moref("_this", sc_.property_collector).open("specSet");
   for (const auto& ps : props) {
@@ -232,6 +243,12 @@ Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
   for (;;) {
     auto rv = child(reply->response, "returnval");
     std::string token = childText(rv, "token");
+    if (on_page) {
+      size_t count = 0;
+      for (auto obj = rv.first_child(); obj; obj = obj.next_sibling())
+        if (soap::localName(obj.name()) == "objects") ++count;
+      on_page(count);
+    }
     ObjectContent oc;
     for (auto obj = rv.first_child(); obj; obj = obj.next_sibling()) {
       if (soap::localName(obj.name()) != "objects") continue;
@@ -260,7 +277,8 @@ Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
 
 Status Client::Impl::retrieveView(const std::vector<std::string>& types,
                                   const std::vector<PropertySet>& props,
-                                  const ObjectVisitor& visit) {
+                                  const ObjectVisitor& visit,
+                                  const std::function<void(size_t)>& on_page) {
   SoapWriter cv("CreateContainerView");
   cv.moref("_this", sc_.view_manager).moref("container", sc_.root_folder);
   for (const auto& t : types) cv.text("type", t);
@@ -282,7 +300,7 @@ Status Client::Impl::retrieveView(const std::vector<std::string>& types,
             .close("selectSet")
             .close("objectSet");
       },
-      visit);
+      visit, on_page);
   SoapWriter dv("DestroyView");
   dv.moref("_this", view);
   auto destroyed = call(dv, "DestroyView", false);
@@ -348,17 +366,30 @@ std::string InventoryIndex::clusterOf(const MoRef& host) const {
   return name(it->second.parent);
 }
 
-Result<InventoryIndex> Client::Impl::inventoryIndex() {
+const std::vector<std::string>& InventoryIndex::types() {
   static const std::vector<std::string> kTypes = {
       "Folder",   "Datacenter", "ComputeResource", "ClusterComputeResource", "HostSystem",
       "ResourcePool", "VirtualApp", "Datastore", "Network", "DistributedVirtualPortgroup"};
+  return kTypes;
+}
+
+std::vector<PropertySet> InventoryIndex::propertySets() {
   std::vector<PropertySet> props;
-  for (const auto& t : kTypes) props.push_back({t, {"name", "parent"}});
+  for (const auto& t : types()) props.push_back({t, {"name", "parent"}});
+  return props;
+}
+
+void InventoryIndex::add(const ObjectContent& oc) {
+  by_value[oc.ref.value] = {oc.ref, oc.str("name"), oc.moref("parent")};
+}
+
+Result<InventoryIndex> Client::Impl::inventoryIndex() {
   InventoryIndex index;
-  VSMCP_RETURN_IF_ERROR(retrieveView(kTypes, props, [&](const ObjectContent& oc) {
-    index.by_value[oc.ref.value] = {oc.ref, oc.str("name"), oc.moref("parent")};
-    return Status::Ok();
-  }));
+  VSMCP_RETURN_IF_ERROR(retrieveView(InventoryIndex::types(), InventoryIndex::propertySets(),
+                                     [&](const ObjectContent& oc) {
+                                       index.add(oc);
+                                       return Status::Ok();
+                                     }));
   return index;
 }
 

@@ -55,6 +55,10 @@ struct InventoryIndex {
     MoRef parent;
   };
   std::unordered_map<std::string, Entry> by_value;  // moref value -> entry
+  // The entity types indexed, and the name/parent property sets that fill the index.
+  static const std::vector<std::string>& types();
+  static std::vector<PropertySet> propertySets();
+  void add(const ObjectContent& oc);
   std::string name(const MoRef& ref) const;
   std::string path(const MoRef& ref) const;  // "/DC0/vm/folder"
   // The nearest ancestor (or self) of the given type, e.g. "Datacenter".
@@ -77,11 +81,12 @@ class Client::Impl {
 
   // Retrieves properties of every object selected by `specs` (the XML of one or more
   // ObjectSpec and PropertySpec, already written into the filter spec), page by page.
+  // `on_page`, if set, learns each page's object count before its objects are visited.
   Status retrieve(const std::vector<PropertySet>& props, const std::function<void(soap::SoapWriter&)>& objects,
-                  const ObjectVisitor& visit);
+                  const ObjectVisitor& visit, const std::function<void(size_t)>& on_page = nullptr);
   // Properties of all objects of `types` under the root folder, through a ContainerView.
   Status retrieveView(const std::vector<std::string>& types, const std::vector<PropertySet>& props,
-                      const ObjectVisitor& visit);
+                      const ObjectVisitor& visit, const std::function<void(size_t)>& on_page = nullptr);
   // Properties of the given objects (all of one type).
   Status retrieveObjects(const std::vector<MoRef>& refs, const std::vector<std::string>& paths,
                          const ObjectVisitor& visit);

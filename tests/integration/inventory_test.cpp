@@ -228,6 +228,7 @@ TEST_CASE("listing a big inventory takes a constant number of round trips") {
   std::set<std::string> unique;
   for (const auto& vm : *vms) unique.insert(vm.ref.value);
   CHECK(unique.size() == 150);
-  // Index view (create, retrieve, destroy) + VM view (create, retrieve, destroy).
+  // Two views (create, retrieve, destroy), one for the VMs and one for the entities that
+  // name their hosts, clusters, folders and datastores, whatever the VM count.
   CHECK(counter->count.load() - before == 6);
 }

@@ -36,6 +36,21 @@ void FakeHttpTransport::fail(const std::string& method, Status error) {
   script_[method].push_back(std::move(r));
 }
 
+void FakeHttpTransport::replyFixtureWhen(const std::string& method, const std::string& needle,
+                                         const std::string& name, int status) {
+  Reply r;
+  r.response.status = status;
+  r.response.body = fixture(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& c : conditional_) {
+    if (c.method == method && c.needle == needle) {
+      c.replies.push_back(std::move(r));
+      return;
+    }
+  }
+  conditional_.push_back({method, needle, {std::move(r)}});
+}
+
 std::string FakeHttpTransport::soapMethod(const std::string& body) {
   auto pos = body.find("<soapenv:Body>");
   if (pos == std::string::npos) return "";
@@ -49,6 +64,13 @@ Result<vsphere::HttpResponse> FakeHttpTransport::send(const vsphere::HttpRequest
   std::string method = soapMethod(request.body);
   std::lock_guard<std::mutex> lock(mu_);
   log_.push_back({method, request});
+  for (auto& c : conditional_) {
+    if (c.method != method || request.body.find(c.needle) == std::string::npos) continue;
+    Reply r = c.replies.front();
+    if (c.replies.size() > 1) c.replies.pop_front();
+    if (r.is_error) return r.error;
+    return r.response;
+  }
   auto it = script_.find(method);
   if (it == script_.end() || it->second.empty())
     return Status::Unavailable("fake transport: no scripted reply for " + method);

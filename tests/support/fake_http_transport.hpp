@@ -28,6 +28,10 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   void replyFixture(const std::string& method, const std::string& fixture, int status = 200,
                     std::vector<std::pair<std::string, std::string>> headers = {});
   void fail(const std::string& method, Status error);
+  // Like replyFixture, but only for requests of `method` whose body contains `needle`.
+  // Checked before the plain script; lets concurrent calls get their own replies.
+  void replyFixtureWhen(const std::string& method, const std::string& needle,
+                        const std::string& fixture, int status = 200);
 
   Result<vsphere::HttpResponse> send(const vsphere::HttpRequest& request) override;
 
@@ -46,6 +50,11 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   };
   mutable std::mutex mu_;
   std::map<std::string, std::deque<Reply>> script_;
+  struct Conditional {
+    std::string method, needle;
+    std::deque<Reply> replies;
+  };
+  std::vector<Conditional> conditional_;
   std::vector<RecordedRequest> log_;
 };
 

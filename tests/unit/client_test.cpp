@@ -107,12 +107,9 @@ TEST_CASE("listing pages through ContinueRetrievePropertiesEx until the token en
       "session[1]view-1</returnval></CreateContainerViewResponse></soapenv:Body></soapenv:Envelope>";
   f->reply("CreateContainerView", 200, view);
   f->replyFixture("DestroyView", "logout_ok.xml");
-  // First RetrievePropertiesEx answers the inventory index (no objects), the second the VMs.
-  f->reply("RetrievePropertiesEx", 200,
-           "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
-           "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"></RetrievePropertiesExResponse>"
-           "</soapenv:Body></soapenv:Envelope>");
-  f->replyFixture("RetrievePropertiesEx", "vm_brief_page1_token.xml");
+  // The inventory index (read concurrently) gets an empty result; the VMs come in two pages.
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>Folder</type>", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>VirtualMachine</type>", "vm_brief_page1_token.xml");
   f->replyFixture("ContinueRetrievePropertiesEx", "vm_brief_page2_continue.xml");
   auto vms = client->listVms({}, VmDetail::kBrief);
   REQUIRE(vms.ok());
@@ -126,7 +123,9 @@ TEST_CASE("listing pages through ContinueRetrievePropertiesEx until the token en
   REQUIRE(f->count("ContinueRetrievePropertiesEx") == 1);
   CHECK(body(*f, "ContinueRetrievePropertiesEx").find("<token>page-2-token</token>") != std::string::npos);
   // The VM retrieval asked for pages and went through the container view.
-  std::string vm_req = body(*f, "RetrievePropertiesEx", 1);
+  std::string vm_req;
+  for (const auto& r : f->requestsFor("RetrievePropertiesEx"))
+    if (r.request.body.find("<type>VirtualMachine</type>") != std::string::npos) vm_req = r.request.body;
   CHECK(inOrder(vm_req, {"<propSet><type>VirtualMachine</type><all>false</all><pathSet>name</pathSet>",
                          "<objectSet><obj type=\"ContainerView\">session[1]view-1</obj><skip>true</skip>",
                          "<selectSet xsi:type=\"TraversalSpec\">", "<path>view</path>",

@@ -18,6 +18,8 @@ void setLogSink(LogSink sink);
 // Lines below this level are dropped. Default: kInfo.
 void setLogLevel(LogLevel level);
 void log(LogLevel level, std::string_view message);
+// True when a line at this level would be written (to skip building costly messages).
+bool shouldLog(LogLevel level);
 
 std::string_view logLevelName(LogLevel level);
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# VM listing benchmark: our whole process (bench-vm-list) against the raw floor (the same
+# RetrievePropertiesEx sent with curl over an existing session and view), side by side in
+# one run against a 6,000-VM simulator. Prints each run, medians, ratios and peak RSS.
+#
+#   bash bench/vm_list.sh [RUNS]        (default 11; builds what it needs first)
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+runs="${1:-11}"
+bash scripts/install-deps.sh
+BUILD_DIR=build/release bash scripts/build.sh >/dev/null
+bench=build/release/bench/bench-vm-list
+bench_cpprest=build/release/bench/bench-vm-list-cpprest
+
+work=$(mktemp -d)
+cleanup() { [[ -n "${sim_pid:-}" ]] && kill "$sim_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+build/vcsim/vcsim -watch-stdin=false -cluster 5 -host 10 -pool 1 -vm 1000 \
+  -cert-out "$work/ca.pem" >"$work/sim.out" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 600); do grep -q VCSIM_READY "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
+grep -q VCSIM_READY "$work/sim.out" || { cat "$work/sim.err"; echo "simulator did not start" >&2; exit 1; }
+url=$(sed -n 's/^VCSIM_URL=//p' "$work/sim.out")
+
+soap() {  # soap BODY -> reply on stdout, with the session cookie jar
+  curl -s --cacert "$work/ca.pem" -b "$work/jar" -c "$work/jar" -H 'Content-Type: text/xml; charset=utf-8' \
+    -H 'SOAPAction: "urn:vim25/6.5"' --data-binary @- "$url" <<<"<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>$1</soapenv:Body></soapenv:Envelope>"
+}
+soap '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>' >/dev/null
+view=$(soap '<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>' |
+  sed -n 's/.*<returnval type="ContainerView">\([^<]*\)<.*/\1/p')
+paths=""
+for p in name runtime.powerState runtime.host config.guestId summary.config.numCpu summary.config.memorySizeMB guest.ipAddress; do
+  paths+="<pathSet>$p</pathSet>"
+done
+retrieve="<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">propertyCollector</_this><specSet><propSet><type>VirtualMachine</type><all>false</all>$paths</propSet><objectSet><obj type=\"ContainerView\">$view</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>traverseView</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1000</maxObjects></options></RetrievePropertiesEx>"
+count=$(soap "$retrieve" | grep -o '<objects>' | wc -l)
+echo "simulator: $count VMs at $url"
+
+now_ms() { date +%s%N | awk '{printf "%.1f", $1/1e6}'; }
+declare -a floor ours cpp rss cpprss
+for i in $(seq 1 "$runs"); do
+  t0=$(now_ms); soap "$retrieve" >/dev/null; t1=$(now_ms)
+  floor+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')")
+  t0=$(now_ms); out=$("$bench" --url "$url" --user user --password pass --ca-bundle "$work/ca.pem"); t1=$(now_ms)
+  ours+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')")
+  rss+=("$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")")
+  echo "run $i: curl floor ${floor[-1]} ms | bench-vm-list (beast) ${ours[-1]} ms, $out"
+  t0=$(now_ms); out=$("$bench_cpprest" --url "$url" --user user --password pass --ca-bundle "$work/ca.pem"); t1=$(now_ms)
+  cpp+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')")
+  cpprss+=("$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")")
+  echo "       bench-vm-list (cpprest) ${cpp[-1]} ms, $out"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+mf=$(median "${floor[@]}"); mo=$(median "${ours[@]}"); mc=$(median "${cpp[@]}")
+echo "median: curl floor ${mf} ms; beast ${mo} ms (ratio $(awk -v a="$mo" -v b="$mf" 'BEGIN{printf "%.2f", a/b}')x, peak RSS $(median "${rss[@]}") kB); cpprest ${mc} ms (ratio $(awk -v a="$mc" -v b="$mf" 'BEGIN{printf "%.2f", a/b}')x, peak RSS $(median "${cpprss[@]}") kB)"
