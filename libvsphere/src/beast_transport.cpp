@@ -274,7 +274,22 @@ class BeastTransport final : public HttpTransport {
       http::response_parser<http::string_body> parser;
       parser.header_limit(64 * 1024);
       parser.body_limit(options_.max_response_bytes);
+      // Header first: Boost 1.74 does not always apply body_limit to a Content-Length
+      // announced in the same read, so the announced length is checked here.
       if (!ec) {
+        if (conn->secure) {
+          ec = runOp(conn->ioc, [&](auto h) {
+            http::async_read_header(*conn->secure, conn->buffer, parser, h);
+          });
+        } else {
+          ec = runOp(conn->ioc, [&](auto h) {
+            http::async_read_header(*conn->plain, conn->buffer, parser, h);
+          });
+        }
+      }
+      if (!ec && parser.content_length() && *parser.content_length() > options_.max_response_bytes)
+        ec = http::error::body_limit;
+      if (!ec && !parser.is_done()) {
         if (conn->secure) {
           ec = runOp(conn->ioc,
                      [&](auto h) { http::async_read(*conn->secure, conn->buffer, parser, h); });
@@ -283,6 +298,7 @@ class BeastTransport final : public HttpTransport {
                      [&](auto h) { http::async_read(*conn->plain, conn->buffer, parser, h); });
         }
       }
+      if (!ec && parser.get().body().size() > options_.max_response_bytes) ec = http::error::body_limit;
       if (ec) {
         const bool nothing_back = !parser.got_some();
         if (reused && nothing_back && ec != beast::error::timeout) {

@@ -383,6 +383,35 @@ void InventoryIndex::add(const ObjectContent& oc) {
   by_value[oc.ref.value] = {oc.ref, oc.str("name"), oc.moref("parent")};
 }
 
+Result<TaskInfo> Client::Impl::simpleTask(const char* method, const MoRef& target,
+                                          const TaskOptions& options) {
+  SoapWriter w(method);
+  w.moref("_this", target);
+  return runTask(w, method, options);
+}
+
+Status Client::Impl::simpleCall(const char* method, const MoRef& target, const std::string& what) {
+  SoapWriter w(method);
+  w.moref("_this", target);
+  auto r = call(w, method, false);
+  return r.ok() ? Status::Ok() : r.status().withContext(what);
+}
+
+Result<MoRef> Client::Impl::rootPoolOfHost(const MoRef& host) {
+  MoRef compute, pool;
+  VSMCP_RETURN_IF_ERROR(retrieveObjects({host}, {"parent"}, [&](const ObjectContent& oc) {
+    compute = oc.moref("parent");
+    return Status::Ok();
+  }));
+  if (compute.empty()) return Status::NotFound("host " + host.value + " has no compute resource");
+  VSMCP_RETURN_IF_ERROR(retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
+    pool = oc.moref("resourcePool");
+    return Status::Ok();
+  }));
+  if (pool.empty()) return Status::NotFound("compute resource " + compute.value + " has no resource pool");
+  return pool;
+}
+
 Result<InventoryIndex> Client::Impl::inventoryIndex() {
   InventoryIndex index;
   VSMCP_RETURN_IF_ERROR(retrieveView(InventoryIndex::types(), InventoryIndex::propertySets(),
@@ -517,28 +546,18 @@ Result<TaskInfo> Client::waitForTask(const MoRef& task, const TaskOptions& optio
 }
 
 Status Client::cancelTask(const MoRef& task) {
-  SoapWriter w("CancelTask");
-  w.moref("_this", task);
-  auto r = impl_->call(w, "CancelTask", false);
-  return r.ok() ? Status::Ok() : r.status().withContext("cancel task " + task.value);
+  return impl_->simpleCall("CancelTask", task, "cancel task " + task.value);
 }
 
 Result<std::vector<TaskInfo>> Client::recentTasks(const MoRef& entity) {
+  // The TaskManager's recent tasks, or those of one entity.
+  const MoRef source = entity.empty() ? impl_->sc_.task_manager : entity;
   std::vector<MoRef> tasks;
-  if (entity.empty()) {
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
-        {impl_->sc_.task_manager}, {"recentTask"}, [&](const ObjectContent& oc) {
-          for (auto n = oc.get("recentTask").first_child(); n; n = n.next_sibling())
-            if (n.type() == pugi::node_element) tasks.push_back(soap::readMoRef(n));
-          return Status::Ok();
-        }));
-  } else {
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({entity}, {"recentTask"}, [&](const ObjectContent& oc) {
-      for (auto n = oc.get("recentTask").first_child(); n; n = n.next_sibling())
-        if (n.type() == pugi::node_element) tasks.push_back(soap::readMoRef(n));
-      return Status::Ok();
-    }));
-  }
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({source}, {"recentTask"}, [&](const ObjectContent& oc) {
+    for (auto n = oc.get("recentTask").first_child(); n; n = n.next_sibling())
+      if (n.type() == pugi::node_element) tasks.push_back(soap::readMoRef(n));
+    return Status::Ok();
+  }));
   std::vector<TaskInfo> out;
   VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(tasks, {"info"}, [&](const ObjectContent& oc) {
     TaskInfo t = parseTaskInfo(oc.get("info"));

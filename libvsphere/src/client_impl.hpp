@@ -97,6 +97,11 @@ class Client::Impl {
   // options.wait is false, waits for it.
   Result<TaskInfo> runTask(soap::SoapWriter& writer, std::string_view method,
                            const TaskOptions& options);
+  // A method whose only argument is its target: a task (simpleTask) or a void call.
+  Result<TaskInfo> simpleTask(const char* method, const MoRef& target, const TaskOptions& options);
+  Status simpleCall(const char* method, const MoRef& target, const std::string& what);
+  // The root resource pool of the compute resource that holds `host`.
+  Result<MoRef> rootPoolOfHost(const MoRef& host);
   Result<TaskInfo> taskInfo(const MoRef& task);
   // Polls the task until it ends; `label` names it in errors ("PowerOnVM_Task (task-12)").
   Result<TaskInfo> waitTask(const MoRef& task, std::string_view label, const TaskOptions& options);

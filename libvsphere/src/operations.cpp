@@ -77,41 +77,27 @@ void flatten(const std::vector<SnapshotNode>& nodes, std::vector<const SnapshotN
 // --- power -------------------------------------------------------------------------------
 
 Result<TaskInfo> Client::powerOn(const MoRef& vm, const TaskOptions& options) {
-  SoapWriter w("PowerOnVM_Task");
-  w.moref("_this", vm);
-  return impl_->runTask(w, "PowerOnVM_Task", options);
+  return impl_->simpleTask("PowerOnVM_Task", vm, options);
 }
 
 Result<TaskInfo> Client::powerOff(const MoRef& vm, const TaskOptions& options) {
-  SoapWriter w("PowerOffVM_Task");
-  w.moref("_this", vm);
-  return impl_->runTask(w, "PowerOffVM_Task", options);
+  return impl_->simpleTask("PowerOffVM_Task", vm, options);
 }
 
 Result<TaskInfo> Client::reset(const MoRef& vm, const TaskOptions& options) {
-  SoapWriter w("ResetVM_Task");
-  w.moref("_this", vm);
-  return impl_->runTask(w, "ResetVM_Task", options);
+  return impl_->simpleTask("ResetVM_Task", vm, options);
 }
 
 Result<TaskInfo> Client::suspend(const MoRef& vm, const TaskOptions& options) {
-  SoapWriter w("SuspendVM_Task");
-  w.moref("_this", vm);
-  return impl_->runTask(w, "SuspendVM_Task", options);
+  return impl_->simpleTask("SuspendVM_Task", vm, options);
 }
 
 Status Client::shutdownGuest(const MoRef& vm) {
-  SoapWriter w("ShutdownGuest");
-  w.moref("_this", vm);
-  auto r = impl_->call(w, "ShutdownGuest", false);
-  return r.ok() ? Status::Ok() : r.status().withContext("guest shutdown of " + vm.value);
+  return impl_->simpleCall("ShutdownGuest", vm, "guest shutdown of " + vm.value);
 }
 
 Status Client::rebootGuest(const MoRef& vm) {
-  SoapWriter w("RebootGuest");
-  w.moref("_this", vm);
-  auto r = impl_->call(w, "RebootGuest", false);
-  return r.ok() ? Status::Ok() : r.status().withContext("guest reboot of " + vm.value);
+  return impl_->simpleCall("RebootGuest", vm, "guest reboot of " + vm.value);
 }
 
 // --- snapshots -----------------------------------------------------------------------------
@@ -229,15 +215,7 @@ Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
     p.pool = pool;
   } else if (!host.empty()) {
     // A template has no pool: use the root pool of its host's cluster.
-    MoRef compute;
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({host}, {"parent"}, [&](const ObjectContent& oc) {
-      compute = oc.moref("parent");
-      return Status::Ok();
-    }));
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
-      p.pool = oc.moref("resourcePool");
-      return Status::Ok();
-    }));
+    VSMCP_ASSIGN_OR_RETURN(p.pool, impl_->rootPoolOfHost(host));
   }
   if (!spec.host.empty()) { VSMCP_ASSIGN_OR_RETURN(p.host, resolve("HostSystem", Locator::any(spec.host))); }
   if (!spec.datastore.empty()) {
@@ -420,9 +398,7 @@ Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& o
 }
 
 Result<TaskInfo> Client::destroyVm(const MoRef& vm, const TaskOptions& options) {
-  SoapWriter w("Destroy_Task");
-  w.moref("_this", vm);
-  return impl_->runTask(w, "Destroy_Task", options);
+  return impl_->simpleTask("Destroy_Task", vm, options);
 }
 
 Result<TaskInfo> Client::reconfigureVm(const MoRef& vm, const ReconfigureSpec& spec,
@@ -438,10 +414,7 @@ Result<TaskInfo> Client::reconfigureVm(const MoRef& vm, const ReconfigureSpec& s
 }
 
 Status Client::markAsTemplate(const MoRef& vm) {
-  SoapWriter w("MarkAsTemplate");
-  w.moref("_this", vm);
-  auto r = impl_->call(w, "MarkAsTemplate", false);
-  return r.ok() ? Status::Ok() : r.status().withContext("mark " + vm.value + " as template");
+  return impl_->simpleCall("MarkAsTemplate", vm, "mark " + vm.value + " as template");
 }
 
 Status Client::markAsVirtualMachine(const MoRef& vm, const std::string& pool,
@@ -460,15 +433,7 @@ Status Client::markAsVirtualMachine(const MoRef& vm, const std::string& pool,
       }));
     }
     if (h.empty()) return Status::InvalidArgument("template " + vm.value + " has no host; give a resource pool");
-    MoRef compute;
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({h}, {"parent"}, [&](const ObjectContent& oc) {
-      compute = oc.moref("parent");
-      return Status::Ok();
-    }));
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
-      pool_ref = oc.moref("resourcePool");
-      return Status::Ok();
-    }));
+    VSMCP_ASSIGN_OR_RETURN(pool_ref, impl_->rootPoolOfHost(h));
   }
   SoapWriter w("MarkAsVirtualMachine");
   w.moref("_this", vm).moref("pool", pool_ref);
@@ -496,20 +461,26 @@ Result<TaskInfo> Client::relocateVm(const MoRef& vm, const RelocateSpec& spec,
 
 // --- hosts ---------------------------------------------------------------------------------
 
+namespace {
+
+Result<TaskInfo> maintenanceTask(Client::Impl& impl, const char* method, const MoRef& host,
+                                 int timeout_seconds, const TaskOptions& options) {
+  if (timeout_seconds < 0) return Status::InvalidArgument("timeout_seconds must be >= 0");
+  SoapWriter w(method);
+  w.moref("_this", host).integer("timeout", timeout_seconds);
+  return impl.runTask(w, method, options);
+}
+
+}  // namespace
+
 Result<TaskInfo> Client::enterMaintenanceMode(const MoRef& host, int timeout_seconds,
                                               const TaskOptions& options) {
-  if (timeout_seconds < 0) return Status::InvalidArgument("timeout_seconds must be >= 0");
-  SoapWriter w("EnterMaintenanceMode_Task");
-  w.moref("_this", host).integer("timeout", timeout_seconds);
-  return impl_->runTask(w, "EnterMaintenanceMode_Task", options);
+  return maintenanceTask(*impl_, "EnterMaintenanceMode_Task", host, timeout_seconds, options);
 }
 
 Result<TaskInfo> Client::exitMaintenanceMode(const MoRef& host, int timeout_seconds,
                                              const TaskOptions& options) {
-  if (timeout_seconds < 0) return Status::InvalidArgument("timeout_seconds must be >= 0");
-  SoapWriter w("ExitMaintenanceMode_Task");
-  w.moref("_this", host).integer("timeout", timeout_seconds);
-  return impl_->runTask(w, "ExitMaintenanceMode_Task", options);
+  return maintenanceTask(*impl_, "ExitMaintenanceMode_Task", host, timeout_seconds, options);
 }
 
 }  // namespace vsmcp::vsphere

@@ -284,8 +284,9 @@ TEST_CASE("a named host enters and exits maintenance mode") {
   auto host = a->resolve("HostSystem", Locator::any("DC0_C0_H2"));
   REQUIRE(host.ok());
   REQUIRE_OK(a->enterMaintenanceMode(*host, 0));
-  for (const auto& h : *b->listHosts())
-    CHECK(h.in_maintenance_mode == (h.name == "DC0_C0_H2"));
+  auto hosts = b->listHosts();
+  REQUIRE(hosts.ok());
+  for (const auto& h : *hosts) CHECK(h.in_maintenance_mode == (h.name == "DC0_C0_H2"));
   REQUIRE_OK(a->exitMaintenanceMode(*host, 0));
   CHECK_FALSE(b->getHost(Locator::any("DC0_C0_H2"))->in_maintenance_mode);
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "vsmcp/result.hpp"
 
 using vsmcp::ErrorCode;
@@ -61,4 +63,11 @@ TEST_CASE("assign-or-return propagates the first error") {
   auto r = quarter(6);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().message() == "odd");
+}
+
+TEST_CASE("dereferencing a temporary result yields a value that outlives it") {
+  auto make = [] { return Result<std::vector<int>>(std::vector<int>{1, 2, 3}); };
+  int sum = 0;
+  for (int v : *make()) sum += v;  // would read freed memory if * returned a reference
+  CHECK(sum == 6);
 }

@@ -30,6 +30,8 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  // On a temporary, yields the value itself, so `for (auto& x : *makeResult())` is safe.
+  T operator*() && { return std::move(value()); }
 
   template <typename U>
   T valueOr(U&& fallback) const& { return ok() ? *value_ : static_cast<T>(std::forward<U>(fallback)); }
