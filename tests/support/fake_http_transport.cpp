@@ -64,6 +64,7 @@ Result<vsphere::HttpResponse> FakeHttpTransport::send(const vsphere::HttpRequest
   std::string method = soapMethod(request.body);
   std::lock_guard<std::mutex> lock(mu_);
   log_.push_back({method, request});
+  seen_.notify_all();
   for (auto& c : conditional_) {
     if (c.method != method || request.body.find(c.needle) == std::string::npos) continue;
     Reply r = c.replies.front();
@@ -95,6 +96,15 @@ std::vector<RecordedRequest> FakeHttpTransport::requestsFor(const std::string& m
 
 int FakeHttpTransport::count(const std::string& method) const {
   return static_cast<int>(requestsFor(method).size());
+}
+
+bool FakeHttpTransport::waitFor(const std::string& method, int n, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return seen_.wait_for(lock, timeout, [&] {
+    int c = 0;
+    for (const auto& r : log_) c += r.method == method;
+    return c >= n;
+  });
 }
 
 std::string fixture(const std::string& name) {

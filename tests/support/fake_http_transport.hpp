@@ -4,6 +4,8 @@
 // when the client sends something unexpected.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -38,6 +40,8 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requestsFor(const std::string& method) const;
   int count(const std::string& method) const;
+  // Blocks until `n` requests of `method` were seen or the timeout passes; returns whether they were.
+  bool waitFor(const std::string& method, int n, std::chrono::milliseconds timeout);
 
   // Extracts the SOAP method name from an envelope.
   static std::string soapMethod(const std::string& body);
@@ -49,6 +53,7 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
     vsphere::HttpResponse response;
   };
   mutable std::mutex mu_;
+  std::condition_variable seen_;
   std::map<std::string, std::deque<Reply>> script_;
   struct Conditional {
     std::string method, needle;
@@ -56,6 +61,19 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   };
   std::vector<Conditional> conditional_;
   std::vector<RecordedRequest> log_;
+};
+
+// Forwards to a shared fake, so a test can inspect it after the Client that owned the
+// transport is gone.
+class SharedTransport final : public vsphere::HttpTransport {
+ public:
+  explicit SharedTransport(std::shared_ptr<FakeHttpTransport> fake) : fake_(std::move(fake)) {}
+  Result<vsphere::HttpResponse> send(const vsphere::HttpRequest& request) override {
+    return fake_->send(request);
+  }
+
+ private:
+  std::shared_ptr<FakeHttpTransport> fake_;
 };
 
 // Reads tests/fixtures/<name>.

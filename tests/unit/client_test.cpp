@@ -314,3 +314,168 @@ TEST_CASE("a clone request carries placement, config, power-on and linked snapsh
                  "</location><template>false</template>", "<config><annotation>from template</annotation>",
                  "<numCPUs>2</numCPUs><memoryMB>2048</memoryMB></config>", "<powerOn>true</powerOn></spec>"}));
 }
+
+TEST_CASE("the snapshot tree decodes, and snapshots are found by name for revert and remove") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "vm_snapshot_tree.xml");
+  f->replyFixture("RevertToSnapshot_Task", "task_started.xml");
+  f->replyFixture("RemoveSnapshot_Task", "task_started.xml");
+  const MoRef vm{"VirtualMachine", "vm-66"};
+  auto tree = client->snapshots(vm);
+  REQUIRE(tree.ok());
+  REQUIRE(tree->roots.size() == 1);
+  CHECK(tree->roots[0].name == "base");
+  CHECK(tree->roots[0].ref == MoRef{"VirtualMachineSnapshot", "snapshot-71"});
+  CHECK(tree->roots[0].state == "poweredOn");
+  REQUIRE(tree->roots[0].children.size() == 1);
+  CHECK(tree->roots[0].children[0].name == "patched");
+  CHECK(tree->roots[0].children[0].is_current);
+  CHECK_FALSE(tree->roots[0].is_current);
+  TaskOptions nowait;
+  nowait.wait = false;
+  REQUIRE(client->revertToSnapshot(vm, "base", nowait).ok());
+  CHECK(body(*f, "RevertToSnapshot_Task").find("<_this type=\"VirtualMachineSnapshot\">snapshot-71</_this>") !=
+        std::string::npos);
+  REQUIRE(client->removeSnapshot(vm, "snapshot-73", true, nowait).ok());
+  CHECK(inOrder(body(*f, "RemoveSnapshot_Task"),
+                {"<_this type=\"VirtualMachineSnapshot\">snapshot-73</_this>",
+                 "<removeChildren>true</removeChildren>", "<consolidate>true</consolidate>"}));
+  auto missing = client->removeSnapshot(vm, "nightly", false, nowait);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == ErrorCode::kNotFound);
+  CHECK(missing.status().message().find("'base', 'patched'") != std::string::npos);
+  CHECK(f->count("RemoveSnapshot_Task") == 1);
+}
+
+TEST_CASE("events decode their type, time, user, message and entities") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("QueryEvents", "query_events.xml");
+  auto events = client->events(MoRef{"VirtualMachine", "vm-66"}, 3);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 3);
+  const auto& e = (*events)[0];  // newest first
+  CHECK(e.type == "VmPoweredOffEvent");
+  CHECK(e.user_name == "user");
+  CHECK(e.message == "DC0_C0_RP0_VM1 on DC0_C0_H0 in DC0 is powered off");
+  CHECK(e.vm == "DC0_C0_RP0_VM1");
+  CHECK(e.host == "DC0_C0_H0");
+  CHECK(e.cluster == "DC0_C0");
+  CHECK(e.datacenter == "DC0");
+  CHECK_FALSE(e.created_time.empty());
+  CHECK((*events)[0].key > (*events)[1].key);
+  CHECK(inOrder(body(*f, "QueryEvents"), {"<filter><entity><entity type=\"VirtualMachine\">vm-66</entity>",
+                                          "<recursion>all</recursion></entity>", "<maxCount>3</maxCount></filter>"}));
+}
+
+TEST_CASE("performance counters resolve by name into a QueryPerf and back") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "perf_counters.xml");
+  f->replyFixture("QueryPerf", "query_perf.xml");
+  auto counters = client->perfCounters();
+  REQUIRE(counters.ok());
+  REQUIRE(counters->size() == 4);
+  CHECK((*counters)[0].key == 1);
+  CHECK((*counters)[0].name.rfind("cpu.usage.", 0) == 0);
+  CHECK((*counters)[0].unit == "percent");
+  PerfQuery q;
+  q.counters = {(*counters)[0].name};
+  q.max_samples = 3;
+  auto series = client->queryPerf(MoRef{"VirtualMachine", "vm-66"}, q);
+  REQUIRE(series.ok());
+  REQUIRE(series->size() == 1);
+  CHECK((*series)[0].counter == (*counters)[0].name);
+  CHECK((*series)[0].values == std::vector<std::int64_t>{4200, 3100, 2500});
+  CHECK((*series)[0].timestamps.size() == 3);
+  CHECK(inOrder(body(*f, "QueryPerf"),
+                {"<querySpec><entity type=\"VirtualMachine\">vm-66</entity>", "<maxSample>3</maxSample>",
+                 "<metricId><counterId>1</counterId><instance></instance></metricId>",
+                 "<intervalId>20</intervalId>", "<format>normal</format></querySpec>"}));
+  PerfQuery typo;
+  typo.counters = {"cpu.usgae.average"};
+  auto bad = client->queryPerf(MoRef{"VirtualMachine", "vm-66"}, typo);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("closest known: cpu.usage.") != std::string::npos);
+  CHECK(f->count("QueryPerf") == 1);
+}
+
+TEST_CASE("a create request lists config, devices, pool and host in XSD order") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  // Every lookup (host, pool, datastore, folder, network) is answered with an object that has
+  // a name, which is all they check.
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");
+  f->replyFixture("CreateVM_Task", "task_started.xml");
+  CreateVmSpec spec;
+  spec.name = "db-01";
+  spec.guest_id = "rhel9_64Guest";
+  spec.num_cpus = 4;
+  spec.memory_mb = 16384;
+  spec.disk_gb = 40;
+  spec.network = "network-7";
+  spec.datastore = "datastore-61";
+  spec.folder = "group-v3";
+  spec.resource_pool = "resgroup-9";
+  spec.host = "host-42";
+  spec.annotation = "db & co";
+  TaskOptions nowait;
+  nowait.wait = false;
+  auto r = client->createVm(spec, nowait);
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  CHECK(inOrder(body(*f, "CreateVM_Task"),
+                {"<_this type=\"Folder\">group-v3</_this><config><name>db-01</name>",
+                 "<guestId>rhel9_64Guest</guestId>", "<annotation>db &amp; co</annotation>",
+                 "<files><vmPathName>[DC0_C0_RP0_VM0]</vmPathName></files>", "<numCPUs>4</numCPUs>",
+                 "<memoryMB>16384</memoryMB>",
+                 "<deviceChange><operation>add</operation><device xsi:type=\"ParaVirtualSCSIController\">"
+                 "<key>-100</key><busNumber>0</busNumber><sharedBus>noSharing</sharedBus></device></deviceChange>",
+                 "<deviceChange><operation>add</operation><fileOperation>create</fileOperation>"
+                 "<device xsi:type=\"VirtualDisk\"><key>-101</key><backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\">",
+                 "<diskMode>persistent</diskMode><thinProvisioned>true</thinProvisioned></backing>"
+                 "<controllerKey>-100</controllerKey><unitNumber>0</unitNumber>"
+                 "<capacityInKB>41943040</capacityInKB>",
+                 "<device xsi:type=\"VirtualVmxnet3\"><key>-102</key>"
+                 "<backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>DC0_C0_RP0_VM0</deviceName>"
+                 "<network type=\"Network\">network-7</network></backing><connectable>",
+                 "</connectable><addressType>generated</addressType></device></deviceChange></config>",
+                 "<pool type=\"ResourcePool\">resgroup-9</pool><host type=\"HostSystem\">host-42</host>"}));
+}
+
+TEST_CASE("relocate and mark-as-VM requests carry their placement in XSD order") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");
+  f->replyFixture("RelocateVM_Task", "task_started.xml");
+  f->replyFixture("MarkAsVirtualMachine", "logout_ok.xml");
+  TaskOptions nowait;
+  nowait.wait = false;
+  RelocateSpec spec;
+  spec.host = "host-42";
+  spec.resource_pool = "resgroup-9";
+  spec.datastore = "datastore-61";
+  REQUIRE(client->relocateVm(kVm, spec, nowait).ok());
+  CHECK(inOrder(body(*f, "RelocateVM_Task"),
+                {"<spec><datastore type=\"Datastore\">datastore-61</datastore>",
+                 "<pool type=\"ResourcePool\">resgroup-9</pool>", "<host type=\"HostSystem\">host-42</host></spec>"}));
+  REQUIRE(client->markAsVirtualMachine(kVm, "resgroup-9", "host-42").ok());
+  CHECK(inOrder(body(*f, "MarkAsVirtualMachine"),
+                {"<_this type=\"VirtualMachine\">vm-63</_this>", "<pool type=\"ResourcePool\">resgroup-9</pool>",
+                 "<host type=\"HostSystem\">host-42</host>"}));
+}
+
+TEST_CASE("the keepalive pings the session until the client closes") {
+  std::shared_ptr<FakeHttpTransport> f = makeLoggedInFake();
+  f->replyFixture("CurrentTime", "logout_ok.xml");
+  auto o = opts();
+  o.keepalive_interval = std::chrono::milliseconds(5);
+  auto c = Client::connect(o, std::make_unique<vsmcp::testing::SharedTransport>(f));
+  REQUIRE(c.ok());
+  CHECK(f->waitFor("CurrentTime", 2, std::chrono::seconds(10)));
+  c = Status::Cancelled("closing");  // destroys the client: joins the keepalive thread
+  const int pings = f->count("CurrentTime");
+  CHECK(f->count("Logout") == 1);
+  CHECK(f->count("CurrentTime") == pings);  // nothing after close
+}

@@ -32,7 +32,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds request_timeout{120000};  // one SOAP call
   int max_retries = 2;                                // for idempotent reads only
   std::chrono::milliseconds retry_backoff{200};       // first backoff, doubled per retry
-  std::chrono::seconds keepalive_interval{0};         // >0: ping the session this often
+  std::chrono::milliseconds keepalive_interval{0};    // >0: ping the session this often
   int page_size = 1000;  // objects per RetrievePropertiesEx page (maxObjects)
   std::string user_agent = "vsmcp/0.1";
 };
