@@ -93,10 +93,32 @@ Locator::Kind classifyLocator(const Locator& locator) {
 }
 
 Result<MoRef> Client::resolve(std::string_view type, const Locator& locator) {
+  if (locator.value.empty())
+    return Status::InvalidArgument("empty " + std::string(type) + " locator");
+  if (locator.kind != Locator::Kind::kAuto) return resolveAs(type, locator.kind, locator.value);
+  // A guess can be wrong: "web-01" looks like an id but is usually a name, and on ESXi
+  // "3" is a VM's id. When the guessed kind finds nothing, try the other.
+  const Locator::Kind guess = classifyLocator(locator);
+  auto found = resolveAs(type, guess, locator.value);
+  if (found.ok() || found.status().code() != ErrorCode::kNotFound) return found;
+  const bool digits = std::all_of(locator.value.begin(), locator.value.end(),
+                                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  Result<MoRef> other = Status::NotFound("");
+  if (guess == Locator::Kind::kMoref) other = resolveAs(type, Locator::Kind::kName, locator.value);
+  if (guess == Locator::Kind::kName && digits)
+    other = resolveAs(type, Locator::Kind::kMoref, locator.value);
+  if (guess != Locator::Kind::kMoref && !(guess == Locator::Kind::kName && digits)) return found;
+  if (other.ok() || other.status().code() != ErrorCode::kNotFound) return other;
+  return Status::Error(ErrorCode::kNotFound,
+                       "no " + std::string(type) + " named or with id '" + locator.value + "'",
+                       ErrorDetails{"", 0, locator.value});
+}
+
+Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const std::string& value) {
   const std::string t(type);
-  if (locator.value.empty()) return Status::InvalidArgument("empty " + t + " locator");
+  const Locator locator{kind, value};
   auto kinds = concreteTypes(type);
-  switch (classifyLocator(locator)) {
+  switch (kind) {
     case Locator::Kind::kMoref: {
       // Confirm it exists (and learn its concrete type) with a cheap read of its name.
       Status last;

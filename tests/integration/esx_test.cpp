@@ -31,6 +31,10 @@ TEST_CASE("operations work on a standalone ESXi host") {
   REQUIRE(vms.ok());
   REQUIRE_FALSE(vms->empty());
   const MoRef ref = (*vms)[0].ref;
+  // The VM is found by its bare id too (ESXi ids are numbers on real hosts).
+  auto by_id = b->getVm(Locator::any(ref.value));
+  REQUIRE(by_id.ok());
+  CHECK(by_id->ref == ref);
   auto off = a->powerOff(ref);
   INFO(off.status().toString());
   REQUIRE(off.ok());

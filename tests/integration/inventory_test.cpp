@@ -95,6 +95,9 @@ TEST_CASE("lookups of missing objects say what was not found") {
   CHECK(name.status().message() == "no VirtualMachine named 'no-such-vm'");
   auto moref = client->getVm(Locator::any("vm-99999"));
   CHECK(moref.status().code() == ErrorCode::kNotFound);
+  CHECK(moref.status().message() == "no VirtualMachine named or with id 'vm-99999'");
+  auto strict = client->getVm(Locator::moref("vm-99999"));
+  CHECK(strict.status().message() == "no VirtualMachine with id 'vm-99999'");
   auto path = client->getVm(Locator::any("/DC0/vm/ghost"));
   CHECK(path.status().code() == ErrorCode::kNotFound);
   auto uuid = client->getVm(Locator::any("00000000-0000-0000-0000-000000000000"));

@@ -152,6 +152,15 @@ TEST_CASE("a VM is cloned, as a template and as a linked clone") {
   CHECK(c.ref != src);
   CHECK(c.folder_path == "/DC0/vm");
 
+  // A name that looks like an id is still found by name.
+  CloneSpec idlike;
+  idlike.name = "web-01";
+  REQUIRE_OK(a->cloneVm(src, idlike));
+  auto found = b->getVm(Locator::any("web-01"));
+  INFO(found.status().toString());
+  REQUIRE(found.ok());
+  CHECK(found->name == "web-01");
+
   CloneSpec tmpl;
   tmpl.name = "golden-template";
   tmpl.as_template = true;

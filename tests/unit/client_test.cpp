@@ -479,3 +479,22 @@ TEST_CASE("the keepalive pings the session until the client closes") {
   CHECK(f->count("Logout") == 1);
   CHECK(f->count("CurrentTime") == pings);  // nothing after close
 }
+
+TEST_CASE("a number that names no VM is tried as an ESXi VM id") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->reply("CreateContainerView", 200,
+           "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+           "<CreateContainerViewResponse xmlns=\"urn:vim25\"><returnval type=\"ContainerView\">v-1</returnval>"
+           "</CreateContainerViewResponse></soapenv:Body></soapenv:Envelope>");
+  f->replyFixture("DestroyView", "logout_ok.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "<obj type=\"ContainerView\">", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "<obj type=\"VirtualMachine\">3</obj>", "vm_full.xml");
+  auto ref = client->resolve("VirtualMachine", Locator::any("3"));
+  INFO(ref.status().toString());
+  REQUIRE(ref.ok());
+  CHECK(*ref == MoRef{"VirtualMachine", "3"});
+  auto as_name = client->resolve("VirtualMachine", Locator::name("3"));
+  REQUIRE_FALSE(as_name.ok());
+  CHECK(as_name.status().message() == "no VirtualMachine named '3'");
+}

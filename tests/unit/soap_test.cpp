@@ -130,3 +130,10 @@ TEST_CASE("polymorphic values are read through xsi:type whatever the prefix") {
   auto moref = soap::readMoRef(soap::child(val, "entity"));
   CHECK(moref == MoRef{"VirtualMachine", "vm-63"});
 }
+
+TEST_CASE("a fault without a message still gets one that names the fault") {
+  auto r = soap::parseSoapReply(fixture("fault_not_authenticated_empty_message.xml"), 500, "QueryEvents");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kUnauthenticated);
+  CHECK(r.status().message() == "vSphere fault NotAuthenticated");
+}

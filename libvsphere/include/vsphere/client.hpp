@@ -68,6 +68,8 @@ class Client {
   Result<std::vector<FolderSummary>> listFolders(const NameFilter& filter = {});
   // Resolves any locator to a managed object of `type` ("VirtualMachine", "HostSystem",
   // "Folder", "ResourcePool", "Datastore", "Network", "ClusterComputeResource", ...).
+  // Locator::any guesses the kind; when the guess finds nothing it tries a name for an
+  // id-like value ("web-01") and an id for a number (ESXi's "3").
   Result<MoRef> resolve(std::string_view type, const Locator& locator);
 
   // --- tasks ---
@@ -125,6 +127,7 @@ class Client {
   class Impl;
 
  private:
+  Result<MoRef> resolveAs(std::string_view type, Locator::Kind kind, const std::string& value);
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
