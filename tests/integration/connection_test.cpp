@@ -145,3 +145,17 @@ TEST_CASE("one client serves many threads at once") {
   for (auto& t : threads) t.join();
   CHECK(ok.load() == 40);
 }
+
+TEST_CASE("a password full of XML characters logs in") {
+  const std::string password = "p<&>\"'x ]]> %s";
+  Vcsim sim({"-password", password});
+  auto o = sim.options();
+  o.password = password;
+  auto c = Client::connect(o);
+  INFO(c.status().toString());
+  REQUIRE(c.ok());
+  o.password = "p<&>";
+  auto wrong = Client::connect(o);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().code() == ErrorCode::kUnauthenticated);
+}
