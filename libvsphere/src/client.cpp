@@ -278,7 +278,8 @@ Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
 Status Client::Impl::retrieveView(const std::vector<std::string>& types,
                                   const std::vector<PropertySet>& props,
                                   const ObjectVisitor& visit,
-                                  const std::function<void(size_t)>& on_page) {
+                                  const std::function<void(size_t)>& on_page,
+                                  const std::function<void()>& on_view_created) {
   SoapWriter cv("CreateContainerView");
   cv.moref("_this", sc_.view_manager).moref("container", sc_.root_folder);
   for (const auto& t : types) cv.text("type", t);
@@ -286,6 +287,7 @@ Status Client::Impl::retrieveView(const std::vector<std::string>& types,
   VSMCP_ASSIGN_OR_RETURN(auto created, call(cv, "CreateContainerView", false));
   MoRef view = soap::readMoRef(child(created->response, "returnval"));
   if (view.empty()) return Status::Protocol("CreateContainerView returned no view");
+  if (on_view_created) on_view_created();
   Status st = retrieve(
       props,
       [&](SoapWriter& w) {

@@ -85,8 +85,10 @@ class Client::Impl {
   Status retrieve(const std::vector<PropertySet>& props, const std::function<void(soap::SoapWriter&)>& objects,
                   const ObjectVisitor& visit, const std::function<void(size_t)>& on_page = nullptr);
   // Properties of all objects of `types` under the root folder, through a ContainerView.
+  // `on_view_created`, if set, runs once the view exists, before the retrieval starts.
   Status retrieveView(const std::vector<std::string>& types, const std::vector<PropertySet>& props,
-                      const ObjectVisitor& visit, const std::function<void(size_t)>& on_page = nullptr);
+                      const ObjectVisitor& visit, const std::function<void(size_t)>& on_page = nullptr,
+                      const std::function<void()>& on_view_created = nullptr);
   // Properties of the given objects (all of one type).
   Status retrieveObjects(const std::vector<MoRef>& refs, const std::vector<std::string>& paths,
                          const ObjectVisitor& visit);

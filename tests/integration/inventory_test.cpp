@@ -231,6 +231,9 @@ TEST_CASE("listing a big inventory takes a constant number of round trips") {
   std::set<std::string> unique;
   for (const auto& vm : *vms) unique.insert(vm.ref.value);
   CHECK(unique.size() == 150);
+  CHECK(std::is_sorted(vms->begin(), vms->end(),
+                       [](const VmSummary& a, const VmSummary& b) { return a.name < b.name; }));
+  for (const auto& vm : *vms) CHECK(vm.host_name.rfind("DC0_", 0) == 0);  // rows kept whole
   // Two views (create, retrieve, destroy), one for the VMs and one for the entities that
   // name their hosts, clusters, folders and datastores, whatever the VM count.
   CHECK(counter->count.load() - before == 6);
