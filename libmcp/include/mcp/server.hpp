@@ -1,0 +1,233 @@
+// mcp::Server: the transport-independent MCP server. It holds the registry of tools,
+// resources, prompts and the completion handler, and creates one Session per client
+// connection. A transport feeds each incoming message to Session::receive and delivers what
+// the session sends through the MessageSink it gave.
+//
+// Requests run on the server's worker threads, never on the transport's I/O thread, so a slow
+// tool never blocks ping, cancellation or other calls. Responses to the server's own requests
+// (elicitation, sampling, roots) and notifications/cancelled are handled inline.
+//
+// Thread safety: Server and Session are thread-safe. Handlers may run concurrently.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vsmcp/json.hpp"
+#include "vsmcp/result.hpp"
+
+namespace vsmcp::mcp {
+
+// MCP (syslog) log levels, least severe first.
+enum class LogLevel { kDebug, kInfo, kNotice, kWarning, kError, kCritical, kAlert, kEmergency };
+std::string_view logLevelName(LogLevel level);
+std::optional<LogLevel> parseLogLevel(std::string_view name);
+
+struct Implementation {
+  std::string name;
+  std::string version;
+  std::string title;  // optional display name
+};
+
+struct ServerOptions {
+  size_t worker_threads = 4;   // threads running request handlers
+  size_t page_size = 100;      // items per tools/resources/prompts list page
+  std::string instructions;    // sent in the initialize result when not empty
+  std::chrono::milliseconds client_request_timeout{120000};  // elicitation/sampling/roots wait
+  size_t max_in_flight_per_session = 256;  // more concurrent requests are refused
+};
+
+// Given to every handler: the request's progress, logging, cancellation and the way to ask
+// the client something. Valid only during the handler call.
+class RequestContext {
+ public:
+  virtual ~RequestContext() = default;
+  // True once the client cancelled this request; handlers should stop early.
+  virtual bool cancelled() const = 0;
+  // Sends notifications/progress when the request carried a progressToken; else nothing.
+  virtual void progress(double progress, std::optional<double> total = std::nullopt,
+                        const std::string& message = "") = 0;
+  // Sends notifications/message if `level` passes the session's logging/setLevel.
+  virtual void log(LogLevel level, const Json& data, const std::string& logger = "") = 0;
+  // Sends a request to the client (elicitation/create, sampling/createMessage, roots/list)
+  // and waits for its result. Fails with kUnsupported when the client did not declare the
+  // capability, kTimeout, kCancelled, or the client's error.
+  virtual Result<Json> request(std::string_view method, Json params) = 0;
+  virtual const Json& clientCapabilities() const = 0;
+  virtual const std::string& sessionId() const = 0;
+  virtual const Json& meta() const = 0;  // the request's params._meta (null if none)
+};
+
+struct ToolAnnotations {
+  std::optional<bool> read_only_hint;
+  std::optional<bool> destructive_hint;
+  std::optional<bool> idempotent_hint;
+  std::optional<bool> open_world_hint;
+};
+
+struct ToolResult {
+  Json content = Json::array();  // content blocks
+  Json structured;               // structuredContent; null = none
+  bool is_error = false;
+
+  static ToolResult text(std::string text);
+  static ToolResult error(std::string message);  // isError with one text block
+};
+
+using ToolHandler = std::function<ToolResult(const Json& arguments, RequestContext& ctx)>;
+
+struct Tool {
+  std::string name;
+  std::string title;
+  std::string description;
+  Json input_schema;   // JSON Schema of the arguments; null = {"type":"object"}
+  Json output_schema;  // null = none; when set, results must carry matching structuredContent
+  ToolAnnotations annotations;
+  ToolHandler handler;
+};
+
+struct ResourceContent {
+  std::string uri;
+  std::string mime_type;
+  std::optional<std::string> text;
+  std::optional<std::string> blob;  // raw bytes; sent base64-encoded
+};
+
+using ResourceReader =
+    std::function<Result<std::vector<ResourceContent>>(const std::string& uri, RequestContext& ctx)>;
+
+struct Resource {
+  std::string uri;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+  ResourceReader read;
+};
+
+// A parameterised resource, e.g. "vsphere://vm/{id}". `read` gets the concrete URI.
+struct ResourceTemplate {
+  std::string uri_template;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+  ResourceReader read;
+};
+
+struct PromptArgument {
+  std::string name;
+  std::string description;
+  bool required = false;
+};
+
+struct PromptResult {
+  std::string description;
+  Json messages = Json::array();  // [{role, content}]
+};
+
+using PromptHandler = std::function<Result<PromptResult>(
+    const std::map<std::string, std::string>& arguments, RequestContext& ctx)>;
+
+struct Prompt {
+  std::string name;
+  std::string title;
+  std::string description;
+  std::vector<PromptArgument> arguments;
+  PromptHandler handler;
+};
+
+// completion/complete: `ref` is {"type":"ref/prompt","name"} or {"type":"ref/resource","uri"};
+// returns candidate values for `argument` starting from `value`.
+using CompletionHandler = std::function<std::vector<std::string>(
+    const Json& ref, const std::string& argument, const std::string& value, const Json& context)>;
+
+// Where a session's outgoing messages go; implemented by transports. Thread-safe.
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  // One JSON-RPC message (response, notification or server request).
+  virtual void send(const std::string& message) = 0;
+  // Called once per request received through this sink, after its response was sent (or
+  // suppressed because the request was cancelled). HTTP uses it to end a POST's stream.
+  virtual void requestDone() {}
+};
+
+class Server;
+
+class Session {
+ public:
+  ~Session();
+  const std::string& id() const { return id_; }
+  bool initialized() const;
+  std::string protocolVersion() const;  // "" before initialize
+
+  // Processes one incoming JSON-RPC message. Responses to requests in it, and notifications
+  // and server requests made while handling them, go to `reply` (or to the session's default
+  // sink when null). Returns the number of requests it accepted (each will end with
+  // reply->requestDone()), or an error when nothing could be accepted (the error response
+  // has then already been sent to `reply`).
+  Result<size_t> receive(std::string_view message, std::shared_ptr<MessageSink> reply = nullptr);
+
+  // Sends a message that belongs to no request (list_changed, resource updates) to the
+  // default sink.
+  void notify(std::string_view method, Json params);
+  // Replaces the default sink (HTTP: the GET stream when one opens). May be null.
+  void setDefaultSink(std::shared_ptr<MessageSink> sink);
+
+  // Cancels in-flight requests and fails pending client requests. Idempotent.
+  void close();
+  bool closed() const;
+
+  class State;
+
+ private:
+  friend class Server;
+  Session(Server& server, std::string id, std::shared_ptr<MessageSink> sink);
+  std::string id_;
+  std::shared_ptr<State> state_;
+};
+
+class Server {
+ public:
+  Server(Implementation info, ServerOptions options = {});
+  ~Server();  // closes sessions, stops and joins the workers
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Registry. Adding or removing notifies initialized sessions (list_changed).
+  // addTool refuses a bad name or schema with InvalidArgument.
+  Status addTool(Tool tool);
+  bool removeTool(std::string_view name);
+  Status addResource(Resource resource);
+  Status addResourceTemplate(ResourceTemplate resource_template);
+  Status addPrompt(Prompt prompt);
+  void setCompletionHandler(CompletionHandler handler);
+  std::vector<std::string> toolNames() const;
+
+  // Tells sessions subscribed to `uri` that it changed.
+  void notifyResourceUpdated(const std::string& uri);
+
+  // A new session whose unsolicited messages go to `default_sink` (may be null).
+  std::shared_ptr<Session> createSession(std::shared_ptr<MessageSink> default_sink);
+  std::shared_ptr<Session> findSession(const std::string& id) const;
+  void removeSession(const std::string& id);  // closes it
+  size_t sessionCount() const;
+
+  const Implementation& info() const;
+  const ServerOptions& options() const;
+
+  class Impl;
+
+ private:
+  friend class Session;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vsmcp::mcp

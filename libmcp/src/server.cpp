@@ -1,0 +1,1022 @@
+// The MCP server core: JSON-RPC checks, lifecycle, the registry and its methods, the worker
+// pool, per-request contexts (progress, logging, cancellation, client requests).
+#include "mcp/server.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "mcp/protocol.hpp"
+#include "mcp/schema.hpp"
+#include "vsmcp/log.hpp"
+
+namespace vsmcp::mcp {
+
+// ---------------------------------------------------------------------------------------
+// Small helpers
+
+std::string_view logLevelName(LogLevel level) {
+  static constexpr std::string_view kNames[] = {"debug",    "info",     "notice", "warning",
+                                                "error",    "critical", "alert",  "emergency"};
+  return kNames[static_cast<int>(level)];
+}
+
+std::optional<LogLevel> parseLogLevel(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(LogLevel::kEmergency); ++i)
+    if (logLevelName(static_cast<LogLevel>(i)) == name) return static_cast<LogLevel>(i);
+  return std::nullopt;
+}
+
+ToolResult ToolResult::text(std::string text) {
+  ToolResult r;
+  r.content.push(Json::object().set("type", "text").set("text", std::move(text)));
+  return r;
+}
+
+ToolResult ToolResult::error(std::string message) {
+  ToolResult r = text(std::move(message));
+  r.is_error = true;
+  return r;
+}
+
+namespace {
+
+struct RpcError {
+  int code;
+  std::string message;
+  Json data;
+};
+
+using Reply = std::variant<Json, RpcError>;
+
+RpcError invalidParams(std::string message) { return {error::kInvalidParams, std::move(message), {}}; }
+
+std::string makeResponse(const Json& id, const Json& result) {
+  Json r = Json::object();
+  r.set("jsonrpc", "2.0").set("id", id).set("result", result);
+  return r.dump();
+}
+
+std::string makeError(const Json& id, const RpcError& e) {
+  Json err = Json::object();
+  err.set("code", e.code).set("message", e.message);
+  if (!e.data.isNull()) err.set("data", e.data);
+  Json r = Json::object();
+  r.set("jsonrpc", "2.0").set("id", id).set("error", err);
+  return r.dump();
+}
+
+std::string makeNotification(std::string_view method, Json params) {
+  Json n = Json::object();
+  n.set("jsonrpc", "2.0").set("method", method);
+  if (!params.isNull()) n.set("params", std::move(params));
+  return n.dump();
+}
+
+std::string randomId() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    // RAND_bytes only fails without entropy; fall back to a non-cryptographic source.
+    std::random_device rd;
+    for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::string base64(const std::string& in) {
+  static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
+    out += kTable[v >> 18];
+    out += kTable[(v >> 12) & 63];
+    out += kTable[(v >> 6) & 63];
+    out += kTable[v & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kTable[v >> 18];
+    out += kTable[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kTable[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// Cursor: the offset into a list, as an opaque-looking string.
+std::string makeCursor(size_t offset) { return "o" + std::to_string(offset); }
+
+std::optional<size_t> parseCursor(const Json* cursor) {
+  if (!cursor || cursor->isNull()) return size_t{0};
+  if (!cursor->isString()) return std::nullopt;
+  const std::string& s = cursor->asString();
+  if (s.size() < 2 || s.size() > 12 || s[0] != 'o') return std::nullopt;
+  size_t v = 0;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + static_cast<size_t>(s[i] - '0');
+  }
+  return v;
+}
+
+// Matches a URI against an RFC 6570 level-1 template ("vsphere://vm/{id}").
+bool matchTemplate(const std::string& tmpl, const std::string& uri) {
+  size_t t = 0, u = 0;
+  while (t < tmpl.size()) {
+    if (tmpl[t] == '{') {
+      size_t close = tmpl.find('}', t);
+      if (close == std::string::npos) return false;
+      t = close + 1;
+      // The variable takes characters up to the next literal (or the end); not '/'.
+      char stop = t < tmpl.size() ? tmpl[t] : '\0';
+      size_t start = u;
+      while (u < uri.size() && uri[u] != stop && uri[u] != '/') ++u;
+      if (u == start) return false;
+    } else {
+      if (u >= uri.size() || uri[u] != tmpl[t]) return false;
+      ++t;
+      ++u;
+    }
+  }
+  return u == uri.size();
+}
+
+bool validToolName(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Server::Impl: registry, sessions, workers.
+
+class Server::Impl {
+ public:
+  Impl(Implementation info, ServerOptions options) : info_(std::move(info)), options_(std::move(options)) {
+    size_t n = std::max<size_t>(1, options_.worker_threads);
+    for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { workLoop(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(work_mu_);
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(work_mu_);
+      queue_.push_back(std::move(task));
+    }
+    work_cv_.notify_one();
+  }
+
+  void workLoop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(work_mu_);
+        work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  Json toolJson(const Tool& t) const {
+    Json j = Json::object();
+    j.set("name", t.name);
+    if (!t.title.empty()) j.set("title", t.title);
+    if (!t.description.empty()) j.set("description", t.description);
+    j.set("inputSchema", t.input_schema.isNull() ? Json::object().set("type", "object") : t.input_schema);
+    if (!t.output_schema.isNull()) j.set("outputSchema", t.output_schema);
+    Json ann = Json::object();
+    if (!t.title.empty()) ann.set("title", t.title);
+    if (t.annotations.read_only_hint) ann.set("readOnlyHint", *t.annotations.read_only_hint);
+    if (t.annotations.destructive_hint) ann.set("destructiveHint", *t.annotations.destructive_hint);
+    if (t.annotations.idempotent_hint) ann.set("idempotentHint", *t.annotations.idempotent_hint);
+    if (t.annotations.open_world_hint) ann.set("openWorldHint", *t.annotations.open_world_hint);
+    if (ann.size() > 0) j.set("annotations", ann);
+    return j;
+  }
+
+  void broadcast(std::string_view method);
+
+  Implementation info_;
+  ServerOptions options_;
+
+  mutable std::mutex registry_mu_;
+  std::vector<std::pair<Tool, Json>> tools_;  // with their listing JSON
+  std::vector<Resource> resources_;
+  std::vector<ResourceTemplate> templates_;
+  std::vector<Prompt> prompts_;
+  CompletionHandler completion_;
+
+  mutable std::mutex sessions_mu_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+
+  std::mutex work_mu_;
+  std::condition_variable work_cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Session::State
+
+struct InFlight {
+  std::atomic<bool> cancelled{false};
+};
+
+struct PendingClientRequest {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Result<Json>> result;
+};
+
+class Session::State : public std::enable_shared_from_this<Session::State> {
+ public:
+  State(Server::Impl* server, std::string id, std::shared_ptr<MessageSink> sink)
+      : server_(server), id_(std::move(id)), default_sink_(std::move(sink)) {}
+
+  void send(const std::shared_ptr<MessageSink>& to, const std::string& message) {
+    std::shared_ptr<MessageSink> sink = to;
+    if (!sink) {
+      std::lock_guard<std::mutex> lock(mu_);
+      sink = default_sink_;
+    }
+    if (sink) sink->send(message);
+  }
+
+  Result<size_t> receive(std::string_view text, std::shared_ptr<MessageSink> reply);
+  void handleResponse(const Json& msg);
+  void handleNotification(const std::string& method, const Json& params);
+  void run(Json id, std::string method, Json params, std::shared_ptr<MessageSink> reply,
+           std::shared_ptr<InFlight> flight);
+  Reply dispatch(const std::string& method, const Json& params, class Context& ctx);
+  Reply initialize(const Json& params);
+  Reply toolsCall(const Json& params, Context& ctx);
+  Reply resourcesRead(const Json& params, Context& ctx);
+  Reply promptsGet(const Json& params, Context& ctx);
+  Reply complete(const Json& params);
+  template <typename T, typename F>
+  Reply list(const Json& params, const std::vector<T>& items, const char* key, F toJson);
+
+  void close() {
+    std::vector<std::shared_ptr<InFlight>> flights;
+    std::vector<std::shared_ptr<PendingClientRequest>> pending;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      for (auto& [k, f] : in_flight_) flights.push_back(f);
+      for (auto& [k, p] : pending_) pending.push_back(p);
+      pending_.clear();
+      default_sink_.reset();
+    }
+    for (auto& f : flights) f->cancelled = true;
+    for (auto& p : pending) {
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->result = Result<Json>(Status::Cancelled("the session closed"));
+      p->cv.notify_all();
+    }
+  }
+
+  Server::Impl* server_;  // null once the server is gone; guarded by mu_
+  const std::string id_;
+  mutable std::mutex mu_;
+  std::shared_ptr<MessageSink> default_sink_;
+  bool initialize_seen_ = false;
+  bool initialized_ = false;
+  bool closed_ = false;
+  std::string protocol_version_;
+  Json client_capabilities_ = Json::object();
+  LogLevel log_level_ = LogLevel::kInfo;
+  std::set<std::string> subscriptions_;
+  std::unordered_map<std::string, std::shared_ptr<InFlight>> in_flight_;  // key: id.dump()
+  std::unordered_map<std::string, std::shared_ptr<PendingClientRequest>> pending_;
+  std::uint64_t next_request_ = 1;
+};
+
+// The RequestContext given to handlers.
+class Context final : public RequestContext {
+ public:
+  Context(std::shared_ptr<Session::State> state, std::shared_ptr<MessageSink> reply,
+          std::shared_ptr<InFlight> flight, Json meta)
+      : state_(std::move(state)), reply_(std::move(reply)), flight_(std::move(flight)), meta_(std::move(meta)) {
+    if (const Json* token = meta_.find("progressToken")) progress_token_ = *token;
+    std::lock_guard<std::mutex> lock(state_->mu_);
+    capabilities_ = state_->client_capabilities_;
+  }
+
+  bool cancelled() const override { return flight_->cancelled.load(); }
+
+  void progress(double progress, std::optional<double> total, const std::string& message) override {
+    if (progress_token_.isNull()) return;
+    Json p = Json::object();
+    p.set("progressToken", progress_token_).set("progress", progress);
+    if (total) p.set("total", *total);
+    if (!message.empty()) p.set("message", message);
+    state_->send(reply_, makeNotification(method::kProgress, std::move(p)));
+  }
+
+  void log(LogLevel level, const Json& data, const std::string& logger) override {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu_);
+      if (level < state_->log_level_) return;
+    }
+    Json p = Json::object();
+    p.set("level", logLevelName(level));
+    if (!logger.empty()) p.set("logger", logger);
+    p.set("data", data);
+    state_->send(reply_, makeNotification(method::kMessage, std::move(p)));
+  }
+
+  Result<Json> request(std::string_view method, Json params) override {
+    std::string capability;
+    if (method == method::kElicitationCreate) capability = "elicitation";
+    if (method == method::kSamplingCreateMessage) capability = "sampling";
+    if (method == method::kRootsList) capability = "roots";
+    if (!capability.empty() && !capabilities_.find(capability))
+      return Status::Unsupported("the client does not support " + capability);
+    auto pending = std::make_shared<PendingClientRequest>();
+    std::string id;
+    std::chrono::milliseconds timeout;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu_);
+      if (state_->closed_) return Status::Cancelled("the session closed");
+      id = "srv-" + std::to_string(state_->next_request_++);
+      state_->pending_[Json(id).dump()] = pending;
+      timeout = state_->server_ ? state_->server_->options_.client_request_timeout
+                                : std::chrono::milliseconds(0);
+    }
+    Json req = Json::object();
+    req.set("jsonrpc", "2.0").set("id", id).set("method", method);
+    if (!params.isNull()) req.set("params", std::move(params));
+    state_->send(reply_, req.dump());
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock<std::mutex> lock(pending->mu);
+    while (!pending->result) {
+      if (flight_->cancelled) break;
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      // Wake up regularly to notice cancellation of the request that is waiting.
+      pending->cv.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    if (pending->result) return *pending->result;
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> slock(state_->mu_);
+      state_->pending_.erase(Json(id).dump());
+    }
+    if (flight_->cancelled) return Status::Cancelled(std::string(method) + " was abandoned: the request was cancelled");
+    return Status::Error(ErrorCode::kTimeout, "the client did not answer " + std::string(method) + " in time");
+  }
+
+  const Json& clientCapabilities() const override { return capabilities_; }
+  const std::string& sessionId() const override { return state_->id_; }
+  const Json& meta() const override { return meta_; }
+
+ private:
+  std::shared_ptr<Session::State> state_;
+  std::shared_ptr<MessageSink> reply_;
+  std::shared_ptr<InFlight> flight_;
+  Json meta_;
+  Json progress_token_;
+  Json capabilities_;
+};
+
+void Server::Impl::broadcast(std::string_view method) {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (auto& [id, s] : sessions_) sessions.push_back(s);
+  }
+  for (auto& s : sessions)
+    if (s->initialized()) s->notify(method, Json());
+}
+
+Result<size_t> Session::State::receive(std::string_view text, std::shared_ptr<MessageSink> reply) {
+  auto parsed = Json::parse(text);
+  if (!parsed.ok()) {
+    send(reply, makeError(Json(), {error::kParseError, "Parse error: " + parsed.status().message(), {}}));
+    return parsed.status();
+  }
+  const Json& msg = *parsed;
+  auto invalid = [&](const Json& id, const std::string& why) -> Result<size_t> {
+    send(reply, makeError(id, {error::kInvalidRequest, "Invalid Request: " + why, {}}));
+    return Status::InvalidArgument(why);
+  };
+  if (msg.isArray()) return invalid(Json(), "JSON-RPC batches are not supported (removed in 2025-06-18)");
+  if (!msg.isObject()) return invalid(Json(), "a message must be a JSON object");
+  const Json* id = msg.find("id");
+  const Json* version = msg.find("jsonrpc");
+  Json id_value = id && (id->isString() || id->isInt()) ? *id : Json();
+  if (!version || version->asString() != "2.0") return invalid(id_value, "\"jsonrpc\" must be \"2.0\"");
+  const Json* method = msg.find("method");
+  if (!method) {
+    if (id && (msg.find("result") || msg.find("error"))) {
+      handleResponse(msg);
+      return size_t{0};
+    }
+    return invalid(id_value, "a message needs \"method\", or \"result\"/\"error\" with \"id\"");
+  }
+  if (!method->isString() || method->asString().empty()) return invalid(id_value, "\"method\" must be a non-empty string");
+  const Json* params = msg.find("params");
+  if (params && !params->isObject() && !params->isNull()) {
+    if (!id) return size_t{0};  // a notification cannot be answered
+    send(reply, makeError(id_value, invalidParams("\"params\" must be an object")));
+    return Status::InvalidArgument("params must be an object");
+  }
+  Json p = params && params->isObject() ? *params : Json::object();
+  if (!id) {
+    handleNotification(method->asString(), p);
+    return size_t{0};
+  }
+  if (!(id->isString() || id->isInt()))
+    return invalid(Json(), "\"id\" must be a string or an integer");
+  const std::string& name = method->asString();
+  const std::string key = id->dump();
+  auto flight = std::make_shared<InFlight>();
+  Server::Impl* server = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    server = server_;
+    if (closed_ || !server) return invalid(*id, "the session is closed");
+    if (in_flight_.count(key)) return invalid(*id, "duplicate request id " + key + " (still in progress)");
+    if (in_flight_.size() >= server->options_.max_in_flight_per_session) {
+      send(reply, makeError(*id, {error::kInternalError, "too many requests in progress on this session", {}}));
+      return Status::Error(ErrorCode::kRateLimited, "too many requests in flight");
+    }
+    if (name != method::kInitialize && name != method::kPing && !initialize_seen_)
+      return invalid(*id, "the session is not initialized: send \"initialize\" first");
+    if (name == method::kInitialize && initialize_seen_)
+      return invalid(*id, "\"initialize\" was already received on this session");
+    if (name == method::kInitialize) initialize_seen_ = true;
+    in_flight_[key] = flight;
+  }
+  auto self = shared_from_this();
+  if (name == method::kPing || name == method::kInitialize) {
+    run(*id, name, std::move(p), std::move(reply), std::move(flight));  // quick: inline
+  } else {
+    server->post([self, id = *id, name, p = std::move(p), reply = std::move(reply), flight]() mutable {
+      self->run(std::move(id), std::move(name), std::move(p), std::move(reply), std::move(flight));
+    });
+  }
+  return size_t{1};
+}
+
+void Session::State::handleResponse(const Json& msg) {
+  std::shared_ptr<PendingClientRequest> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(msg.find("id")->dump());
+    if (it == pending_.end()) return;  // unknown or late: nothing waits for it
+    pending = it->second;
+    pending_.erase(it);
+  }
+  Result<Json> result = Status::Internal("empty response");
+  if (const Json* r = msg.find("result")) {
+    result = *r;
+  } else if (const Json* e = msg.find("error")) {
+    const Json* m = e->find("message");
+    result = Status::Error(ErrorCode::kInternal,
+                           "the client answered with error " + std::to_string(e->find("code") ? e->find("code")->asInt() : 0) +
+                               ": " + (m ? m->asString() : std::string()));
+  }
+  std::lock_guard<std::mutex> lock(pending->mu);
+  pending->result = std::move(result);
+  pending->cv.notify_all();
+}
+
+void Session::State::handleNotification(const std::string& name, const Json& params) {
+  if (name == method::kInitialized) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (initialize_seen_) initialized_ = true;
+  } else if (name == method::kCancelled) {
+    const Json* request_id = params.find("requestId");
+    if (!request_id) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = in_flight_.find(request_id->dump());
+    if (it != in_flight_.end()) it->second->cancelled = true;
+  }
+  // Other notifications (roots/list_changed, progress from the client) need no action.
+}
+
+void Session::State::run(Json id, std::string name, Json params, std::shared_ptr<MessageSink> reply,
+                         std::shared_ptr<InFlight> flight) {
+  Json meta = params.find("_meta") ? *params.find("_meta") : Json();
+  Context ctx(shared_from_this(), reply, flight, std::move(meta));
+  Reply result;
+  try {
+    result = dispatch(name, params, ctx);
+  } catch (const std::exception& e) {
+    result = RpcError{error::kInternalError, std::string("internal error: ") + e.what(), {}};
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_.erase(id.dump());
+  }
+  // A cancelled request gets no response (the client has stopped waiting for it).
+  if (!flight->cancelled) {
+    if (auto* ok = std::get_if<Json>(&result)) {
+      send(reply, makeResponse(id, *ok));
+    } else {
+      send(reply, makeError(id, std::get<RpcError>(result)));
+    }
+  }
+  if (reply) reply->requestDone();
+}
+
+Reply Session::State::initialize(const Json& params) {
+  const Json* version = params.find("protocolVersion");
+  if (!version || !version->isString()) return invalidParams("initialize needs \"protocolVersion\" (a string)");
+  std::string chosen(kProtocolVersions.front());
+  for (auto v : kProtocolVersions)
+    if (v == version->asString()) chosen = std::string(v);
+  Server::Impl* server;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    protocol_version_ = chosen;
+    if (const Json* caps = params.find("capabilities"); caps && caps->isObject()) client_capabilities_ = *caps;
+    server = server_;
+  }
+  if (!server) return RpcError{error::kInternalError, "the server is stopping", {}};
+  Json caps = Json::object();
+  caps.set("tools", Json::object().set("listChanged", true));
+  caps.set("resources", Json::object().set("subscribe", true).set("listChanged", true));
+  caps.set("prompts", Json::object().set("listChanged", true));
+  caps.set("logging", Json::object());
+  caps.set("completions", Json::object());
+  Json info = Json::object();
+  info.set("name", server->info_.name).set("version", server->info_.version);
+  if (!server->info_.title.empty()) info.set("title", server->info_.title);
+  Json r = Json::object();
+  r.set("protocolVersion", chosen).set("capabilities", caps).set("serverInfo", info);
+  if (!server->options_.instructions.empty()) r.set("instructions", server->options_.instructions);
+  return r;
+}
+
+template <typename T, typename F>
+Reply Session::State::list(const Json& params, const std::vector<T>& items, const char* key, F toJson) {
+  auto offset = parseCursor(params.find("cursor"));
+  if (!offset || *offset > items.size()) return invalidParams("invalid cursor");
+  size_t page = std::max<size_t>(1, server_ ? server_->options_.page_size : 100);
+  Json arr = Json::array();
+  size_t end = std::min(items.size(), *offset + page);
+  for (size_t i = *offset; i < end; ++i) arr.push(toJson(items[i]));
+  Json r = Json::object();
+  r.set(key, std::move(arr));
+  if (end < items.size()) r.set("nextCursor", makeCursor(end));
+  return r;
+}
+
+Reply Session::State::dispatch(const std::string& name, const Json& params, Context& ctx) {
+  Server::Impl* server;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    server = server_;
+  }
+  if (!server) return RpcError{error::kInternalError, "the server is stopping", {}};
+  if (name == method::kPing) return Json::object();
+  if (name == method::kInitialize) return initialize(params);
+  if (name == method::kToolsList) {
+    std::vector<Json> tools;
+    {
+      std::lock_guard<std::mutex> lock(server->registry_mu_);
+      for (const auto& [t, j] : server->tools_) tools.push_back(j);
+    }
+    return list(params, tools, "tools", [](const Json& j) { return j; });
+  }
+  if (name == method::kToolsCall) return toolsCall(params, ctx);
+  if (name == method::kResourcesList) {
+    std::vector<Resource> resources;
+    {
+      std::lock_guard<std::mutex> lock(server->registry_mu_);
+      resources = server->resources_;
+    }
+    return list(params, resources, "resources", [](const Resource& r) {
+      Json j = Json::object();
+      j.set("uri", r.uri).set("name", r.name);
+      if (!r.title.empty()) j.set("title", r.title);
+      if (!r.description.empty()) j.set("description", r.description);
+      if (!r.mime_type.empty()) j.set("mimeType", r.mime_type);
+      return j;
+    });
+  }
+  if (name == method::kResourceTemplatesList) {
+    std::vector<ResourceTemplate> templates;
+    {
+      std::lock_guard<std::mutex> lock(server->registry_mu_);
+      templates = server->templates_;
+    }
+    return list(params, templates, "resourceTemplates", [](const ResourceTemplate& r) {
+      Json j = Json::object();
+      j.set("uriTemplate", r.uri_template).set("name", r.name);
+      if (!r.title.empty()) j.set("title", r.title);
+      if (!r.description.empty()) j.set("description", r.description);
+      if (!r.mime_type.empty()) j.set("mimeType", r.mime_type);
+      return j;
+    });
+  }
+  if (name == method::kResourcesRead) return resourcesRead(params, ctx);
+  if (name == method::kResourcesSubscribe || name == method::kResourcesUnsubscribe) {
+    const Json* uri = params.find("uri");
+    if (!uri || !uri->isString() || uri->asString().empty()) return invalidParams("\"uri\" (a string) is required");
+    std::lock_guard<std::mutex> lock(mu_);
+    if (name == method::kResourcesSubscribe) {
+      subscriptions_.insert(uri->asString());
+    } else {
+      subscriptions_.erase(uri->asString());
+    }
+    return Json::object();
+  }
+  if (name == method::kPromptsList) {
+    std::vector<Prompt> prompts;
+    {
+      std::lock_guard<std::mutex> lock(server->registry_mu_);
+      prompts = server->prompts_;
+    }
+    return list(params, prompts, "prompts", [](const Prompt& p) {
+      Json j = Json::object();
+      j.set("name", p.name);
+      if (!p.title.empty()) j.set("title", p.title);
+      if (!p.description.empty()) j.set("description", p.description);
+      Json args = Json::array();
+      for (const auto& a : p.arguments) {
+        Json aj = Json::object();
+        aj.set("name", a.name);
+        if (!a.description.empty()) aj.set("description", a.description);
+        aj.set("required", a.required);
+        args.push(aj);
+      }
+      j.set("arguments", args);
+      return j;
+    });
+  }
+  if (name == method::kPromptsGet) return promptsGet(params, ctx);
+  if (name == method::kLoggingSetLevel) {
+    const Json* level = params.find("level");
+    auto parsed = level ? parseLogLevel(level->asString()) : std::nullopt;
+    if (!parsed) return invalidParams("\"level\" must be one of debug, info, notice, warning, error, critical, alert, emergency");
+    std::lock_guard<std::mutex> lock(mu_);
+    log_level_ = *parsed;
+    return Json::object();
+  }
+  if (name == method::kCompletionComplete) return complete(params);
+  return RpcError{error::kMethodNotFound, "Method not found: " + name, {}};
+}
+
+Reply Session::State::toolsCall(const Json& params, Context& ctx) {
+  const Json* name = params.find("name");
+  if (!name || !name->isString()) return invalidParams("tools/call needs \"name\" (a string)");
+  std::optional<Tool> tool;
+  {
+    std::lock_guard<std::mutex> lock(server_->registry_mu_);
+    for (const auto& [t, j] : server_->tools_)
+      if (t.name == name->asString()) tool = t;
+  }
+  if (!tool) return invalidParams("Unknown tool: " + name->asString());
+  const Json* args = params.find("arguments");
+  Json arguments = args && !args->isNull() ? *args : Json::object();
+  if (!arguments.isObject()) return invalidParams("\"arguments\" must be an object");
+  ToolResult result;
+  if (!tool->input_schema.isNull()) {
+    Status valid = validateJson(tool->input_schema, arguments, "");
+    if (!valid.ok()) {
+      // Reported as a tool error, so a model can correct its call (MCP 2025-11-25).
+      result = ToolResult::error("Invalid arguments for tool " + tool->name + ": " + valid.message());
+    }
+  }
+  if (!result.is_error) result = tool->handler(arguments, ctx);
+  if (!tool->output_schema.isNull() && !result.is_error) {
+    Status valid = validateJson(tool->output_schema, result.structured, "structuredContent");
+    if (!valid.ok())
+      return RpcError{error::kInternalError, "tool " + tool->name + " produced output that does not match its outputSchema: " + valid.message(), {}};
+  }
+  if (!result.structured.isNull() && result.content.size() == 0)
+    result.content.push(Json::object().set("type", "text").set("text", result.structured.dump()));
+  Json r = Json::object();
+  r.set("content", result.content);
+  if (!result.structured.isNull()) r.set("structuredContent", result.structured);
+  if (result.is_error) r.set("isError", true);
+  return r;
+}
+
+Reply Session::State::resourcesRead(const Json& params, Context& ctx) {
+  const Json* uri = params.find("uri");
+  if (!uri || !uri->isString() || uri->asString().empty()) return invalidParams("\"uri\" (a string) is required");
+  ResourceReader reader;
+  std::string mime;
+  {
+    std::lock_guard<std::mutex> lock(server_->registry_mu_);
+    for (const auto& r : server_->resources_)
+      if (r.uri == uri->asString()) {
+        reader = r.read;
+        mime = r.mime_type;
+      }
+    if (!reader)
+      for (const auto& t : server_->templates_)
+        if (matchTemplate(t.uri_template, uri->asString())) {
+          reader = t.read;
+          mime = t.mime_type;
+          break;
+        }
+  }
+  RpcError not_found{error::kResourceNotFound, "Resource not found: " + uri->asString(),
+                     Json::object().set("uri", uri->asString())};
+  if (!reader) return not_found;
+  auto contents = reader(uri->asString(), ctx);
+  if (!contents.ok()) {
+    if (contents.status().code() == ErrorCode::kNotFound) return not_found;
+    return RpcError{error::kInternalError, contents.status().message(), {}};
+  }
+  Json arr = Json::array();
+  for (const auto& c : *contents) {
+    Json j = Json::object();
+    j.set("uri", c.uri.empty() ? uri->asString() : c.uri);
+    std::string m = c.mime_type.empty() ? mime : c.mime_type;
+    if (!m.empty()) j.set("mimeType", m);
+    if (c.blob) {
+      j.set("blob", base64(*c.blob));
+    } else {
+      j.set("text", c.text.value_or(""));
+    }
+    arr.push(j);
+  }
+  return Json::object().set("contents", arr);
+}
+
+Reply Session::State::promptsGet(const Json& params, Context& ctx) {
+  const Json* name = params.find("name");
+  if (!name || !name->isString()) return invalidParams("prompts/get needs \"name\" (a string)");
+  std::optional<Prompt> prompt;
+  {
+    std::lock_guard<std::mutex> lock(server_->registry_mu_);
+    for (const auto& p : server_->prompts_)
+      if (p.name == name->asString()) prompt = p;
+  }
+  if (!prompt) return invalidParams("Unknown prompt: " + name->asString());
+  std::map<std::string, std::string> args;
+  if (const Json* a = params.find("arguments")) {
+    if (!a->isObject() && !a->isNull()) return invalidParams("\"arguments\" must be an object of strings");
+    for (const auto& [k, v] : a->members()) {
+      if (!v.isString()) return invalidParams("argument '" + k + "' must be a string");
+      args[k] = v.asString();
+    }
+  }
+  for (const auto& def : prompt->arguments)
+    if (def.required && !args.count(def.name))
+      return invalidParams("prompt " + prompt->name + " needs argument '" + def.name + "'");
+  auto result = prompt->handler(args, ctx);
+  if (!result.ok()) {
+    if (result.status().code() == ErrorCode::kInvalidArgument) return invalidParams(result.status().message());
+    return RpcError{error::kInternalError, result.status().message(), {}};
+  }
+  Json r = Json::object();
+  if (!result->description.empty()) r.set("description", result->description);
+  r.set("messages", result->messages);
+  return r;
+}
+
+Reply Session::State::complete(const Json& params) {
+  const Json* ref = params.find("ref");
+  const Json* argument = params.find("argument");
+  if (!ref || !ref->isObject() || !argument || !argument->isObject())
+    return invalidParams("completion/complete needs \"ref\" and \"argument\" objects");
+  CompletionHandler handler;
+  {
+    std::lock_guard<std::mutex> lock(server_->registry_mu_);
+    handler = server_->completion_;
+  }
+  std::vector<std::string> values;
+  if (handler) {
+    const Json* ctx = params.find("context");
+    values = handler(*ref, argument->find("name") ? argument->find("name")->asString() : "",
+                     argument->find("value") ? argument->find("value")->asString() : "", ctx ? *ctx : Json());
+  }
+  const size_t total = values.size();
+  if (values.size() > 100) values.resize(100);
+  Json arr = Json::array();
+  for (auto& v : values) arr.push(v);
+  Json c = Json::object();
+  c.set("values", arr).set("total", static_cast<std::int64_t>(total)).set("hasMore", total > 100);
+  return Json::object().set("completion", c);
+}
+
+// ---------------------------------------------------------------------------------------
+// Session
+
+Session::Session(Server& server, std::string id, std::shared_ptr<MessageSink> sink)
+    : id_(id), state_(std::make_shared<State>(server.impl_.get(), std::move(id), std::move(sink))) {}
+
+Session::~Session() { state_->close(); }
+
+bool Session::initialized() const {
+  std::lock_guard<std::mutex> lock(state_->mu_);
+  return state_->initialized_;
+}
+
+std::string Session::protocolVersion() const {
+  std::lock_guard<std::mutex> lock(state_->mu_);
+  return state_->protocol_version_;
+}
+
+Result<size_t> Session::receive(std::string_view message, std::shared_ptr<MessageSink> reply) {
+  return state_->receive(message, std::move(reply));
+}
+
+void Session::notify(std::string_view method, Json params) {
+  state_->send(nullptr, makeNotification(method, std::move(params)));
+}
+
+void Session::setDefaultSink(std::shared_ptr<MessageSink> sink) {
+  std::lock_guard<std::mutex> lock(state_->mu_);
+  if (!state_->closed_) state_->default_sink_ = std::move(sink);
+}
+
+void Session::close() { state_->close(); }
+
+bool Session::closed() const {
+  std::lock_guard<std::mutex> lock(state_->mu_);
+  return state_->closed_;
+}
+
+// ---------------------------------------------------------------------------------------
+// Server
+
+Server::Server(Implementation info, ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(info), std::move(options))) {}
+
+Server::~Server() {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
+    for (auto& [id, s] : impl_->sessions_) sessions.push_back(s);
+    impl_->sessions_.clear();
+  }
+  for (auto& s : sessions) s->close();
+  impl_.reset();  // joins workers: in-flight handlers finish first
+  for (auto& s : sessions) {
+    std::lock_guard<std::mutex> lock(s->state_->mu_);
+    s->state_->server_ = nullptr;
+  }
+}
+
+Status Server::addTool(Tool tool) {
+  if (!validToolName(tool.name))
+    return Status::InvalidArgument("tool name '" + tool.name + "' must be 1-128 characters of A-Z a-z 0-9 _ - .");
+  if (!tool.handler) return Status::InvalidArgument("tool " + tool.name + " has no handler");
+  VSMCP_RETURN_IF_ERROR(checkToolSchema(tool.input_schema).withContext("tool " + tool.name + " inputSchema"));
+  VSMCP_RETURN_IF_ERROR(checkToolSchema(tool.output_schema).withContext("tool " + tool.name + " outputSchema"));
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    Json j = impl_->toolJson(tool);
+    auto it = std::find_if(impl_->tools_.begin(), impl_->tools_.end(),
+                           [&](const auto& p) { return p.first.name == tool.name; });
+    if (it != impl_->tools_.end()) {
+      *it = {std::move(tool), std::move(j)};
+    } else {
+      impl_->tools_.emplace_back(std::move(tool), std::move(j));
+    }
+  }
+  impl_->broadcast(method::kToolsListChanged);
+  return Status::Ok();
+}
+
+bool Server::removeTool(std::string_view name) {
+  bool removed = false;
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    auto it = std::remove_if(impl_->tools_.begin(), impl_->tools_.end(),
+                             [&](const auto& p) { return p.first.name == name; });
+    removed = it != impl_->tools_.end();
+    impl_->tools_.erase(it, impl_->tools_.end());
+  }
+  if (removed) impl_->broadcast(method::kToolsListChanged);
+  return removed;
+}
+
+Status Server::addResource(Resource resource) {
+  if (resource.uri.empty() || resource.name.empty() || !resource.read)
+    return Status::InvalidArgument("a resource needs a uri, a name and a reader");
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    impl_->resources_.push_back(std::move(resource));
+  }
+  impl_->broadcast(method::kResourcesListChanged);
+  return Status::Ok();
+}
+
+Status Server::addResourceTemplate(ResourceTemplate t) {
+  if (t.uri_template.empty() || t.name.empty() || !t.read)
+    return Status::InvalidArgument("a resource template needs a uriTemplate, a name and a reader");
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    impl_->templates_.push_back(std::move(t));
+  }
+  impl_->broadcast(method::kResourcesListChanged);
+  return Status::Ok();
+}
+
+Status Server::addPrompt(Prompt prompt) {
+  if (prompt.name.empty() || !prompt.handler) return Status::InvalidArgument("a prompt needs a name and a handler");
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    impl_->prompts_.push_back(std::move(prompt));
+  }
+  impl_->broadcast(method::kPromptsListChanged);
+  return Status::Ok();
+}
+
+void Server::setCompletionHandler(CompletionHandler handler) {
+  std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+  impl_->completion_ = std::move(handler);
+}
+
+std::vector<std::string> Server::toolNames() const {
+  std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+  std::vector<std::string> out;
+  for (const auto& [t, j] : impl_->tools_) out.push_back(t.name);
+  return out;
+}
+
+void Server::notifyResourceUpdated(const std::string& uri) {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
+    for (auto& [id, s] : impl_->sessions_) sessions.push_back(s);
+  }
+  for (auto& s : sessions) {
+    bool subscribed;
+    {
+      std::lock_guard<std::mutex> lock(s->state_->mu_);
+      subscribed = s->state_->subscriptions_.count(uri) > 0;
+    }
+    if (subscribed) s->notify(method::kResourceUpdated, Json::object().set("uri", uri));
+  }
+}
+
+std::shared_ptr<Session> Server::createSession(std::shared_ptr<MessageSink> default_sink) {
+  std::shared_ptr<Session> s(new Session(*this, randomId(), std::move(default_sink)));
+  std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
+  impl_->sessions_[s->id()] = s;
+  return s;
+}
+
+std::shared_ptr<Session> Server::findSession(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
+  auto it = impl_->sessions_.find(id);
+  return it == impl_->sessions_.end() ? nullptr : it->second;
+}
+
+void Server::removeSession(const std::string& id) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
+    auto it = impl_->sessions_.find(id);
+    if (it == impl_->sessions_.end()) return;
+    s = it->second;
+    impl_->sessions_.erase(it);
+  }
+  s->close();
+}
+
+size_t Server::sessionCount() const {
+  std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
+  return impl_->sessions_.size();
+}
+
+const Implementation& Server::info() const { return impl_->info_; }
+const ServerOptions& Server::options() const { return impl_->options_; }
+
+}  // namespace vsmcp::mcp

@@ -1,0 +1,57 @@
+#include <catch2/catch.hpp>
+
+#include "vsmcp/json.hpp"
+
+using vsmcp::ErrorCode;
+using vsmcp::Json;
+
+TEST_CASE("JSON round-trips through parse and dump") {
+  const std::string text =
+      R"({"a":1,"b":[true,false,null],"c":{"d":"x\"y\\z\n\u00e9"},"e":-2.5,"f":9007199254740993})";
+  auto j = Json::parse(text);
+  REQUIRE(j.ok());
+  CHECK(j->find("a")->asInt() == 1);
+  CHECK(j->find("b")->items().size() == 3);
+  CHECK(j->find("c")->find("d")->asString() == "x\"y\\z\n\xc3\xa9");
+  CHECK(j->find("e")->asDouble() == -2.5);
+  CHECK(j->find("f")->asInt() == 9007199254740993LL);
+  auto again = Json::parse(j->dump());
+  REQUIRE(again.ok());
+  CHECK(*again == *j);
+}
+
+TEST_CASE("objects keep insertion order and set replaces") {
+  Json o = Json::object();
+  o.set("z", 1).set("a", 2).set("z", 3);
+  CHECK(o.dump() == R"({"z":3,"a":2})");
+  CHECK(o.erase("z"));
+  CHECK(o.dump() == R"({"a":2})");
+}
+
+TEST_CASE("malformed, oversized and deeply nested JSON is refused with a reason") {
+  auto bad = Json::parse("{\"a\":}");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(bad.status().message().find("offset 5") != std::string::npos);
+  CHECK_FALSE(Json::parse("").ok());
+  CHECK_FALSE(Json::parse("{} x").ok());
+  CHECK_FALSE(Json::parse("\"\xff\"").ok());  // invalid UTF-8
+  std::string deep(10000, '[');
+  auto d = Json::parse(deep);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().message().find("deeper than 64") != std::string::npos);
+  Json::ParseLimits small;
+  small.max_bytes = 10;
+  CHECK(Json::parse("[1,2,3,4,5,6,7]", small).status().message().find("exceeds") != std::string::npos);
+}
+
+TEST_CASE("accessors of the wrong type return fallbacks") {
+  Json s("text");
+  CHECK(s.asInt(7) == 7);
+  CHECK(s.items().empty());
+  CHECK(s.find("x") == nullptr);
+  Json d(3.0);
+  CHECK(d.asInt() == 3);
+  CHECK(Json(3.5).asInt(-1) == -1);
+  CHECK(Json(std::nan("")).dump() == "null");
+}

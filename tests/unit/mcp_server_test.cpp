@@ -1,0 +1,392 @@
+// The MCP server core through Session::receive with a capturing sink: lifecycle, JSON-RPC
+// errors, tools, resources, prompts, logging, progress, cancellation and client requests.
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include "mcp/protocol.hpp"
+#include "mcp/server.hpp"
+
+using namespace vsmcp;
+using namespace vsmcp::mcp;
+
+namespace {
+
+// Collects what the session sends; waits (no sleeps) for messages by predicate.
+class CaptureSink final : public MessageSink {
+ public:
+  void send(const std::string& message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.push_back(*Json::parse(message));
+    cv_.notify_all();
+  }
+  void requestDone() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+    cv_.notify_all();
+  }
+  // The first message matching `pred`, waiting up to 10 s.
+  Json waitFor(const std::function<bool(const Json&)>& pred) {
+    std::unique_lock<std::mutex> lock(mu_);
+    Json found;
+    bool ok = cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      for (const auto& m : messages_)
+        if (pred(m)) {
+          found = m;
+          return true;
+        }
+      return false;
+    });
+    REQUIRE(ok);
+    return found;
+  }
+  Json response(const Json& id) {
+    return waitFor([&](const Json& m) { return m.find("id") && *m.find("id") == id && !m.find("method"); });
+  }
+  void waitDone(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    REQUIRE(cv_.wait_for(lock, std::chrono::seconds(10), [&] { return done_ >= n; }));
+  }
+  std::vector<Json> all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
+  int count(const std::string& method) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int n = 0;
+    for (const auto& m : messages_) n += m.find("method") && m.find("method")->asString() == method;
+    return n;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Json> messages_;
+  int done_ = 0;
+};
+
+std::string request(int id, const std::string& method, const std::string& params = "{}") {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method + R"(","params":)" + params + "}";
+}
+
+struct Fixture {
+  Server server{Implementation{"test-server", "1.0", "Test"}, [] {
+                  ServerOptions o;
+                  o.page_size = 2;
+                  return o;
+                }()};
+  std::shared_ptr<CaptureSink> sink = std::make_shared<CaptureSink>();
+  std::shared_ptr<Session> session = server.createSession(sink);
+
+  Json call(int id, const std::string& method, const std::string& params = "{}") {
+    auto r = session->receive(request(id, method, params), sink);
+    (void)r;
+    return sink->response(Json(id));
+  }
+  void initialize(const std::string& caps = "{}") {
+    Json r = call(1, "initialize", R"({"protocolVersion":"2025-06-18","capabilities":)" + caps +
+                                       R"(,"clientInfo":{"name":"t","version":"1"}})");
+    REQUIRE(r.find("result"));
+    REQUIRE(session->receive(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", sink).ok());
+  }
+};
+
+int errorCode(const Json& response) {
+  const Json* e = response.find("error");
+  return e ? static_cast<int>(e->find("code")->asInt()) : 0;
+}
+
+
+}  // namespace
+
+TEST_CASE("initialize negotiates the protocol version and declares capabilities") {
+  Fixture f;
+  Json r = f.call(1, "initialize", R"({"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"c","version":"1"}})");
+  const Json& result = *r.find("result");
+  CHECK(result.find("protocolVersion")->asString() == "2025-03-26");
+  CHECK(result.find("serverInfo")->find("name")->asString() == "test-server");
+  CHECK(result.find("capabilities")->find("tools")->find("listChanged")->asBool());
+  CHECK(result.find("capabilities")->find("resources")->find("subscribe")->asBool());
+  CHECK(f.session->protocolVersion() == "2025-03-26");
+
+  Fixture g;
+  Json newest = g.call(1, "initialize", R"({"protocolVersion":"1999-01-01","capabilities":{}})");
+  CHECK(newest.find("result")->find("protocolVersion")->asString() == std::string(kProtocolVersions.front()));
+
+  Fixture h;
+  CHECK(errorCode(h.call(1, "initialize", R"({"capabilities":{}})")) == error::kInvalidParams);
+}
+
+TEST_CASE("requests before initialize are refused, ping is not") {
+  Fixture f;
+  CHECK(f.call(1, "ping").find("result"));
+  Json r = f.call(2, "tools/list");
+  CHECK(errorCode(r) == error::kInvalidRequest);
+  CHECK(r.find("error")->find("message")->asString().find("initialize") != std::string::npos);
+}
+
+TEST_CASE("malformed JSON-RPC gets the right error codes") {
+  Fixture f;
+  f.initialize();
+  auto first_error = [&](const std::string& text) {
+    size_t before = f.sink->all().size();
+    (void)f.session->receive(text, f.sink);
+    auto all = f.sink->all();
+    REQUIRE(all.size() == before + 1);
+    return all.back();
+  };
+  Json parse = first_error("{not json");
+  CHECK(errorCode(parse) == error::kParseError);
+  CHECK(parse.find("id")->isNull());
+  CHECK(errorCode(first_error("[]")) == error::kInvalidRequest);
+  CHECK(errorCode(first_error("42")) == error::kInvalidRequest);
+  CHECK(errorCode(first_error(R"({"jsonrpc":"1.0","id":5,"method":"ping"})")) == error::kInvalidRequest);
+  CHECK(errorCode(first_error(R"({"jsonrpc":"2.0","id":{"x":1},"method":"ping"})")) == error::kInvalidRequest);
+  CHECK(errorCode(first_error(R"({"jsonrpc":"2.0","id":7,"method":5})")) == error::kInvalidRequest);
+  CHECK(errorCode(first_error(R"({"jsonrpc":"2.0","id":8,"method":"tools/list","params":[1]})")) == error::kInvalidParams);
+  CHECK(errorCode(f.call(9, "no/such/method")) == error::kMethodNotFound);
+  // String ids come back as strings.
+  (void)f.session->receive(R"({"jsonrpc":"2.0","id":"abc","method":"ping"})", f.sink);
+  CHECK(f.sink->response(Json("abc")).find("result"));
+}
+
+TEST_CASE("a duplicate id of a request still running is refused") {
+  Fixture f;
+  f.initialize();
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  Tool slow{"slow", "", "", Json(), Json(), {}, [&](const Json&, RequestContext&) {
+              started.set_value();
+              released.wait();
+              return ToolResult::text("done");
+            }};
+  REQUIRE(f.server.addTool(slow).ok());
+  REQUIRE(*f.session->receive(request(5, "tools/call", R"({"name":"slow"})"), f.sink) == 1);
+  started.get_future().wait();
+  auto dup = f.session->receive(request(5, "ping"), f.sink);
+  CHECK_FALSE(dup.ok());
+  // A slow tool does not block ping.
+  CHECK(f.call(6, "ping").find("result"));
+  release.set_value();
+  Json done = f.sink->waitFor([](const Json& m) { return m.find("id") && *m.find("id") == Json(5) && m.find("result"); });
+  CHECK(done.find("result")->find("content")->items()[0].find("text")->asString() == "done");
+  int errors_for_5 = 0;
+  for (const auto& m : f.sink->all()) errors_for_5 += m.find("id") && *m.find("id") == Json(5) && m.find("error");
+  CHECK(errors_for_5 == 1);
+}
+
+TEST_CASE("tools list in pages and calls validate their arguments") {
+  Fixture f;
+  f.initialize();
+  Json schema = *Json::parse(R"({"type":"object","properties":{"name":{"type":"string"},"count":{"type":"integer","minimum":1}},"required":["name"]})");
+  for (const char* n : {"a_tool", "b_tool", "c_tool"}) {
+    Tool t{n, std::string("Title ") + n, "desc", schema, Json(), {}, [](const Json& args, RequestContext&) {
+             return ToolResult::text("hello " + args.find("name")->asString());
+           }};
+    t.annotations.read_only_hint = true;
+    REQUIRE(f.server.addTool(t).ok());
+  }
+  Json page1 = f.call(2, "tools/list");
+  const Json& r1 = *page1.find("result");
+  REQUIRE(r1.find("tools")->size() == 2);
+  CHECK(r1.find("tools")->items()[0].find("annotations")->find("readOnlyHint")->asBool());
+  CHECK(r1.find("tools")->items()[0].find("inputSchema")->find("required"));
+  std::string cursor = r1.find("nextCursor")->asString();
+  Json page2 = f.call(3, "tools/list", R"({"cursor":")" + cursor + R"("})");
+  CHECK(page2.find("result")->find("tools")->size() == 1);
+  CHECK_FALSE(page2.find("result")->find("nextCursor"));
+  CHECK(errorCode(f.call(4, "tools/list", R"({"cursor":"garbage"})")) == error::kInvalidParams);
+
+  Json ok = f.call(5, "tools/call", R"({"name":"b_tool","arguments":{"name":"bob"}})");
+  CHECK(ok.find("result")->find("content")->items()[0].find("text")->asString() == "hello bob");
+  Json bad = f.call(6, "tools/call", R"({"name":"b_tool","arguments":{"name":"bob","count":0}})");
+  CHECK(bad.find("result")->find("isError")->asBool());
+  CHECK(bad.find("result")->find("content")->items()[0].find("text")->asString().find("count: must be >= 1 (minimum)") !=
+        std::string::npos);
+  Json unknown = f.call(7, "tools/call", R"({"name":"nope"})");
+  CHECK(errorCode(unknown) == error::kInvalidParams);
+  CHECK(unknown.find("error")->find("message")->asString() == "Unknown tool: nope");
+}
+
+TEST_CASE("structured output is checked against the output schema") {
+  Fixture f;
+  f.initialize();
+  Json out = *Json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]})");
+  Tool good{"good", "", "", Json(), out, {}, [](const Json&, RequestContext&) {
+              ToolResult r;
+              r.structured = Json::object().set("n", 3);
+              return r;
+            }};
+  Tool bad{"bad", "", "", Json(), out, {}, [](const Json&, RequestContext&) {
+             ToolResult r;
+             r.structured = Json::object().set("n", "three");
+             return r;
+           }};
+  REQUIRE(f.server.addTool(good).ok());
+  REQUIRE(f.server.addTool(bad).ok());
+  Json g = f.call(2, "tools/call", R"({"name":"good"})");
+  CHECK(g.find("result")->find("structuredContent")->find("n")->asInt() == 3);
+  CHECK(g.find("result")->find("content")->items()[0].find("text")->asString() == R"({"n":3})");
+  CHECK(errorCode(f.call(3, "tools/call", R"({"name":"bad"})")) == error::kInternalError);
+  Tool bad_name{"bad name!", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult(); }};
+  CHECK_FALSE(f.server.addTool(bad_name).ok());
+}
+
+TEST_CASE("progress and log notifications reach the client, filtered by level") {
+  Fixture f;
+  f.initialize();
+  Tool t{"work", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           ctx.progress(1, 2, "half");
+           ctx.log(LogLevel::kDebug, "hidden");
+           ctx.log(LogLevel::kWarning, Json::object().set("msg", "careful"), "vsphere");
+           ctx.progress(2, 2);
+           return ToolResult::text("ok");
+         }};
+  REQUIRE(f.server.addTool(t).ok());
+  CHECK(f.call(2, "logging/setLevel", R"({"level":"info"})").find("result"));
+  CHECK(errorCode(f.call(3, "logging/setLevel", R"({"level":"loud"})")) == error::kInvalidParams);
+  f.call(4, "tools/call", R"({"name":"work","_meta":{"progressToken":"tok-1"}})");
+  Json p = f.sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "notifications/progress"; });
+  CHECK(p.find("params")->find("progressToken")->asString() == "tok-1");
+  CHECK(p.find("params")->find("progress")->asDouble() == 1);
+  CHECK(p.find("params")->find("total")->asDouble() == 2);
+  CHECK(p.find("params")->find("message")->asString() == "half");
+  CHECK(f.sink->count("notifications/progress") == 2);
+  CHECK(f.sink->count("notifications/message") == 1);
+  Json log = f.sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "notifications/message"; });
+  CHECK(log.find("params")->find("level")->asString() == "warning");
+  CHECK(log.find("params")->find("logger")->asString() == "vsphere");
+  // Without a progress token there is no progress notification.
+  f.call(5, "tools/call", R"({"name":"work"})");
+  CHECK(f.sink->count("notifications/progress") == 2);
+}
+
+TEST_CASE("a cancelled request reaches its handler and gets no response") {
+  Fixture f;
+  f.initialize();
+  std::promise<void> started;
+  std::promise<bool> saw_cancel;
+  Tool t{"long", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+           started.set_value();
+           auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+           while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+           saw_cancel.set_value(ctx.cancelled());
+           return ToolResult::text("late");
+         }};
+  REQUIRE(f.server.addTool(t).ok());
+  REQUIRE(*f.session->receive(request(7, "tools/call", R"({"name":"long"})"), f.sink) == 1);
+  started.get_future().wait();
+  REQUIRE(f.session->receive(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"user"}})", f.sink).ok());
+  CHECK(saw_cancel.get_future().get());
+  f.sink->waitDone(2);  // initialize + the cancelled call
+  for (const auto& m : f.sink->all()) CHECK_FALSE((m.find("id") && *m.find("id") == Json(7)));
+}
+
+TEST_CASE("a tool asks the client through elicitation and uses the answer") {
+  Fixture f;
+  f.initialize(R"({"elicitation":{}})");
+  Tool t{"ask", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           auto answer = ctx.request(method::kElicitationCreate,
+                                     Json::object().set("message", "Approve?").set("requestedSchema", Json::object().set("type", "object")));
+           if (!answer.ok()) return ToolResult::error(answer.status().message());
+           return ToolResult::text("action=" + answer->find("action")->asString());
+         }};
+  REQUIRE(f.server.addTool(t).ok());
+  REQUIRE(*f.session->receive(request(3, "tools/call", R"({"name":"ask"})"), f.sink) == 1);
+  Json req = f.sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "elicitation/create"; });
+  CHECK(req.find("params")->find("message")->asString() == "Approve?");
+  Json reply = Json::object();
+  reply.set("jsonrpc", "2.0").set("id", *req.find("id")).set("result", Json::object().set("action", "accept"));
+  REQUIRE(f.session->receive(reply.dump(), f.sink).ok());
+  Json r = f.sink->response(Json(3));
+  CHECK(r.find("result")->find("content")->items()[0].find("text")->asString() == "action=accept");
+}
+
+TEST_CASE("client requests need the client's capability") {
+  Fixture f;
+  f.initialize("{}");
+  Tool t{"ask", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           auto answer = ctx.request(method::kSamplingCreateMessage, Json::object());
+           return answer.ok() ? ToolResult::text("?") : ToolResult::error(answer.status().message());
+         }};
+  REQUIRE(f.server.addTool(t).ok());
+  Json r = f.call(2, "tools/call", R"({"name":"ask"})");
+  CHECK(r.find("result")->find("isError")->asBool());
+  CHECK(r.find("result")->find("content")->items()[0].find("text")->asString() == "the client does not support sampling");
+}
+
+TEST_CASE("resources list, read as text or blob, match templates and notify subscribers") {
+  Fixture f;
+  f.initialize();
+  REQUIRE(f.server.addResource({"test://text", "text", "", "a text", "text/plain", [](const std::string& uri, RequestContext&) {
+                                  return Result<std::vector<ResourceContent>>(std::vector<ResourceContent>{{uri, "", std::string("hello"), std::nullopt}});
+                                }}).ok());
+  REQUIRE(f.server.addResource({"test://blob", "blob", "", "", "application/octet-stream", [](const std::string& uri, RequestContext&) {
+                                  return Result<std::vector<ResourceContent>>(std::vector<ResourceContent>{{uri, "", std::nullopt, std::string("\x01\x02\xff", 3)}});
+                                }}).ok());
+  REQUIRE(f.server.addResourceTemplate({"vsphere://vm/{id}", "vm", "", "", "application/json", [](const std::string& uri, RequestContext&) -> Result<std::vector<ResourceContent>> {
+                                          if (uri == "vsphere://vm/missing") return Status::NotFound("no such VM");
+                                          return std::vector<ResourceContent>{{uri, "", std::string("{\"uri\":\"" + uri + "\"}"), std::nullopt}};
+                                        }}).ok());
+  Json list = f.call(2, "resources/list");
+  CHECK(list.find("result")->find("resources")->size() == 2);
+  Json templates = f.call(3, "resources/templates/list");
+  CHECK(templates.find("result")->find("resourceTemplates")->items()[0].find("uriTemplate")->asString() == "vsphere://vm/{id}");
+  Json text = f.call(4, "resources/read", R"({"uri":"test://text"})");
+  CHECK(text.find("result")->find("contents")->items()[0].find("text")->asString() == "hello");
+  CHECK(text.find("result")->find("contents")->items()[0].find("mimeType")->asString() == "text/plain");
+  Json blob = f.call(5, "resources/read", R"({"uri":"test://blob"})");
+  CHECK(blob.find("result")->find("contents")->items()[0].find("blob")->asString() == "AQL/");
+  Json vm = f.call(6, "resources/read", R"({"uri":"vsphere://vm/vm-42"})");
+  CHECK(vm.find("result")->find("contents")->items()[0].find("text")->asString() == R"({"uri":"vsphere://vm/vm-42"})");
+  CHECK(errorCode(f.call(7, "resources/read", R"({"uri":"vsphere://vm/missing"})")) == error::kResourceNotFound);
+  CHECK(errorCode(f.call(8, "resources/read", R"({"uri":"nope://x"})")) == error::kResourceNotFound);
+  CHECK(errorCode(f.call(9, "resources/read", R"({"uri":"vsphere://vm/a/b"})")) == error::kResourceNotFound);
+  CHECK(f.call(10, "resources/subscribe", R"({"uri":"test://text"})").find("result"));
+  f.server.notifyResourceUpdated("test://text");
+  f.server.notifyResourceUpdated("test://blob");
+  Json upd = f.sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "notifications/resources/updated"; });
+  CHECK(upd.find("params")->find("uri")->asString() == "test://text");
+  CHECK(f.sink->count("notifications/resources/updated") == 1);
+}
+
+TEST_CASE("prompts list and get with arguments; a missing one is refused") {
+  Fixture f;
+  f.initialize();
+  REQUIRE(f.server.addPrompt({"triage", "Triage a VM", "Look at a VM", {{"vm", "VM name", true}},
+                              [](const std::map<std::string, std::string>& args, RequestContext&) {
+                                PromptResult r;
+                                r.description = "triage";
+                                r.messages.push(Json::object().set("role", "user").set(
+                                    "content", Json::object().set("type", "text").set("text", "Check " + args.at("vm"))));
+                                return Result<PromptResult>(r);
+                              }}).ok());
+  Json list = f.call(2, "prompts/list");
+  CHECK(list.find("result")->find("prompts")->items()[0].find("arguments")->items()[0].find("required")->asBool());
+  Json got = f.call(3, "prompts/get", R"({"name":"triage","arguments":{"vm":"web-01"}})");
+  CHECK(got.find("result")->find("messages")->items()[0].find("content")->find("text")->asString() == "Check web-01");
+  Json missing = f.call(4, "prompts/get", R"({"name":"triage"})");
+  CHECK(errorCode(missing) == error::kInvalidParams);
+  CHECK(missing.find("error")->find("message")->asString().find("'vm'") != std::string::npos);
+}
+
+TEST_CASE("completion suggests values and list changes are announced") {
+  Fixture f;
+  f.initialize();
+  f.server.setCompletionHandler([](const Json&, const std::string& arg, const std::string& value, const Json&) {
+    std::vector<std::string> all = {"web-01", "web-02", "db-01"};
+    std::vector<std::string> out;
+    for (auto& v : all)
+      if (arg == "vm" && v.rfind(value, 0) == 0) out.push_back(v);
+    return out;
+  });
+  Json c = f.call(2, "completion/complete", R"({"ref":{"type":"ref/prompt","name":"triage"},"argument":{"name":"vm","value":"web"}})");
+  CHECK(c.find("result")->find("completion")->find("values")->size() == 2);
+  CHECK(c.find("result")->find("completion")->find("total")->asInt() == 2);
+  REQUIRE(f.server.addTool({"late", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult::text("x"); }}).ok());
+  f.sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "notifications/tools/list_changed"; });
+  CHECK(f.server.removeTool("late"));
+  CHECK(f.sink->count("notifications/tools/list_changed") == 2);
+}
