@@ -35,9 +35,13 @@ bool shouldLog(LogLevel level) { return static_cast<int>(level) >= g_level.load(
 
 void log(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) < g_level.load()) return;
-  std::lock_guard<std::mutex> lock(g_mu);
-  if (g_sink) {
-    g_sink(level, message);
+  LogSink sink;
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    sink = g_sink;  // called outside the lock, so a sink may log too
+  }
+  if (sink) {
+    sink(level, message);
     return;
   }
   std::string line = "vsmcp ";

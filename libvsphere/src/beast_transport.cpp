@@ -13,6 +13,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <poll.h>
+
 #include <cctype>
 #include <mutex>
 #include <optional>
@@ -126,14 +128,28 @@ class BeastTransport final : public HttpTransport {
   }
 
  private:
+  // An idle connection the server has closed (or that has unread bytes, e.g. a TLS
+  // close_notify) shows up as readable; such a connection is not reused.
+  static bool looksAlive(Connection& conn) {
+    if (Clock::now() - conn.last_used >= kMaxIdleAge) return false;
+    int fd = conn.tcpStream().socket().native_handle();
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
+
   std::unique_ptr<Connection> takeIdle() {
     std::lock_guard<std::mutex> lock(mu_);
     while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
-      if (Clock::now() - conn->last_used < kMaxIdleAge) return conn;
+      if (looksAlive(*conn)) return conn;
     }
     return nullptr;
+  }
+
+  void dropIdle() {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.clear();
   }
 
   void giveBack(std::unique_ptr<Connection> conn) {
@@ -242,7 +258,7 @@ class BeastTransport final : public HttpTransport {
   // `retryable` tells the caller whether another attempt may help.
   Result<HttpResponse> sendOnce(const HttpRequest& request, bool& retryable) {
     for (int stale_retry = 0; stale_retry < 2; ++stale_retry) {
-      std::unique_ptr<Connection> conn = takeIdle();
+      std::unique_ptr<Connection> conn = stale_retry == 0 ? takeIdle() : nullptr;
       const bool reused = conn != nullptr;
       if (!conn) {
         auto fresh = connect();
@@ -256,7 +272,7 @@ class BeastTransport final : public HttpTransport {
       req.version(11);
       req.method_string(request.method);
       req.target(request.target);
-      req.set(http::field::host, url_.host);
+      req.set(http::field::host, hostHeader());
       req.set(http::field::user_agent, options_.user_agent);
       req.keep_alive(true);
       for (const auto& [k, v] : request.headers) req.set(k, v);
@@ -271,6 +287,7 @@ class BeastTransport final : public HttpTransport {
       } else {
         ec = runOp(conn->ioc, [&](auto h) { http::async_write(*conn->plain, req, h); });
       }
+      const bool write_failed = static_cast<bool>(ec);
       http::response_parser<http::string_body> parser;
       parser.header_limit(64 * 1024);
       parser.body_limit(options_.max_response_bytes);
@@ -301,8 +318,13 @@ class BeastTransport final : public HttpTransport {
       if (!ec && parser.get().body().size() > options_.max_response_bytes) ec = http::error::body_limit;
       if (ec) {
         const bool nothing_back = !parser.got_some();
-        if (reused && nothing_back && ec != beast::error::timeout) {
-          continue;  // a keep-alive connection the server had closed: try a fresh one
+        // A reused connection that failed before any reply: the server had closed it. Send
+        // again on a fresh connection when that cannot run the request twice: it is a read,
+        // or the request never left (the write failed).
+        if (reused && nothing_back && ec != beast::error::timeout &&
+            (request.idempotent || write_failed)) {
+          dropIdle();  // the others are likely as stale
+          continue;
         }
         const std::string where = url_.hostPort();
         if (ec == beast::error::timeout) {
@@ -320,6 +342,10 @@ class BeastTransport final : public HttpTransport {
         retryable = true;
         if (parser.got_some())
           return fail(ErrorCode::kProtocol, "truncated reply from " + where + ": " + ec.message());
+        if (!request.idempotent && !write_failed)
+          return fail(ErrorCode::kUnavailable,
+                      "connection to " + where + " closed before a reply (" + ec.message() +
+                          "); the request may or may not have been carried out");
         return fail(ErrorCode::kUnavailable, "request to " + where + " failed: " + ec.message());
       }
       auto res = parser.release();
@@ -333,6 +359,12 @@ class BeastTransport final : public HttpTransport {
     }
     retryable = true;
     return fail(ErrorCode::kUnavailable, "connection to " + url_.hostPort() + " closed twice");
+  }
+
+  std::string hostHeader() const {
+    const bool default_port = (url_.tls() && url_.port == "443") || (!url_.tls() && url_.port == "80");
+    std::string h = url_.host.find(':') != std::string::npos ? "[" + url_.host + "]" : url_.host;
+    return default_port ? h : h + ":" + url_.port;
   }
 
   const TransportOptions options_;
@@ -414,6 +446,9 @@ Result<std::unique_ptr<HttpTransport>> makeHttpTransport(const TransportOptions&
       log(LogLevel::kWarning, "TLS certificate verification is OFF for " + url.hostPort() +
                                   " (insecure): anyone on the path can read the credentials");
   } else {
+    if (!pin.empty() || !options.ca_bundle.empty())
+      return Status::InvalidArgument(
+          "a thumbprint or CA bundle was given for a plain http:// URL; use https://");
     log(LogLevel::kWarning, "connecting to " + url.hostPort() +
                                 " over plain http: credentials travel unencrypted");
   }

@@ -1,5 +1,6 @@
 // Session handling, the PropertyCollector loop and tasks.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -84,13 +85,15 @@ TaskInfo parseTaskInfo(pugi::xml_node info) {
 Client::Impl::Impl(ConnectionOptions options, Url url, std::unique_ptr<HttpTransport> transport)
     : options_(std::move(options)), url_(std::move(url)), transport_(std::move(transport)) {}
 
-Client::Impl::~Impl() {
+Client::Impl::~Impl() { stopKeepalive(); }
+
+void Client::Impl::stopKeepalive() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  if (keepalive_.joinable()) keepalive_.join();
+  if (keepalive_.joinable() && keepalive_.get_id() != std::this_thread::get_id()) keepalive_.join();
 }
 
 Status Client::Impl::start() {
@@ -100,7 +103,11 @@ Status Client::Impl::start() {
   sc_ = parseServiceContent(child(reply->response, "returnval"));
   if (sc_.property_collector.empty() || sc_.session_manager.empty())
     return Status::Protocol("RetrieveServiceContent reply lacks propertyCollector or sessionManager");
-  if (!sc_.about.api_version.empty()) soap_action_ = "\"urn:vim25/" + sc_.about.api_version + "\"";
+  // The version goes into a header: accept only what a version looks like.
+  const auto& v = sc_.about.api_version;
+  if (!v.empty() && v.size() < 32 &&
+      std::all_of(v.begin(), v.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; }))
+    soap_action_ = "\"urn:vim25/" + v + "\"";
   VSMCP_RETURN_IF_ERROR(login());
   if (options_.keepalive_interval.count() > 0) {
     keepalive_ = std::thread([this] { keepaliveLoop(); });
@@ -152,8 +159,10 @@ Status Client::Impl::login() {
 }
 
 Status Client::Impl::logout() {
+  stopKeepalive();  // no ping may log in again behind our back
   {
     std::lock_guard<std::mutex> lock(mu_);
+    logged_out_ = true;  // an expired session is not renewed after an explicit logout
     if (!logged_in_) return Status::Ok();
   }
   SoapWriter w("Logout");
@@ -215,6 +224,7 @@ Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
     bool stale;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (logged_out_) return parsed.status();
       stale = login_generation_ == generation;
     }
     if (stale) {
@@ -271,7 +281,8 @@ Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
     if (token.empty()) return Status::Ok();
     SoapWriter next("ContinueRetrievePropertiesEx");
     next.moref("_this", sc_.property_collector).text("token", token);
-    VSMCP_ASSIGN_OR_RETURN(reply, call(next, "ContinueRetrievePropertiesEx", true));
+    // Not idempotent: the server has moved on once it answered, so a resend could skip a page.
+    VSMCP_ASSIGN_OR_RETURN(reply, call(next, "ContinueRetrievePropertiesEx", false));
   }
 }
 
@@ -466,6 +477,9 @@ Result<TaskInfo> Client::Impl::waitTask(const MoRef& task, std::string_view labe
       options.on_progress(current.progress, current);
     last_progress = current.progress;
     if (current.state == "success") return current;
+    if (current.state != "error" && current.state != "running" && current.state != "queued")
+      return Status::Protocol(what + " has no readable state ('" + current.state +
+                              "'); is the task's info visible to this user?");
     if (current.state == "error") {
       if (current.cancelled || current.error_fault == "RequestCanceled")
         return Status::Error(ErrorCode::kCancelled, what + " was cancelled",

@@ -74,6 +74,7 @@ class Client::Impl {
   Status start();  // RetrieveServiceContent + Login + keepalive thread
   Status login();
   Status logout();
+  void stopKeepalive();  // stops and joins the keepalive thread; idempotent
 
   // One SOAP call. Re-logs in once on NotAuthenticated.
   Result<std::unique_ptr<soap::SoapReply>> call(soap::SoapWriter& writer, std::string_view method,
@@ -121,6 +122,7 @@ class Client::Impl {
   std::string cookie_;  // guarded by mu_; "vmware_soap_session=..."
   std::uint64_t login_generation_ = 0;  // guarded by mu_
   bool logged_in_ = false;              // guarded by mu_
+  bool logged_out_ = false;             // guarded by mu_; set by an explicit logout
   std::mutex login_mu_;                 // serialises re-login
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_

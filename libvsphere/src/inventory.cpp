@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <future>
+#include <system_error>
 
 #include "client_impl.hpp"
 
@@ -100,14 +101,28 @@ Result<MoRef> Client::resolve(std::string_view type, const Locator& locator) {
   // "3" is a VM's id. When the guessed kind finds nothing, try the other.
   const Locator::Kind guess = classifyLocator(locator);
   auto found = resolveAs(type, guess, locator.value);
-  if (found.ok() || found.status().code() != ErrorCode::kNotFound) return found;
+  if (found.ok() && guess == Locator::Kind::kMoref) {
+    // An id-like value can also be another object's name ("vm-57" renamed): refuse to guess.
+    auto named = resolveAs(type, Locator::Kind::kName, locator.value);
+    if (named.ok() && *named != *found)
+      return Status::Error(ErrorCode::kInvalidArgument,
+                           "'" + locator.value + "' is the id of " + found->value +
+                               " and the name of " + named->value +
+                               "; say which with an explicit id or name locator",
+                           ErrorDetails{"", 0, locator.value});
+    if (!named.ok() && named.status().code() == ErrorCode::kInvalidArgument) return named.status();
+  }
+  if (found.ok() || (found.status().code() != ErrorCode::kNotFound &&
+                     !(guess == Locator::Kind::kUuid && found.status().code() == ErrorCode::kInvalidArgument)))
+    return found;
   const bool digits = std::all_of(locator.value.begin(), locator.value.end(),
                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   Result<MoRef> other = Status::NotFound("");
-  if (guess == Locator::Kind::kMoref) other = resolveAs(type, Locator::Kind::kName, locator.value);
+  if (guess == Locator::Kind::kMoref || guess == Locator::Kind::kUuid)
+    other = resolveAs(type, Locator::Kind::kName, locator.value);
   if (guess == Locator::Kind::kName && digits)
     other = resolveAs(type, Locator::Kind::kMoref, locator.value);
-  if (guess != Locator::Kind::kMoref && !(guess == Locator::Kind::kName && digits)) return found;
+  if (guess == Locator::Kind::kName && !digits) return found;
   if (other.ok() || other.status().code() != ErrorCode::kNotFound) return other;
   return Status::Error(ErrorCode::kNotFound,
                        "no " + std::string(type) + " named or with id '" + locator.value + "'",
@@ -276,8 +291,9 @@ bool vmMatches(const VmSummary& vm, const VmFilter& f) {
   if (f.is_template && vm.is_template != *f.is_template) return false;
   if (!f.folder.empty()) {
     std::string folder = f.folder;
-    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
-    if (vm.folder_path != folder && vm.folder_path.rfind(folder + "/", 0) != 0) return false;
+    while (!folder.empty() && folder.back() == '/') folder.pop_back();  // "/" = everything
+    if (!folder.empty() && vm.folder_path != folder && vm.folder_path.rfind(folder + "/", 0) != 0)
+      return false;
   }
   return true;
 }
@@ -334,7 +350,14 @@ Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail 
         out.reserve(out.size() + page);
         if (detail == VmDetail::kFull) links.reserve(links.size() + page);
       },
-      [&] { index_future = std::async(std::launch::async, [this] { return impl_->inventoryIndex(); }); });
+      [&] {
+        try {
+          index_future = std::async(std::launch::async, [this] { return impl_->inventoryIndex(); });
+        } catch (const std::system_error&) {
+          // No thread to spare: read the index afterwards on this thread.
+          index_future = std::async(std::launch::deferred, [this] { return impl_->inventoryIndex(); });
+        }
+      });
   if (!index_future.valid()) return st;  // the view was never created
   auto index = index_future.get();
   VSMCP_RETURN_IF_ERROR(st);

@@ -19,9 +19,11 @@ constexpr size_t kMaxNameLength = 80;  // vSphere entity name limit
 
 Status checkVmName(const std::string& name) {
   if (name.empty()) return Status::InvalidArgument("VM name must not be empty");
-  if (name.size() > kMaxNameLength)
-    return Status::InvalidArgument("VM name is " + std::to_string(name.size()) +
-                                   " bytes; vSphere allows at most 80");
+  size_t chars = 0;
+  for (unsigned char c : name) chars += (c & 0xC0) != 0x80;  // UTF-8 characters
+  if (chars > kMaxNameLength)
+    return Status::InvalidArgument("VM name is " + std::to_string(chars) +
+                                   " characters; vSphere allows at most 80");
   return Status::Ok();
 }
 
@@ -326,6 +328,9 @@ Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& o
   std::string network_name, switch_uuid, portgroup_key;
   if (!spec.network.empty()) {
     VSMCP_ASSIGN_OR_RETURN(network, resolve("Network", Locator::any(spec.network)));
+    if (network.type == "OpaqueNetwork")
+      return Status::Unsupported("network '" + spec.network +
+                                 "' is an NSX opaque network, which createVm cannot attach yet");
     MoRef dvs;
     VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
         {network},

@@ -12,10 +12,13 @@ std::string Url::hostPort() const {
 Result<Url> parseUrl(std::string_view text) {
   Url url;
   std::string_view rest = text;
-  auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid server URL '" + std::string(text) + "': " + why);
-  };
+  // The URL is never echoed: it may carry a password the user pasted by mistake.
+  auto bad = [&](const std::string& why) { return Status::InvalidArgument("invalid server URL: " + why); };
   if (rest.empty()) return bad("empty");
+  if (rest.find('@') != std::string_view::npos)
+    return Status::InvalidArgument(
+        "invalid server URL: credentials in the URL are not accepted; pass user and password "
+        "separately");
   auto scheme_end = rest.find("://");
   if (scheme_end != std::string_view::npos) {
     url.scheme = std::string(rest.substr(0, scheme_end));
@@ -29,10 +32,6 @@ Result<Url> parseUrl(std::string_view text) {
   std::string_view authority = rest.substr(0, path_start);
   url.path = path_start == std::string_view::npos ? "/sdk" : std::string(rest.substr(path_start));
   if (url.path == "/") url.path = "/sdk";
-  if (authority.find('@') != std::string_view::npos)
-    return Status::InvalidArgument(
-        "invalid server URL: credentials in the URL are not accepted; pass user and password "
-        "separately");
   if (authority.empty()) return bad("no host");
   std::string_view port;
   if (authority.front() == '[') {

@@ -238,3 +238,32 @@ TEST_CASE("listing a big inventory takes a constant number of round trips") {
   // name their hosts, clusters, folders and datastores, whatever the VM count.
   CHECK(counter->count.load() - before == 6);
 }
+
+TEST_CASE("a name that is also another VM's id is refused as ambiguous; a UUID-like name is found") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto vm0 = client->getVm(Locator::name("DC0_H0_VM0"));
+  auto vm1 = client->getVm(Locator::name("DC0_H0_VM1"));
+  REQUIRE(vm0.ok());
+  REQUIRE(vm1.ok());
+  ReconfigureSpec rename;
+  rename.name = vm0->ref.value;  // VM1 now carries VM0's id as its name
+  REQUIRE(client->reconfigureVm(vm1->ref, rename).ok());
+  auto r = client->resolve("VirtualMachine", Locator::any(vm0->ref.value));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(r.status().message().find("say which") != std::string::npos);
+  CHECK(*client->resolve("VirtualMachine", Locator::moref(vm0->ref.value)) == vm0->ref);
+  CHECK(*client->resolve("VirtualMachine", Locator::name(vm0->ref.value)) == vm1->ref);
+
+  ReconfigureSpec uuid_name;
+  uuid_name.name = "12345678-1234-1234-1234-123456789abc";
+  REQUIRE(client->reconfigureVm(vm0->ref, uuid_name).ok());
+  auto by_uuid_name = client->resolve("VirtualMachine", Locator::any("12345678-1234-1234-1234-123456789abc"));
+  INFO(by_uuid_name.status().toString());
+  REQUIRE(by_uuid_name.ok());
+  CHECK(*by_uuid_name == vm0->ref);
+  VmFilter all;
+  all.folder = "/";
+  CHECK(client->listVms(all)->size() == 4);
+}

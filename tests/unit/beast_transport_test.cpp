@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -254,4 +255,63 @@ TEST_CASE("bad transport options are refused before any connection") {
   o.ca_bundle.clear();
   o.thumbprint = "not-hex";
   CHECK(makeHttpTransport(o).status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("a write is not sent twice when a reused connection dies after the server read it") {
+  ScriptedPeer* self = nullptr;
+  ScriptedPeer peer({[&](int fd) {
+                       self->readRequest(fd);
+                       writeAll(fd, ok("first"));
+                       self->readRequest(fd);  // the second request arrives, then the line drops
+                     },
+                     [&](int fd) {
+                       if (self->readRequest(fd)) writeAll(fd, ok("resent"));
+                     }});
+  self = &peer;
+  auto t = makeHttpTransport(optionsFor(peer));
+  REQUIRE(t.ok());
+  REQUIRE((*t)->send(HttpRequest{}).ok());
+  HttpRequest write;  // POST, not idempotent
+  auto r = (*t)->send(write);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("may or may not have been carried out") != std::string::npos);
+  CHECK(peer.requests() == 2);
+  // Unblock the peer's second accept with a read, which may be resent.
+  HttpRequest read;
+  read.idempotent = true;
+  CHECK((*t)->send(read).ok());
+}
+
+TEST_CASE("an idle connection the server closed is not reused, even for a write") {
+  ScriptedPeer* self = nullptr;
+  std::promise<void> closed;
+  ScriptedPeer peer({[&](int fd) {
+                       self->readRequest(fd);
+                       writeAll(fd, ok("first"));
+                       shutdown(fd, SHUT_RDWR);  // idle close, as servers do
+                       closed.set_value();
+                     },
+                     [&](int fd) {
+                       self->readRequest(fd);
+                       writeAll(fd, ok("second"));
+                     }});
+  self = &peer;
+  auto t = makeHttpTransport(optionsFor(peer));
+  REQUIRE(t.ok());
+  REQUIRE((*t)->send(HttpRequest{}).ok());
+  closed.get_future().wait();
+  auto r = (*t)->send(HttpRequest{});
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  CHECK(r->body == "second");
+  CHECK(peer.requests() == 2);
+}
+
+TEST_CASE("TLS settings with a plain http URL are refused") {
+  TransportOptions o;
+  o.url = "http://127.0.0.1:1/sdk";
+  o.thumbprint = std::string(64, 'A');
+  auto t = makeHttpTransport(o);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().message().find("use https://") != std::string::npos);
 }

@@ -498,3 +498,26 @@ TEST_CASE("a number that names no VM is tried as an ESXi VM id") {
   REQUIRE_FALSE(as_name.ok());
   CHECK(as_name.status().message() == "no VirtualMachine named '3'");
 }
+
+TEST_CASE("after an explicit logout an expired session is not renewed") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  REQUIRE(client->logout().ok());
+  f->replyFixture("RetrievePropertiesEx", "fault_not_authenticated.xml", 500);
+  auto r = client->taskInfo(MoRef{"Task", "task-68"});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kUnauthenticated);
+  CHECK(f->count("Login") == 1);
+}
+
+TEST_CASE("a task whose state cannot be read fails instead of polling forever") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");  // an object without "info"
+  TaskOptions o;
+  o.poll_interval = std::chrono::milliseconds(1);
+  auto r = client->waitForTask(MoRef{"Task", "task-68"}, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kProtocol);
+  CHECK(r.status().message().find("no readable state") != std::string::npos);
+}

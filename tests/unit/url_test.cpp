@@ -38,6 +38,11 @@ TEST_CASE("malformed server URLs are refused with a reason") {
   REQUIRE_FALSE(creds.ok());
   CHECK(creds.status().message().find("secret") == std::string::npos);
   CHECK(creds.status().message().find("credentials") != std::string::npos);
+  // A password with a slash must not leak through another error either.
+  auto slash = parseUrl("https://admin:Pa/ss@vc.example.com/sdk");
+  REQUIRE_FALSE(slash.ok());
+  CHECK(slash.status().message().find("Pa/ss") == std::string::npos);
+  CHECK(parseUrl("https://vc:bad/sdk").status().message().find("vc:bad") == std::string::npos);
 }
 
 TEST_CASE("thumbprints normalise to colon-separated upper-case SHA-256") {
