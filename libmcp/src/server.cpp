@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -55,7 +56,12 @@ struct RpcError {
   Json data;
 };
 
-using Reply = std::variant<Json, RpcError>;
+// A result already serialised (cached list pages).
+struct RawJson {
+  std::string text;
+};
+
+using Reply = std::variant<Json, RpcError, RawJson>;
 
 RpcError invalidParams(std::string message) { return {error::kInvalidParams, std::move(message), {}}; }
 
@@ -63,6 +69,15 @@ std::string makeResponse(const Json& id, const Json& result) {
   Json r = Json::object();
   r.set("jsonrpc", "2.0").set("id", id).set("result", result);
   return r.dump();
+}
+
+std::string makeRawResponse(const Json& id, const std::string& result) {
+  std::string out = "{\"jsonrpc\":\"2.0\",\"id\":";
+  out += id.dump();
+  out += ",\"result\":";
+  out += result;
+  out += '}';
+  return out;
 }
 
 std::string makeError(const Json& id, const RpcError& e) {
@@ -235,7 +250,8 @@ class Server::Impl {
   ServerOptions options_;
 
   mutable std::mutex registry_mu_;
-  std::vector<std::pair<Tool, Json>> tools_;  // with their listing JSON
+  std::vector<std::pair<std::shared_ptr<const Tool>, Json>> tools_;  // with their listing JSON
+  std::map<size_t, std::string> tools_pages_;  // tools/list results by offset; cleared on change
   std::vector<Resource> resources_;
   std::vector<ResourceTemplate> templates_;
   std::vector<Prompt> prompts_;
@@ -550,6 +566,8 @@ void Session::State::run(Json id, std::string name, Json params, std::shared_ptr
   if (!flight->cancelled) {
     if (auto* ok = std::get_if<Json>(&result)) {
       send(reply, makeResponse(id, *ok));
+    } else if (auto* raw = std::get_if<RawJson>(&result)) {
+      send(reply, makeRawResponse(id, raw->text));
     } else {
       send(reply, makeError(id, std::get<RpcError>(result)));
     }
@@ -610,12 +628,22 @@ Reply Session::State::dispatch(const std::string& name, const Json& params, Cont
   if (name == method::kPing) return Json::object();
   if (name == method::kInitialize) return initialize(params);
   if (name == method::kToolsList) {
-    std::vector<Json> tools;
-    {
-      std::lock_guard<std::mutex> lock(server->registry_mu_);
-      for (const auto& [t, j] : server->tools_) tools.push_back(j);
+    // Pages are built once per registry change and served as text afterwards.
+    auto offset = parseCursor(params.find("cursor"));
+    std::lock_guard<std::mutex> lock(server->registry_mu_);
+    if (offset) {
+      auto cached = server->tools_pages_.find(*offset);
+      if (cached != server->tools_pages_.end()) return RawJson{cached->second};
     }
-    return list(params, tools, "tools", [](const Json& j) { return j; });
+    std::vector<Json> tools;
+    for (const auto& [t, j] : server->tools_) tools.push_back(j);
+    Reply page = list(params, tools, "tools", [](const Json& j) { return j; });
+    if (auto* ok = std::get_if<Json>(&page)) {
+      std::string text = ok->dump();
+      server->tools_pages_[*offset] = text;
+      return RawJson{std::move(text)};
+    }
+    return page;
   }
   if (name == method::kToolsCall) return toolsCall(params, ctx);
   if (name == method::kResourcesList) {
@@ -699,11 +727,11 @@ Reply Session::State::dispatch(const std::string& name, const Json& params, Cont
 Reply Session::State::toolsCall(const Json& params, Context& ctx) {
   const Json* name = params.find("name");
   if (!name || !name->isString()) return invalidParams("tools/call needs \"name\" (a string)");
-  std::optional<Tool> tool;
+  std::shared_ptr<const Tool> tool;
   {
     std::lock_guard<std::mutex> lock(server_->registry_mu_);
     for (const auto& [t, j] : server_->tools_)
-      if (t.name == name->asString()) tool = t;
+      if (t->name == name->asString()) tool = t;
   }
   if (!tool) return invalidParams("Unknown tool: " + name->asString());
   const Json* args = params.find("arguments");
@@ -901,13 +929,15 @@ Status Server::addTool(Tool tool) {
   {
     std::lock_guard<std::mutex> lock(impl_->registry_mu_);
     Json j = impl_->toolJson(tool);
+    auto shared = std::make_shared<const Tool>(std::move(tool));
     auto it = std::find_if(impl_->tools_.begin(), impl_->tools_.end(),
-                           [&](const auto& p) { return p.first.name == tool.name; });
+                           [&](const auto& p) { return p.first->name == shared->name; });
     if (it != impl_->tools_.end()) {
-      *it = {std::move(tool), std::move(j)};
+      *it = {std::move(shared), std::move(j)};
     } else {
-      impl_->tools_.emplace_back(std::move(tool), std::move(j));
+      impl_->tools_.emplace_back(std::move(shared), std::move(j));
     }
+    impl_->tools_pages_.clear();
   }
   impl_->broadcast(method::kToolsListChanged);
   return Status::Ok();
@@ -918,9 +948,10 @@ bool Server::removeTool(std::string_view name) {
   {
     std::lock_guard<std::mutex> lock(impl_->registry_mu_);
     auto it = std::remove_if(impl_->tools_.begin(), impl_->tools_.end(),
-                             [&](const auto& p) { return p.first.name == name; });
+                             [&](const auto& p) { return p.first->name == name; });
     removed = it != impl_->tools_.end();
     impl_->tools_.erase(it, impl_->tools_.end());
+    impl_->tools_pages_.clear();
   }
   if (removed) impl_->broadcast(method::kToolsListChanged);
   return removed;
@@ -966,7 +997,7 @@ void Server::setCompletionHandler(CompletionHandler handler) {
 std::vector<std::string> Server::toolNames() const {
   std::lock_guard<std::mutex> lock(impl_->registry_mu_);
   std::vector<std::string> out;
-  for (const auto& [t, j] : impl_->tools_) out.push_back(t.name);
+  for (const auto& [t, j] : impl_->tools_) out.push_back(t->name);
   return out;
 }
 

@@ -27,11 +27,12 @@ class StreamSink final : public MessageSink {
     std::lock_guard<std::mutex> lock(mu_);
     accepted_ += n;
   }
-  // Waits until every accepted request has been answered.
-  void drain() {
+  // Waits until at most `limit` accepted requests are unanswered (0 = all answered).
+  void waitBelow(size_t limit) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return done_ >= accepted_; });
+    cv_.wait(lock, [&] { return accepted_ - done_ <= limit; });
   }
+  void drain() { waitBelow(0); }
 
  private:
   std::mutex mu_;
@@ -44,6 +45,9 @@ class StreamSink final : public MessageSink {
 }  // namespace
 
 Status serveStdio(Server& server, std::istream& in, std::ostream& out, const StdioOptions& options) {
+  // std::cin is tied to std::cout: every read would flush the output from this thread while
+  // workers write it. Untie for the session (the sink flushes each message itself).
+  std::ostream* tied = in.tie(nullptr);
   auto sink = std::make_shared<StreamSink>(out);
   auto session = server.createSession(sink);
   std::string line;
@@ -56,6 +60,9 @@ Status serveStdio(Server& server, std::istream& in, std::ostream& out, const Std
                  std::to_string(options.max_message_bytes) + "\"}}");
       continue;
     }
+    // Backpressure: a client that pipes faster than the handlers run waits here, instead of
+    // seeing requests refused.
+    sink->waitBelow(options.max_in_flight > 0 ? options.max_in_flight - 1 : 0);
     auto accepted = session->receive(line, sink);  // errors were answered on the sink
     if (accepted.ok()) sink->accepted(*accepted);
   }
@@ -63,6 +70,7 @@ Status serveStdio(Server& server, std::istream& in, std::ostream& out, const Std
   // close the session.
   sink->drain();
   server.removeSession(session->id());
+  in.tie(tied);
   return Status::Ok();
 }
 
