@@ -3,7 +3,7 @@
 add_library(vsmcp_warnings INTERFACE)
 target_compile_options(vsmcp_warnings INTERFACE
   $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference>)
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual>)
 
 add_library(vsmcp_sanitizers INTERFACE)
 if(VSMCP_SANITIZE)

@@ -12,6 +12,9 @@ packages=(
   # the vCenter simulator (govmomi's vcsim, built from source) and test peers
   golang-go golang-github-vmware-govmomi-dev curl openssl python3-pyvmomi procps
 )
+# Node.js runs the official MCP SDK client and conformance suite (tests/node). Any nodejs
+# package that provides node and npm will do; install Debian's only when none is present.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

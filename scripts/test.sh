@@ -9,6 +9,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 bash scripts/install-deps.sh
+# The official MCP TypeScript SDK and conformance suite, pinned by tests/node/package-lock.json.
+if [[ ! -d tests/node/node_modules || tests/node/package-lock.json -nt tests/node/node_modules ]]; then
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 export BUILD_DIR=build/release
 if [[ "${1:-}" == "--sanitize" ]]; then

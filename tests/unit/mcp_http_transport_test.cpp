@@ -1,0 +1,969 @@
+// The Streamable HTTP transport against a raw HTTP/1.1 client on 127.0.0.1, port 0: sessions,
+// SSE streams and their resumption, the GET stream, Origin/Host checks, limits, hostile input,
+// HTTPS and a prompt stop(). Waits are bounded reads (10 s receive timeout), never sleeps.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <boost/asio/buffers_iterator.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mcp/http_transport.hpp"
+#include "mcp/protocol.hpp"
+#include "mcp/server.hpp"
+
+using namespace vsmcp;
+using namespace vsmcp::mcp;
+
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+struct Reply {
+  int status = 0;                              // 0: the connection closed before a status line
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string header(const std::string& name) const {
+    auto it = headers.find(lower(name));
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+struct SseEvent {
+  std::string id;
+  std::string data;
+  std::optional<std::string> retry;
+};
+
+std::vector<SseEvent> parseSse(const std::string& text) {
+  std::vector<SseEvent> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find("\n\n", pos);
+    if (end == std::string::npos) break;
+    SseEvent e;
+    bool any = false;
+    std::string block = text.substr(pos, end - pos);
+    pos = end + 2;
+    size_t line_start = 0;
+    while (line_start <= block.size()) {
+      size_t nl = block.find('\n', line_start);
+      std::string line =
+          block.substr(line_start, nl == std::string::npos ? std::string::npos : nl - line_start);
+      line_start = nl == std::string::npos ? block.size() + 1 : nl + 1;
+      if (line.empty() || line[0] == ':') continue;  // comments (": ping")
+      auto colon = line.find(':');
+      std::string field = line.substr(0, colon);
+      std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+      if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+      if (field == "id") e.id = value, any = true;
+      if (field == "data") e.data += value, any = true;
+      if (field == "retry") e.retry = value, any = true;
+    }
+    if (any) out.push_back(e);
+  }
+  return out;
+}
+
+// A blocking HTTP/1.1 client over a POSIX socket; every read gives up after 10 s.
+class Client {
+ public:
+  explicit Client(unsigned short port) : port_(port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~Client() { closeNow(); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void closeNow() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  void send(const std::string& raw) {
+    size_t off = 0;
+    while (off < raw.size()) {
+      ssize_t n = ::send(fd_, raw.data() + off, raw.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;  // the server may close early (413, 431): reading tells
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  // A request with the usual headers; Content-Length when there is a body or for POST.
+  void request(const std::string& method, const std::string& target, const Headers& headers,
+               const std::string& body = "") {
+    std::string raw = method + " " + target + " HTTP/1.1\r\n";
+    bool has_host = false;
+    for (const auto& [k, v] : headers) has_host = has_host || lower(k) == "host";
+    if (!has_host) raw += "Host: 127.0.0.1:" + std::to_string(port_) + "\r\n";
+    for (const auto& [k, v] : headers) raw += k + ": " + v + "\r\n";
+    if (!body.empty() || method == "POST")
+      raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    raw += "\r\n" + body;
+    send(raw);
+  }
+
+  // Reads a status line and headers. status 0 if the connection ended first.
+  Reply readHead() {
+    Reply r;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return r;
+    std::string head = buf_.substr(0, end);
+    buf_.erase(0, end + 4);
+    size_t line_end = head.find("\r\n");
+    std::string status_line = head.substr(0, line_end);
+    REQUIRE(status_line.rfind("HTTP/1.1 ", 0) == 0);
+    r.status = std::stoi(status_line.substr(9, 3));
+    size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+      size_t nl = head.find("\r\n", pos);
+      std::string line = head.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      pos = nl == std::string::npos ? head.size() : nl + 2;
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value[0] == ' ') value.erase(0, 1);
+      r.headers[lower(line.substr(0, colon))] = value;
+    }
+    chunked_ = lower(r.header("Transfer-Encoding")) == "chunked";
+    stream_done_ = false;
+    sse_.clear();
+    return r;
+  }
+
+  // The rest of a response whose head was read: Content-Length, chunked, or none.
+  void readBody(Reply& r) {
+    if (chunked_) {
+      while (auto data = nextChunk()) r.body += *data;
+      return;
+    }
+    if (r.status == 204 || r.status == 304) return;
+    std::string cl = r.header("Content-Length");
+    REQUIRE(!cl.empty());
+    size_t length = std::stoul(cl);
+    while (buf_.size() < length) REQUIRE(fill());
+    r.body = buf_.substr(0, length);
+    buf_.erase(0, length);
+  }
+
+  Reply readReply() {
+    Reply r = readHead();
+    if (r.status != 0) readBody(r);
+    return r;
+  }
+
+  Reply roundTrip(const std::string& method, const std::string& target, const Headers& headers,
+                  const std::string& body = "") {
+    request(method, target, headers, body);
+    return readReply();
+  }
+
+  // The next SSE event with an id or data (comments skipped) from a chunked SSE body;
+  // nullopt when the stream ended.
+  std::optional<SseEvent> nextEvent() {
+    for (;;) {
+      size_t end;
+      while ((end = sse_.find("\n\n")) != std::string::npos) {
+        auto events = parseSse(sse_.substr(0, end + 2));
+        sse_.erase(0, end + 2);
+        if (!events.empty()) return events.front();
+      }
+      auto data = nextChunk();
+      if (!data) return std::nullopt;
+      sse_ += *data;
+    }
+  }
+
+  // Everything until the server closes the connection (a close-delimited body).
+  std::string readToEnd() {
+    while (fill()) {
+    }
+    std::string out = std::move(buf_);
+    buf_.clear();
+    return out;
+  }
+
+  // True when the server closed the connection (EOF or reset) before the read timeout.
+  bool closedByServer() {
+    char c;
+    for (;;) {
+      ssize_t n = recv(fd_, &c, 1, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET || errno == EPIPE;
+    }
+  }
+
+ private:
+  bool fill() {
+    char tmp[8192];
+    ssize_t n = recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+
+  // One chunk's data; nullopt after the last chunk.
+  std::optional<std::string> nextChunk() {
+    if (stream_done_) return std::nullopt;
+    size_t nl;
+    while ((nl = buf_.find("\r\n")) == std::string::npos) REQUIRE(fill());
+    size_t size = std::stoul(buf_.substr(0, nl), nullptr, 16);
+    while (buf_.size() < nl + 2 + size + 2) REQUIRE(fill());
+    std::string data = buf_.substr(nl + 2, size);
+    REQUIRE(buf_.substr(nl + 2 + size, 2) == "\r\n");
+    buf_.erase(0, nl + 2 + size + 2);
+    if (size == 0) {
+      stream_done_ = true;
+      return std::nullopt;
+    }
+    return data;
+  }
+
+  unsigned short port_;
+  int fd_ = -1;
+  std::string buf_;
+  std::string sse_;
+  bool chunked_ = false;
+  bool stream_done_ = false;
+};
+
+const Headers kPostHeaders = {{"Content-Type", "application/json"},
+                              {"Accept", "application/json, text/event-stream"}};
+
+Headers withSession(const std::string& id, Headers h = kPostHeaders) {
+  h.emplace_back("Mcp-Session-Id", id);
+  h.emplace_back("MCP-Protocol-Version", "2025-11-25");
+  return h;
+}
+
+std::string initializeBody(int id = 1) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+         R"(,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
+         R"("clientInfo":{"name":"http-test","version":"1"}}})";
+}
+
+const std::string kInitialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
+
+Json parse(const std::string& text) {
+  auto j = Json::parse(text);
+  REQUIRE(j.ok());
+  return *j;
+}
+
+// The JSON-RPC messages of an SSE body (priming events, with empty data, skipped).
+std::vector<Json> messagesOf(const std::string& sse_body) {
+  std::vector<Json> out;
+  for (const auto& e : parseSse(sse_body))
+    if (!e.data.empty()) out.push_back(parse(e.data));
+  return out;
+}
+
+std::string methodOf(const Json& m) { return m.find("method") ? m.find("method")->asString() : ""; }
+
+// Lets a test hold a tool call until it says so.
+class Gate {
+ public:
+  void open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+Tool noopTool(const std::string& name) {
+  Tool t;
+  t.name = name;
+  t.description = "does nothing";
+  t.handler = [](const Json&, RequestContext&) { return ToolResult::text("ok"); };
+  return t;
+}
+
+struct Fixture {
+  explicit Fixture(HttpServerOptions options = {}) {
+    Tool work;
+    work.name = "work";
+    work.description = "reports progress, then answers";
+    work.handler = [](const Json&, RequestContext& ctx) {
+      ctx.progress(1, 2, "half way");
+      return ToolResult::text("done");
+    };
+    REQUIRE(server.addTool(std::move(work)).ok());
+    Tool held;
+    held.name = "held";
+    held.description = "reports progress, then waits for the test";
+    held.handler = [this](const Json&, RequestContext& ctx) {
+      ctx.progress(1, 2, "waiting");
+      return gate.wait() ? ToolResult::text("released") : ToolResult::error("gate timeout");
+    };
+    REQUIRE(server.addTool(std::move(held)).ok());
+    http = std::make_unique<HttpServer>(server, std::move(options));
+    Status started = http->start();
+    INFO(started.toString());
+    REQUIRE(started.ok());
+    REQUIRE(http->port() != 0);
+  }
+  ~Fixture() {
+    gate.open();
+    http->stop();
+  }
+
+  unsigned short port() const { return http->port(); }
+
+  // initialize + notifications/initialized on `c`; returns the session id.
+  std::string openSession(Client& c) {
+    Reply r = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
+    REQUIRE(r.status == 200);
+    std::string id = r.header("Mcp-Session-Id");
+    REQUIRE(!id.empty());
+    Reply n = c.roundTrip("POST", "/mcp", withSession(id), kInitialized);
+    REQUIRE(n.status == 202);
+    return id;
+  }
+
+  Gate gate;  // before the server: outlives the workers that wait on it
+  Server server{Implementation{"http-test", "1.0", ""}};
+  std::unique_ptr<HttpServer> http;
+};
+
+}  // namespace
+
+TEST_CASE("initialize returns a session id and the result on an SSE stream", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  Reply r = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody(7));
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "text/event-stream");
+  std::string id = r.header("Mcp-Session-Id");
+  REQUIRE(!id.empty());
+  for (char ch : id) CHECK((ch >= 0x21 && ch <= 0x7e));
+  CHECK(f.server.findSession(id) != nullptr);
+
+  auto events = parseSse(r.body);
+  REQUIRE(events.size() == 2);
+  // 2025-11-25: a priming event (id, retry, empty data) comes first.
+  CHECK(events[0].data.empty());
+  CHECK(!events[0].id.empty());
+  CHECK(events[0].retry.has_value());
+  Json reply = parse(events[1].data);
+  CHECK(*reply.find("id") == Json(7));
+  CHECK(reply.find("result")->find("protocolVersion")->asString() == "2025-11-25");
+  CHECK(events[1].id != events[0].id);
+}
+
+TEST_CASE("tools/call streams the progress notification before the response", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Reply r = c.roundTrip(
+      "POST", "/mcp", withSession(sid),
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"work","arguments":{},)"
+      R"("_meta":{"progressToken":"p1"}}})");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "text/event-stream");
+  CHECK(r.header("Mcp-Session-Id") == sid);
+  auto events = parseSse(r.body);
+  std::vector<Json> messages = messagesOf(r.body);
+  REQUIRE(messages.size() == 2);
+  CHECK(methodOf(messages[0]) == "notifications/progress");
+  CHECK(messages[0].find("params")->find("progressToken")->asString() == "p1");
+  CHECK(*messages[1].find("id") == Json(2));
+  CHECK(messages[1].find("result")->find("content")->items()[0].find("text")->asString() == "done");
+  // Event ids are distinct.
+  for (size_t i = 0; i < events.size(); ++i)
+    for (size_t j = i + 1; j < events.size(); ++j) CHECK(events[i].id != events[j].id);
+
+  // The same keep-alive connection serves the next request.
+  Reply ping =
+      c.roundTrip("POST", "/mcp", withSession(sid), R"({"jsonrpc":"2.0","id":3,"method":"ping"})");
+  REQUIRE(ping.status == 200);
+  REQUIRE(messagesOf(ping.body).size() == 1);
+  CHECK(*messagesOf(ping.body)[0].find("id") == Json(3));
+}
+
+TEST_CASE("a notification POST is accepted with 202 and no body", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  Reply r = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
+  std::string sid = r.header("Mcp-Session-Id");
+  REQUIRE(!sid.empty());
+  CHECK(!f.server.findSession(sid)->initialized());
+  Reply n = c.roundTrip("POST", "/mcp", withSession(sid), kInitialized);
+  CHECK(n.status == 202);
+  CHECK(n.body.empty());
+  CHECK(f.server.findSession(sid)->initialized());
+}
+
+TEST_CASE("requests without a session id get 400, with an unknown one 404", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  Reply missing = c.roundTrip("POST", "/mcp", kPostHeaders,
+                              R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
+  CHECK(missing.status == 400);
+  CHECK(parse(missing.body).find("error") != nullptr);
+
+  Reply unknown = c.roundTrip("POST", "/mcp", withSession("no-such-session"),
+                              R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
+  CHECK(unknown.status == 404);
+
+  Client g(f.port());
+  Reply get = g.roundTrip("GET", "/mcp", {{"Accept", "text/event-stream"}});
+  CHECK(get.status == 400);
+  Reply get_unknown =
+      g.roundTrip("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", "nope"}});
+  CHECK(get_unknown.status == 404);
+
+  Reply garbage_init = c.roundTrip("POST", "/mcp", kPostHeaders, "{not json");
+  CHECK(garbage_init.status == 400);
+  CHECK(parse(garbage_init.body).find("error")->find("code")->asInt() == error::kParseError);
+  CHECK(f.server.sessionCount() == 0);
+}
+
+TEST_CASE("DELETE ends the session; its id then gets 404", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  REQUIRE(f.server.sessionCount() == 1);
+  Reply del = c.roundTrip("DELETE", "/mcp", {{"Mcp-Session-Id", sid}});
+  CHECK(del.status == 204);
+  CHECK(f.server.sessionCount() == 0);
+  Reply again =
+      c.roundTrip("POST", "/mcp", withSession(sid), R"({"jsonrpc":"2.0","id":5,"method":"ping"})");
+  CHECK(again.status == 404);
+  Reply del_again = c.roundTrip("DELETE", "/mcp", {{"Mcp-Session-Id", sid}});
+  CHECK(del_again.status == 404);
+  Reply del_none = c.roundTrip("DELETE", "/mcp", {});
+  CHECK(del_none.status == 400);
+}
+
+TEST_CASE("a foreign Origin or Host is refused with 403; localhost ones pass", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  Headers evil = kPostHeaders;
+  evil.emplace_back("Origin", "http://evil.example.com");
+  CHECK(c.roundTrip("POST", "/mcp", evil, initializeBody()).status == 403);
+  Headers null_origin = kPostHeaders;
+  null_origin.emplace_back("Origin", "null");
+  CHECK(c.roundTrip("POST", "/mcp", null_origin, initializeBody()).status == 403);
+  Headers evil_host = kPostHeaders;
+  evil_host.emplace_back("Host", "evil.example.com");
+  CHECK(c.roundTrip("POST", "/mcp", evil_host, initializeBody()).status == 403);
+  CHECK(f.server.sessionCount() == 0);
+
+  Headers local = kPostHeaders;
+  local.emplace_back("Origin", "http://localhost:6274");
+  local.emplace_back("Host", "localhost:" + std::to_string(f.port()));
+  Reply ok = c.roundTrip("POST", "/mcp", local, initializeBody());
+  CHECK(ok.status == 200);
+  CHECK(!ok.header("Mcp-Session-Id").empty());
+  Headers v6 = kPostHeaders;
+  v6.emplace_back("Origin", "https://[::1]:8443");
+  CHECK(c.roundTrip("POST", "/mcp", v6, initializeBody()).status == 200);
+}
+
+TEST_CASE("configured allowed_origins replace the localhost default", "[http]") {
+  HttpServerOptions o;
+  o.allowed_origins = {"https://app.example.com"};
+  Fixture f(o);
+  Client c(f.port());
+  Headers app = kPostHeaders;
+  app.emplace_back("Origin", "https://app.example.com");
+  CHECK(c.roundTrip("POST", "/mcp", app, initializeBody()).status == 200);
+  Headers local = kPostHeaders;
+  local.emplace_back("Origin", "http://localhost:3000");
+  CHECK(c.roundTrip("POST", "/mcp", local, initializeBody()).status == 403);
+}
+
+TEST_CASE("an unsupported MCP-Protocol-Version gets 400, a wrong Accept 406", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  for (const char* bad : {"invalid-protocol-version", "2000-01-01", "2099-01-01"}) {
+    Headers h = kPostHeaders;
+    h.emplace_back("Mcp-Session-Id", sid);
+    h.emplace_back("MCP-Protocol-Version", bad);
+    CHECK(c.roundTrip("POST", "/mcp", h, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")
+              .status == 400);
+  }
+  Headers json_only = {{"Content-Type", "application/json"},
+                       {"Accept", "application/json"},
+                       {"Mcp-Session-Id", sid}};
+  CHECK(c.roundTrip("POST", "/mcp", json_only, R"({"jsonrpc":"2.0","id":1,"method":"ping"})")
+            .status == 406);
+  Headers any = {{"Content-Type", "application/json"}, {"Accept", "*/*"}, {"Mcp-Session-Id", sid}};
+  CHECK(c.roundTrip("POST", "/mcp", any, R"({"jsonrpc":"2.0","id":1,"method":"ping"})").status ==
+        200);
+  Headers text = {{"Content-Type", "text/plain"}, {"Accept", "*/*"}, {"Mcp-Session-Id", sid}};
+  CHECK(c.roundTrip("POST", "/mcp", text, R"({"jsonrpc":"2.0","id":1,"method":"ping"})").status ==
+        415);
+}
+
+TEST_CASE("a JSON-RPC error with an id is answered 200, one without 400", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Reply again = c.roundTrip("POST", "/mcp", withSession(sid), initializeBody(9));
+  CHECK(again.status == 200);
+  CHECK(again.header("Content-Type") == "application/json");
+  Json body = parse(again.body);
+  CHECK(*body.find("id") == Json(9));
+  CHECK(body.find("error") != nullptr);
+  Reply bad = c.roundTrip("POST", "/mcp", withSession(sid), "[1,2");
+  CHECK(bad.status == 400);
+  CHECK(parse(bad.body).find("error")->find("code")->asInt() == error::kParseError);
+}
+
+TEST_CASE("a body over max_body_bytes gets 413 before it is sent", "[http]") {
+  HttpServerOptions o;
+  o.max_body_bytes = 1024;
+  Fixture f(o);
+  Client c(f.port());
+  // Only the head: the server must answer without waiting for 100000 bytes.
+  c.send(
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Accept: application/json, text/event-stream\r\nContent-Length: 100000\r\n\r\n");
+  Reply r = c.readReply();
+  CHECK(r.status == 413);
+  CHECK(c.closedByServer());
+
+  // Chunked: no length announced; refused once the limit is crossed.
+  Client d(f.port());
+  std::string chunk(600, 'x');
+  d.send(
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n258\r\n" +
+      chunk + "\r\n258\r\n" + chunk + "\r\n");
+  CHECK(d.readReply().status == 413);
+}
+
+TEST_CASE("a header block over max_header_bytes gets 431", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  c.send("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  Reply r = c.readReply();
+  CHECK(r.status == 431);
+  CHECK(c.closedByServer());
+}
+
+TEST_CASE("other methods get 405 with Allow, other paths 404 or the extra routes", "[http]") {
+  HttpServerOptions o;
+  o.extra_routes = [](const HttpExtraRequest& req, HttpExtraResponse& res) {
+    if (req.path != "/health") return false;
+    res.body = "ok " + req.query + " " + req.header("x-probe");
+    res.headers.emplace_back("X-Route", "health");
+    return true;
+  };
+  Fixture f(o);
+  Client c(f.port());
+  Reply put = c.roundTrip("PUT", "/mcp", {}, "x");
+  CHECK(put.status == 405);
+  CHECK(put.header("Allow").find("POST") != std::string::npos);
+  CHECK(put.header("Allow").find("GET") != std::string::npos);
+  CHECK(put.header("Allow").find("DELETE") != std::string::npos);
+  CHECK(c.roundTrip("GET", "/elsewhere", {}).status == 404);
+  Reply health = c.roundTrip("GET", "/health?full=1", {{"X-Probe", "yes"}});
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok full=1 yes");
+  CHECK(health.header("X-Route") == "health");
+}
+
+TEST_CASE("hostile input gets 400 and pipelined requests are answered in order", "[http]") {
+  HttpServerOptions o;
+  o.extra_routes = [](const HttpExtraRequest& req, HttpExtraResponse& res) {
+    res.body = req.path;
+    return true;
+  };
+  Fixture f(o);
+  {
+    Client c(f.port());
+    c.send("\x01\x02 garbage \xff\r\n\r\n");
+    CHECK(c.readReply().status == 400);
+    CHECK(c.closedByServer());
+  }
+  {
+    Client c(f.port());
+    c.send(
+        "GET /one HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /two HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        "GET /three HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    CHECK(c.readReply().body == "/one");
+    CHECK(c.readReply().body == "/two");
+    CHECK(c.readReply().body == "/three");
+    CHECK(c.closedByServer());
+  }
+  {
+    // Conflicting framing (request smuggling shape) is refused.
+    Client c(f.port());
+    c.send(
+        "POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nContent-Length: "
+        "4\r\n\r\nabcd");
+    CHECK(c.readReply().status == 400);
+  }
+  // The server still serves after all that.
+  Client ok(f.port());
+  CHECK(ok.roundTrip("GET", "/alive", {}).body == "/alive");
+}
+
+TEST_CASE("a request that does not arrive within request_timeout gets 408", "[http]") {
+  HttpServerOptions o;
+  o.request_timeout = std::chrono::seconds(1);
+  Fixture f(o);
+  Client c(f.port());
+  c.send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Len");  // and then nothing
+  auto start = std::chrono::steady_clock::now();
+  Reply r = c.readReply();
+  CHECK(r.status == 408);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(c.closedByServer());
+}
+
+TEST_CASE("the GET stream carries server notifications; a second GET gets 409", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Client g(f.port());
+  g.request("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+  Reply head = g.readHead();
+  REQUIRE(head.status == 200);
+  CHECK(head.header("Content-Type") == "text/event-stream");
+
+  Client second(f.port());
+  CHECK(second.roundTrip("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}})
+            .status == 409);
+
+  REQUIRE(f.server.addTool(noopTool("added")).ok());  // notifies initialized sessions
+  std::optional<SseEvent> e;
+  do {
+    e = g.nextEvent();
+    REQUIRE(e);
+  } while (e->data.empty());  // the priming event
+  CHECK(methodOf(parse(e->data)) == "notifications/tools/list_changed");
+  CHECK(e->id.rfind("0-", 0) == 0);
+}
+
+TEST_CASE("a client that leaves its GET stream frees it for the next one", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  const Headers get = {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}};
+  {
+    Client g(f.port());
+    g.request("GET", "/mcp", get);
+    REQUIRE(g.readHead().status == 200);
+  }  // closed without a word
+  // The server notices the EOF and lets go; until it has, a new GET may still get 409.
+  int status = 0;
+  for (int attempt = 0; attempt < 2000 && status != 200; ++attempt) {
+    Client again(f.port());
+    again.request("GET", "/mcp", get);
+    Reply r = again.readHead();
+    status = r.status;
+    REQUIRE((status == 200 || status == 409));
+    if (status == 200) {
+      REQUIRE(f.server.addTool(noopTool("seen")).ok());
+      std::optional<SseEvent> e;
+      do {
+        e = again.nextEvent();
+        REQUIRE(e);
+      } while (e->data.empty());
+      CHECK(methodOf(parse(e->data)) == "notifications/tools/list_changed");
+    }
+  }
+  CHECK(status == 200);
+}
+
+TEST_CASE("one I/O thread serves many open SSE streams at once", "[http]") {
+  HttpServerOptions o;
+  o.threads = 1;
+  Fixture f(o);
+  constexpr int kStreams = 100;
+  std::vector<std::unique_ptr<Client>> posts;
+  std::vector<std::unique_ptr<Client>> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    posts.push_back(std::make_unique<Client>(f.port()));
+    std::string sid = f.openSession(*posts.back());
+    streams.push_back(std::make_unique<Client>(f.port()));
+    streams.back()->request("GET", "/mcp",
+                            {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+    REQUIRE(streams.back()->readHead().status == 200);
+  }
+  REQUIRE(f.server.addTool(noopTool("broadcast")).ok());
+  int received = 0;
+  for (auto& s : streams) {
+    std::optional<SseEvent> e;
+    do {
+      e = s->nextEvent();
+      REQUIRE(e);
+    } while (e->data.empty());
+    received += methodOf(parse(e->data)) == "notifications/tools/list_changed";
+  }
+  CHECK(received == kStreams);
+}
+
+TEST_CASE("an HTTP/1.0 client gets an SSE stream that ends with the connection", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string body = initializeBody(3);
+  c.send(
+      "POST /mcp HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Accept: application/json, text/event-stream\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  Reply head = c.readHead();
+  REQUIRE(head.status == 200);
+  CHECK(head.header("Transfer-Encoding").empty());
+  CHECK(lower(head.header("Connection")) == "close");
+  std::vector<Json> messages = messagesOf(c.readToEnd());
+  REQUIRE(messages.size() == 1);
+  CHECK(*messages[0].find("id") == Json(3));
+}
+
+TEST_CASE("Last-Event-ID on GET replays what the standalone stream missed", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  std::string first_id;
+  std::string second_id;
+  {
+    Client g(f.port());
+    g.request("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+    REQUIRE(g.readHead().status == 200);
+    REQUIRE(f.server.addTool(noopTool("a")).ok());
+    REQUIRE(f.server.addTool(noopTool("b")).ok());
+    std::vector<SseEvent> got;
+    while (got.size() < 2) {
+      auto e = g.nextEvent();
+      REQUIRE(e);
+      if (!e->data.empty()) got.push_back(*e);
+    }
+    first_id = got[0].id;
+    second_id = got[1].id;
+  }                                               // the client goes away
+  REQUIRE(f.server.addTool(noopTool("c")).ok());  // sent while nobody listens
+
+  Client r(f.port());
+  r.request(
+      "GET", "/mcp",
+      {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}, {"Last-Event-ID", first_id}});
+  REQUIRE(r.readHead().status == 200);
+  std::vector<SseEvent> replayed;
+  while (replayed.size() < 2) {
+    auto e = r.nextEvent();
+    REQUIRE(e);
+    if (!e->data.empty()) replayed.push_back(*e);
+  }
+  CHECK(replayed[0].id == second_id);
+  CHECK(replayed[1].id != second_id);
+  CHECK(methodOf(parse(replayed[1].data)) == "notifications/tools/list_changed");
+}
+
+TEST_CASE("Last-Event-ID resumes a POST stream and delivers its response", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Client p(f.port());
+  p.request("POST", "/mcp", withSession(sid),
+            R"({"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"held",)"
+            R"("arguments":{},"_meta":{"progressToken":7}}})");
+  REQUIRE(p.readHead().status == 200);
+  std::optional<SseEvent> progress;
+  do {
+    progress = p.nextEvent();
+    REQUIRE(progress);
+  } while (progress->data.empty());
+  CHECK(methodOf(parse(progress->data)) == "notifications/progress");
+
+  // Resume from the progress event on another connection; the POST's connection is let go.
+  Client r(f.port());
+  r.request(
+      "GET", "/mcp",
+      {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}, {"Last-Event-ID", progress->id}});
+  REQUIRE(r.readHead().status == 200);
+  CHECK(!p.nextEvent().has_value());  // the old stream ended without the response
+
+  f.gate.open();
+  std::optional<SseEvent> response;
+  do {
+    response = r.nextEvent();
+    REQUIRE(response);
+  } while (response->data.empty());
+  Json msg = parse(response->data);
+  CHECK(*msg.find("id") == Json(11));
+  CHECK(msg.find("result")->find("content")->items()[0].find("text")->asString() == "released");
+  CHECK(!r.nextEvent().has_value());  // the stream ends after the response
+}
+
+TEST_CASE("resuming a POST stream that was written in full gets a stream that ends", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Client g(f.port());  // the standalone stream is taken: a fallback to it would be 409
+  g.request("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+  REQUIRE(g.readHead().status == 200);
+  Reply r = c.roundTrip(
+      "POST", "/mcp", withSession(sid),
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"work","arguments":{}}})");
+  REQUIRE(r.status == 200);
+  auto events = parseSse(r.body);
+  REQUIRE(events.size() >= 2);
+  Client resume(f.port());
+  resume.request(
+      "GET", "/mcp",
+      {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}, {"Last-Event-ID", events[0].id}});
+  Reply head = resume.readHead();
+  REQUIRE(head.status == 200);
+  std::optional<SseEvent> e;
+  while ((e = resume.nextEvent())) CHECK(e->data.empty());  // no message, then the end
+}
+
+TEST_CASE("stop() with an open GET stream returns promptly and closes it", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Client g(f.port());
+  g.request("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+  REQUIRE(g.readHead().status == 200);
+  auto start = std::chrono::steady_clock::now();
+  f.http->stop();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  CHECK(g.closedByServer());
+  CHECK(f.server.sessionCount() == 0);  // sessions made through HTTP went with it
+  f.http->stop();                       // idempotent
+}
+
+TEST_CASE("max_sessions refuses further initialize requests with 503", "[http]") {
+  HttpServerOptions o;
+  o.max_sessions = 1;
+  Fixture f(o);
+  Client c(f.port());
+  CHECK(c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody()).status == 200);
+  Reply r = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
+  CHECK(r.status == 503);
+  CHECK(f.server.sessionCount() == 1);
+}
+
+TEST_CASE("start() reports bad options and can only run once", "[http]") {
+  Server server{Implementation{"t", "1", ""}};
+  HttpServerOptions half;
+  half.tls_cert_file = "/nonexistent/cert.pem";
+  CHECK(HttpServer(server, half).start().code() == ErrorCode::kInvalidArgument);
+  HttpServerOptions missing = half;
+  missing.tls_key_file = "/nonexistent/key.pem";
+  CHECK(HttpServer(server, missing).start().code() == ErrorCode::kTls);
+  HttpServer once(server, {});
+  REQUIRE(once.start().ok());
+  CHECK(once.url() == "http://127.0.0.1:" + std::to_string(once.port()) + "/mcp");
+  CHECK(once.start().code() == ErrorCode::kInvalidState);
+}
+
+namespace {
+
+const char* kCertPem = R"(-----BEGIN CERTIFICATE-----
+MIIBfzCCASWgAwIBAgIUQykf7Wm0nnpL9bYU9pi+wR209/8wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMzA1MDEzOFoYDzIxMjYxMDMw
+MDUwMTM4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAASTVVbOGnLiZKuhnNRh6JV5l8YIDjCf0CiXplkCQjMYPAHJi/oHyHyZ
+0nUPtYBVFZtsJ28mioENSxbbt18WSxpOo1MwUTAdBgNVHQ4EFgQUG/qV6ib+9ynP
+Suj0h5X3BIOhSiMwHwYDVR0jBBgwFoAUG/qV6ib+9ynPSuj0h5X3BIOhSiMwDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiB4aZaS6Lf23OQyGiyk8MRF
+YuUx8rvogO2RO2fyDVP96QIhAKVd5xMn2ydDTk1L6UD77fetyX6ONQf308u09d0C
+T2cA
+-----END CERTIFICATE-----
+)";
+
+// Test-only key of the self-signed certificate above (CN=localhost).
+const char* kKeyPem = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgwa6LVjiS2LUF8nGy
+mt9NKF9PkmyKnO6+SekF2d3StCuhRANCAASTVVbOGnLiZKuhnNRh6JV5l8YIDjCf
+0CiXplkCQjMYPAHJi/oHyHyZ0nUPtYBVFZtsJ28mioENSxbbt18WSxpO
+-----END PRIVATE KEY-----
+)";
+
+std::string writeTemp(const std::string& name, const char* text) {
+  std::string path = "/tmp/vsmcp_http_test_" + std::to_string(getpid()) + "_" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("HTTPS serves the endpoint when a certificate and key are given", "[http]") {
+  namespace asio = boost::asio;
+  namespace ssl = asio::ssl;
+  HttpServerOptions o;
+  o.tls_cert_file = writeTemp("cert.pem", kCertPem);
+  o.tls_key_file = writeTemp("key.pem", kKeyPem);
+  Fixture f(o);
+  std::remove(o.tls_cert_file.c_str());
+  std::remove(o.tls_key_file.c_str());
+  CHECK(f.http->url().rfind("https://", 0) == 0);
+
+  asio::io_context ioc;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_verify_mode(ssl::verify_none);  // a self-signed test certificate
+  ssl::stream<asio::ip::tcp::socket> stream(ioc, ctx);
+  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), f.port());
+  boost::system::error_code ec;
+  stream.next_layer().connect(ep, ec);
+  REQUIRE(!ec);
+  stream.handshake(ssl::stream_base::client, ec);
+  REQUIRE(!ec);
+  std::string body = initializeBody();
+  std::string req =
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Accept: application/json, text/event-stream\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  asio::write(stream, asio::buffer(req), ec);
+  REQUIRE(!ec);
+  asio::streambuf in;
+  bool done = false;
+  asio::async_read(stream, in, [&](boost::system::error_code, size_t) { done = true; });
+  ioc.run_for(std::chrono::seconds(10));
+  REQUIRE(done);
+  std::string text(asio::buffers_begin(in.data()), asio::buffers_end(in.data()));
+  CHECK(text.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(lower(text).find("mcp-session-id: ") != std::string::npos);
+  CHECK(text.find("\"protocolVersion\":\"2025-11-25\"") != std::string::npos);
+}

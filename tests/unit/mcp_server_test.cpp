@@ -390,3 +390,31 @@ TEST_CASE("completion suggests values and list changes are announced") {
   CHECK(f.server.removeTool("late"));
   CHECK(f.sink->count("notifications/tools/list_changed") == 2);
 }
+
+TEST_CASE("roots/list goes to the client and a client error comes back as an error") {
+  Fixture f;
+  f.initialize(R"({"roots":{"listChanged":true}})");
+  Tool t{"roots", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           auto r = ctx.request(method::kRootsList, Json());
+           if (!r.ok()) return ToolResult::error(r.status().message());
+           return ToolResult::text(std::to_string(r->find("roots")->size()) + " roots");
+         }};
+  REQUIRE(f.server.addTool(t).ok());
+  REQUIRE(*f.session->receive(request(2, "tools/call", R"({"name":"roots"})"), f.sink) == 1);
+  Json req = f.sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "roots/list"; });
+  Json reply = Json::object();
+  reply.set("jsonrpc", "2.0").set("id", *req.find("id")).set("result", *Json::parse(R"({"roots":[{"uri":"file:///a"},{"uri":"file:///b"}]})"));
+  REQUIRE(f.session->receive(reply.dump(), f.sink).ok());
+  CHECK(f.sink->response(Json(2)).find("result")->find("content")->items()[0].find("text")->asString() == "2 roots");
+
+  REQUIRE(*f.session->receive(request(3, "tools/call", R"({"name":"roots"})"), f.sink) == 1);
+  Json req2 = f.sink->waitFor([&](const Json& m) {
+    return m.find("method") && m.find("method")->asString() == "roots/list" && !(*m.find("id") == *req.find("id"));
+  });
+  Json err = Json::object();
+  err.set("jsonrpc", "2.0").set("id", *req2.find("id")).set("error", Json::object().set("code", -32601).set("message", "no roots here"));
+  REQUIRE(f.session->receive(err.dump(), f.sink).ok());
+  Json r3 = f.sink->response(Json(3));
+  CHECK(r3.find("result")->find("isError")->asBool());
+  CHECK(r3.find("result")->find("content")->items()[0].find("text")->asString().find("no roots here") != std::string::npos);
+}

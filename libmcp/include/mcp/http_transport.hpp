@@ -1,0 +1,123 @@
+// mcp::HttpServer: the MCP "Streamable HTTP" transport (specification 2025-06-18 and
+// 2025-11-25, basic/transports) on Boost.Beast, plain HTTP or HTTPS.
+//
+// One endpoint (`path`) takes POST (one JSON-RPC message per request), GET (the session's
+// standalone SSE stream for server-initiated messages) and DELETE (ends the session). A POST
+// that carries requests is answered with an SSE stream that holds the notifications and
+// server requests made while handling them, then the response, then ends. Every SSE event
+// has an id "<stream>-<seq>", unique within the session, so a client that lost a stream can
+// resume it with GET and Last-Event-ID. Origin (and, on a loopback address, Host) are checked
+// against DNS rebinding; body, header, idle and request-time limits guard against hostile
+// clients. Other paths may be served by an `extra_routes` hook (health, metrics).
+//
+// Ownership: the HttpServer refers to a Server it does not own; REQUIRES: the Server outlives
+// the HttpServer. Sessions created through HTTP belong to this transport: stop() removes them
+// from the Server. I/O runs on `threads` own threads (asynchronous, no thread per
+// connection); request handlers run on the Server's workers.
+//
+// Thread safety: all methods are thread-safe. start() may be called once; stop() is
+// idempotent, prompt even with open streams, and joins every thread (the destructor calls it).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mcp/server.hpp"
+#include "vsmcp/result.hpp"
+
+namespace vsmcp::mcp {
+
+// A request to a path other than the MCP endpoint, for HttpServerOptions::extra_routes.
+struct HttpExtraRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query, e.g. "/metrics?x=1"
+  std::string path;    // target without the query, e.g. "/metrics"
+  std::string query;   // after '?', "" if none
+  std::vector<std::pair<std::string, std::string>> headers;  // in arrival order
+  std::string body;
+  std::string remote_address;  // peer IP address, e.g. "127.0.0.1"
+
+  // The first header of that name (case-insensitive); "" when absent.
+  std::string header(std::string_view name) const;
+};
+
+struct HttpExtraResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  // More headers; names and values with CR, LF or NUL are refused (500).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Handles a non-MCP path; returns false to let the server answer 404. Runs on an I/O thread,
+// so it must be quick and must not block. An exception it throws becomes a 500.
+using HttpExtraRoutes = std::function<bool(const HttpExtraRequest&, HttpExtraResponse&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";  // bind address (IP literal or name); loopback by default
+  unsigned short port = 0;         // 0 = pick a free port; read it back with port()
+  std::string path = "/mcp";       // the MCP endpoint
+  // Allowed Origin values, e.g. "https://app.example.com" ("*" = any). Empty = only
+  // http(s)://localhost, 127.0.0.1 and [::1] on any port. Another Origin gets 403; requests
+  // without Origin (non-browser clients) pass.
+  std::vector<std::string> allowed_origins;
+  // Allowed Host header values (host names, with or without ":port"). Empty = when bound to a
+  // loopback address, only localhost, 127.0.0.1 and [::1] (any port), against DNS rebinding;
+  // when bound elsewhere, any Host. Another Host gets 403.
+  std::vector<std::string> allowed_hosts;
+  size_t max_body_bytes = 4u << 20;           // larger POST body -> 413, answered before reading it
+  size_t max_header_bytes = 16u << 10;        // larger request line + headers -> 431
+  std::chrono::seconds idle_timeout{300};     // keep-alive wait for the next request, and the
+                                              // longest a write may take; then the connection
+                                              // is closed
+  std::chrono::seconds request_timeout{30};   // a request (and a new connection's first
+                                              // one, and the TLS handshake) must arrive
+                                              // completely within this, else 408/close
+  std::chrono::seconds sse_keepalive{15};     // ": ping" comment on open SSE streams; 0 = none
+  std::chrono::milliseconds sse_retry{1000};  // "retry:" sent to 2025-11-25 clients on SSE
+                                              // streams (reconnection delay)
+  size_t max_connections = 4096;              // more simultaneous connections are closed at once
+  size_t max_sessions = 1000;                 // more initialize requests get 503
+  // Sessions with no request and no open stream for this long are closed; 0 = never.
+  std::chrono::seconds session_idle_timeout{3600};
+  size_t replay_buffer = 1000;  // events kept per SSE stream for Last-Event-ID resumption
+  // Both set = serve HTTPS directly (PEM certificate chain and private key files).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  unsigned threads = 2;          // I/O threads (request handlers run on the Server's workers)
+  HttpExtraRoutes extra_routes;  // other paths on the same port; empty = 404
+};
+
+class HttpServer {
+ public:
+  HttpServer(Server& server, HttpServerOptions options);
+  ~HttpServer();  // stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Loads the TLS files if any, binds, listens and starts the I/O threads; returns once
+  // connections are accepted. Fails (kInvalidArgument, kTls, kUnavailable) without threads
+  // left behind. A second call fails with kInvalidState.
+  Status start();
+  // The bound port (the chosen one when options.port was 0); 0 before start().
+  unsigned short port() const;
+  // "http://127.0.0.1:<port>/mcp" (https when TLS); "" before start().
+  std::string url() const;
+  // Closes the listener and every connection and stream, joins the I/O threads and removes
+  // the sessions created through this transport from the Server. Idempotent.
+  // REQUIRES: not called from an extra_routes handler (it runs on an I/O thread).
+  void stop();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vsmcp::mcp
