@@ -5,6 +5,7 @@
 //   conformance-server --port P        (0 = pick a free port; the URL is printed)
 //   conformance-server --stdio         (the same server over stdio, for SDK tests)
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -37,11 +38,12 @@ std::string decodeBase64(const std::string& in) {
     return -1;
   };
   std::string out;
-  int bits = 0, acc = 0;
+  int bits = 0;
+  std::uint32_t acc = 0;  // at most 12 bits are pending; masked so it never overflows
   for (char c : in) {
     int v = value(c);
     if (v < 0) continue;
-    acc = (acc << 6) | v;
+    acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xFFFFu;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
