@@ -187,14 +187,18 @@ struct Locator {
   static Locator any(std::string v) { return {Kind::kAuto, std::move(v)}; }
 };
 
-// Cooperative cancellation flag. Thread-safe.
+// Cooperative cancellation flag. Thread-safe. It may also follow another source of
+// cancellation (e.g. an MCP request's), polled whenever cancelled() is asked.
 class CancelToken {
  public:
+  CancelToken() = default;
+  explicit CancelToken(std::function<bool()> source) : source_(std::move(source)) {}
   void cancel() { cancelled_.store(true); }
-  bool cancelled() const { return cancelled_.load(); }
+  bool cancelled() const { return cancelled_.load() || (source_ && source_()); }
 
  private:
   std::atomic<bool> cancelled_{false};
+  std::function<bool()> source_;
 };
 
 struct TaskInfo {

@@ -1,0 +1,31 @@
+// Turns the vSphere operation registry into MCP tools: schemas, annotations from the safety
+// class, progress and cancellation bridged to vCenter tasks, confirm/dry-run for destructive
+// operations, structured results plus a short text summary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mcp/server.hpp"
+#include "vsphere/client.hpp"
+
+namespace vsmcp::apps {
+
+struct ServerConfig {
+  vsphere::ConnectionOptions vcenter;
+  std::string transport = "stdio";   // stdio | http
+  std::string http_host = "127.0.0.1";
+  unsigned short http_port = 8000;
+  bool read_only = false;            // only Safety::kRead operations
+  std::vector<std::string> allow;    // globs; empty = all
+  std::vector<std::string> deny;     // globs
+};
+
+// Registers the selected operations as tools; returns how many.
+// REQUIRES: `client` outlives `server`'s use of the tools.
+Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config);
+
+// The text that accompanies a structured result.
+std::string summarize(const std::string& operation, const Json& result);
+
+}  // namespace vsmcp::apps

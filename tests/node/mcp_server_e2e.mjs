@@ -1,0 +1,102 @@
+// mcp-server against the vCenter simulator, driven by the official TypeScript SDK client.
+//   node mcp_server_e2e.mjs <mcp-server binary> <vcsim url> <ca bundle>
+// Effects are checked through a second, independent mcp-server process (its own vCenter
+// session). Prints "N passed, 0 failed" or exits non-zero at the first failure.
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const [binary, url, ca] = process.argv.slice(2);
+let passed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
+    console.log(`${passed} passed, 1 failed`);
+    process.exit(1);
+  }
+}
+
+async function connect(extraArgs = [], extraEnv = {}) {
+  const client = new Client({ name: 'vsmcp-e2e', version: '1.0.0' });
+  const env = { VCENTER_HOST: url, VCENTER_USER: 'user', VCENTER_PASSWORD: 'pass', VCENTER_CA_BUNDLE: ca, ...extraEnv };
+  await client.connect(new StdioClientTransport({ command: binary, args: extraArgs, env, stderr: 'inherit' }));
+  return client;
+}
+const call = async (c, name, args = {}) => {
+  const r = await c.callTool({ name, arguments: args });
+  if (r.isError) throw new Error(`${name}: ${r.content[0].text}`);
+  return r.structuredContent;
+};
+
+const a = await connect();
+const b = await connect();  // an independent session, to check effects
+
+await check('tools are listed with schemas and safety annotations', async () => {
+  const { tools } = await a.listTools();
+  const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+  for (const n of ['vm_list', 'vm_get', 'host_list', 'vm_power_off', 'vm_destroy', 'vm_snapshot_create'])
+    assert.ok(byName[n], `missing ${n}`);
+  assert.equal(byName.vm_list.annotations.readOnlyHint, true);
+  assert.equal(byName.vm_destroy.annotations.destructiveHint, true);
+  assert.equal(byName.vm_list.inputSchema.type, 'object');
+  assert.ok(byName.vm_list.outputSchema);
+});
+
+await check('vm_list lists, filters and pages', async () => {
+  const all = await call(a, 'vm_list');
+  assert.equal(all.total, 4);
+  const page = await call(a, 'vm_list', { limit: 3 });
+  assert.equal(page.count, 3);
+  assert.equal(page.next_offset, 3);
+  const web = await call(a, 'vm_list', { name: 'DC0_H0_*' });
+  assert.deepEqual(web.vms.map((v) => v.name), ['DC0_H0_VM0', 'DC0_H0_VM1']);
+  const bad = await a.callTool({ name: 'vm_list', arguments: { power_state: 'sleeping' } });
+  assert.equal(bad.isError, true);
+  assert.match(bad.content[0].text, /power_state: must be one of/);
+});
+
+await check('power off is seen by another session', async () => {
+  const r = await call(a, 'vm_power_off', { vm: 'DC0_H0_VM0' });
+  assert.equal(r.task.state, 'success');
+  const seen = await call(b, 'vm_get', { vm: 'DC0_H0_VM0' });
+  assert.equal(seen.vm.power_state, 'poweredOff');
+});
+
+await check('snapshot create and list', async () => {
+  await call(a, 'vm_snapshot_create', { vm: 'DC0_H0_VM1', name: 'before-patch' });
+  const list = await call(b, 'vm_snapshot_list', { vm: 'DC0_H0_VM1' });
+  assert.equal(list.snapshots[0].name, 'before-patch');
+});
+
+await check('a destructive tool without confirm is a dry run that changes nothing', async () => {
+  const dry = await a.callTool({ name: 'vm_destroy', arguments: { vm: 'DC0_H0_VM0' } });
+  assert.equal(dry.isError, undefined);
+  assert.equal(dry.structuredContent.dry_run, true);
+  assert.match(dry.content[0].text, /DRY RUN/);
+  assert.equal((await call(b, 'vm_list')).total, 4);
+  const done = await call(a, 'vm_destroy', { vm: 'DC0_H0_VM0', confirm: true });
+  assert.equal(done.task.state, 'success');
+  assert.equal((await call(b, 'vm_list')).total, 3);
+});
+
+await check('errors name the problem', async () => {
+  const r = await a.callTool({ name: 'vm_get', arguments: { vm: 'no-such-vm' } });
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /no-such-vm/);
+});
+
+await check('--read-only registers only read tools', async () => {
+  const ro = await connect(['--read-only']);
+  const { tools } = await ro.listTools();
+  assert.ok(tools.length > 5);
+  for (const t of tools) assert.equal(t.annotations.readOnlyHint, true, t.name);
+  await ro.close();
+});
+
+await a.close();
+await b.close();
+console.log(`${passed} passed, 0 failed`);
