@@ -319,6 +319,121 @@ std::vector<Operation> makeOperations() {
                                       (vm.datastores.empty() ? std::string("its datastore") : vm.datastores.front()));
                    return taskResult(c.destroyVm(vm.ref, taskOptions(ctx)));
                  }});
+  ops.push_back({"vm_shutdown_guest", "Shut down the guest OS",
+                 "Ask the guest OS to shut down cleanly (needs VMware Tools); returns once asked.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
+                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
+                 schema(R"({"type":"object","properties":{"requested":{"type":"boolean"}},"required":["requested"]})"),
+                 Safety::kChange, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   VSMCP_RETURN_IF_ERROR(c.shutdownGuest(vm));
+                   return Json::object().set("requested", true);
+                 }});
+  ops.push_back({"vm_reboot_guest", "Reboot the guest OS",
+                 "Ask the guest OS to restart cleanly (needs VMware Tools); returns once asked.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
+                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
+                 schema(R"({"type":"object","properties":{"requested":{"type":"boolean"}},"required":["requested"]})"),
+                 Safety::kChange, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   VSMCP_RETURN_IF_ERROR(c.rebootGuest(vm));
+                   return Json::object().set("requested", true);
+                 }});
+  ops.push_back({"vm_reconfigure", "Reconfigure a VM",
+                 "Change a VM's CPU count, memory (MB, multiple of 4), annotation or name. Give at least one.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
+                         R"(,"num_cpus":{"type":"integer","minimum":1,"maximum":768},)"
+                         R"("memory_mb":{"type":"integer","minimum":4,"multipleOf":4},)"
+                         R"("annotation":{"type":"string"},"name":{"type":"string","minLength":1,"maxLength":80}},)"
+                         R"("required":["vm"],"additionalProperties":false})").c_str()),
+                 taskOutput(), Safety::kChange,
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   ReconfigureSpec spec;
+                   if (const Json* v = args.find("num_cpus")) spec.num_cpus = static_cast<int>(v->asInt());
+                   if (const Json* v = args.find("memory_mb")) spec.memory_mb = v->asInt();
+                   if (const Json* v = args.find("annotation")) spec.annotation = v->asString();
+                   if (const Json* v = args.find("name")) spec.name = v->asString();
+                   return taskResult(c.reconfigureVm(vm, spec, taskOptions(ctx)));
+                 }});
+  ops.push_back({"vm_clone", "Clone a VM or template",
+                 "Clone a VM or template to a new VM (or template). Optional target folder, resource pool, host "
+                 "and datastore; power_on starts the clone; linked_snapshot makes a linked clone from that "
+                 "snapshot of the source.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
+                         R"(,"name":{"type":"string","minLength":1,"maxLength":80},"folder":{"type":"string"},)"
+                         R"("resource_pool":{"type":"string"},"host":{"type":"string"},"datastore":{"type":"string"},)"
+                         R"("power_on":{"type":"boolean"},"as_template":{"type":"boolean"},"linked_snapshot":{"type":"string"}},)"
+                         R"("required":["vm","name"],"additionalProperties":false})").c_str()),
+                 taskOutput(), Safety::kChange,
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   CloneSpec spec;
+                   spec.name = str(args, "name");
+                   spec.folder = str(args, "folder");
+                   spec.resource_pool = str(args, "resource_pool");
+                   spec.host = str(args, "host");
+                   spec.datastore = str(args, "datastore");
+                   spec.linked_snapshot = str(args, "linked_snapshot");
+                   spec.power_on = args.find("power_on") && args.find("power_on")->asBool();
+                   spec.as_template = args.find("as_template") && args.find("as_template")->asBool();
+                   return taskResult(c.cloneVm(vm, spec, taskOptions(ctx)));
+                 }});
+  ops.push_back({"vm_events", "Events of a VM",
+                 "Recent events of a VM (power changes, reconfigurations, migrations...), newest first.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
+                         R"(,"max_count":{"type":"integer","minimum":1,"maximum":1000}},"required":["vm"],"additionalProperties":false})").c_str()),
+                 schema(R"({"type":"object","properties":{"events":{"type":"array"}},"required":["events"]})"),
+                 Safety::kRead, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   int max = static_cast<int>(args.find("max_count") ? args.find("max_count")->asInt(50) : 50);
+                   VSMCP_ASSIGN_OR_RETURN(auto events, c.events(vm, max));
+                   Json arr = Json::array();
+                   for (const auto& e : events)
+                     arr.push(Json::object().set("type", e.type).set("time", e.created_time).set("user", e.user_name)
+                                  .set("message", e.message));
+                   return Json::object().set("events", arr);
+                 }});
+  ops.push_back({"tasks_recent", "Recent tasks", "Recent vCenter tasks with their state, progress and errors.",
+                 schema(R"({"type":"object","properties":{},"additionalProperties":false})"),
+                 schema(R"({"type":"object","properties":{"tasks":{"type":"array"}},"required":["tasks"]})"),
+                 Safety::kRead, [](Client& c, const Json&, const OperationContext&) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(auto tasks, c.recentTasks());
+                   Json arr = Json::array();
+                   for (const auto& t : tasks) arr.push(toJson(t));
+                   return Json::object().set("tasks", arr);
+                 }});
+  auto perf = [](const char* type, const char* key) {
+    return [type, key](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+      VSMCP_ASSIGN_OR_RETURN(MoRef ref, c.resolve(type, Locator::any(str(args, key))));
+      PerfQuery q;
+      for (const auto& n : args.find("counters") ? args.find("counters")->items() : Json::Array{})
+        q.counters.push_back(n.asString());
+      if (const Json* i = args.find("interval_seconds")) q.interval_seconds = static_cast<int>(i->asInt());
+      if (const Json* m = args.find("max_samples")) q.max_samples = static_cast<int>(m->asInt());
+      VSMCP_ASSIGN_OR_RETURN(auto series, c.queryPerf(ref, q));
+      Json arr = Json::array();
+      for (const auto& s : series) {
+        Json values = Json::array();
+        for (auto v : s.values) values.push(v);
+        arr.push(Json::object().set("counter", s.counter).set("unit", s.unit).set("instance", s.instance)
+                     .set("timestamps", strings(s.timestamps)).set("values", values));
+      }
+      return Json::object().set("series", arr);
+    };
+  };
+  const std::string perf_props = R"("counters":{"type":"array","items":{"type":"string"},"description":"e.g. cpu.usage.average; default cpu/mem/disk/net usage"},)"
+                                 R"("interval_seconds":{"type":"integer","minimum":20,"description":"20 = realtime; 300, 1800, 7200, 86400 = historical"},)"
+                                 R"("max_samples":{"type":"integer","minimum":1,"maximum":10000})";
+  const Json perf_out = schema(R"({"type":"object","properties":{"series":{"type":"array"}},"required":["series"]})");
+  ops.push_back({"vm_perf", "VM performance", "Performance samples of a VM, counters resolved by name.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg + "," + perf_props +
+                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
+                 perf_out, Safety::kRead, perf("VirtualMachine", "vm")});
+  ops.push_back({"host_perf", "Host performance", "Performance samples of a host, counters resolved by name.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kHostArg + "," + perf_props +
+                         R"(},"required":["host"],"additionalProperties":false})").c_str()),
+                 perf_out, Safety::kRead, perf("HostSystem", "host")});
   auto maintenance = [](bool enter) {
     return [enter](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
       VSMCP_ASSIGN_OR_RETURN(MoRef host, hostArg(c, args));

@@ -83,6 +83,27 @@ await check('a destructive tool without confirm is a dry run that changes nothin
   assert.equal((await call(b, 'vm_list')).total, 3);
 });
 
+await check('clone, reconfigure, events, tasks and perf', async () => {
+  const clone = await call(a, 'vm_clone', { vm: 'DC0_C0_RP0_VM0', name: 'web-clone' });
+  assert.equal(clone.task.state, 'success');
+  assert.equal((await call(b, 'vm_get', { vm: 'web-clone' })).vm.name, 'web-clone');
+  await call(a, 'vm_reconfigure', { vm: 'web-clone', num_cpus: 2, memory_mb: 2048 });
+  const got = await call(b, 'vm_get', { vm: 'web-clone' });
+  assert.equal(got.vm.num_cpu, 2);
+  assert.equal(got.vm.memory_mb, 2048);
+  const bad = await a.callTool({ name: 'vm_reconfigure', arguments: { vm: 'web-clone', memory_mb: 1001 } });
+  assert.equal(bad.isError, true);
+  assert.match(bad.content[0].text, /memory_mb: must be a multiple of 4/);
+  await call(a, 'vm_power_off', { vm: 'DC0_H0_VM1' });
+  const events = await call(b, 'vm_events', { vm: 'DC0_H0_VM1' });
+  assert.ok(events.events.some((e) => e.type === 'VmPoweredOffEvent'));
+  const tasks = await call(a, 'tasks_recent');
+  assert.ok(tasks.tasks.length > 0);
+  const perf = await call(a, 'host_perf', { host: 'DC0_C0_H0', counters: ['cpu.usage.average'], max_samples: 3 });
+  assert.ok(perf.series.length > 0);
+  assert.equal(perf.series[0].counter, 'cpu.usage.average');
+});
+
 await check('errors name the problem', async () => {
   const r = await a.callTool({ name: 'vm_get', arguments: { vm: 'no-such-vm' } });
   assert.equal(r.isError, true);
