@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
+#include <unordered_set>
 
 namespace vsmcp {
 
@@ -73,6 +74,11 @@ bool Json::erase(std::string_view key) {
     }
   }
   return false;
+}
+
+void Json::appendMember(std::string key, Json value) {
+  if (!isObject()) v_ = Object{};
+  std::get<Object>(v_).emplace_back(std::move(key), std::move(value));
 }
 
 Json& Json::push(Json value) {
@@ -148,9 +154,13 @@ class Builder {
   }
   bool Double(double d) { return add(Json(d)); }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return add(Json(std::string(s, n))); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (hasSurrogate(s, n)) return fail("a string holds an unpaired UTF-16 surrogate");
+    return add(Json(std::string(s, n)));
+  }
   bool StartObject() { return open(Json::object()); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (hasSurrogate(s, n)) return fail("a key holds an unpaired UTF-16 surrogate");
     keys_.back().assign(s, n);
     return true;
   }
@@ -160,6 +170,7 @@ class Builder {
 
   Json result() { return std::move(root_); }
   bool tooDeep() const { return too_deep_; }
+  const std::string& error() const { return error_; }
 
  private:
   bool add(Json v) {
@@ -171,9 +182,21 @@ class Builder {
     if (top.isArray()) {
       top.push(std::move(v));
     } else {
-      top.set(keys_.back(), std::move(v));
+      top.appendMember(std::move(keys_.back()), std::move(v));  // duplicates checked on close
     }
     return true;
+  }
+  bool fail(std::string why) {
+    error_ = std::move(why);
+    return false;
+  }
+  // UTF-8 encodings of U+D800..U+DFFF (ED A0..BF xx): RapidJSON lets a lone low surrogate
+  // through, which would make us emit invalid UTF-8 later.
+  static bool hasSurrogate(const char* s, size_t n) {
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (static_cast<unsigned char>(s[i]) == 0xED && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0)
+        return true;
+    return false;
   }
   bool open(Json container) {
     if (static_cast<int>(stack_.size()) >= max_depth_) {
@@ -185,6 +208,11 @@ class Builder {
     return true;
   }
   bool close() {
+    if (stack_.back().isObject() && stack_.back().size() > 1) {
+      std::unordered_set<std::string_view> seen;
+      for (const auto& [k, v] : stack_.back().members())
+        if (!seen.insert(k).second) return fail("duplicate object key \"" + k.substr(0, 64) + "\"");
+    }
     Json done = std::move(stack_.back());
     stack_.pop_back();
     keys_.pop_back();
@@ -193,6 +221,7 @@ class Builder {
 
   int max_depth_;
   bool too_deep_ = false;
+  std::string error_;
   Json root_;
   std::vector<Json> stack_;
   std::vector<std::string> keys_;
@@ -219,6 +248,9 @@ Result<Json> Json::parse(std::string_view text, const ParseLimits& limits) {
   if (builder.tooDeep())
     return Status::InvalidArgument("JSON nesting deeper than " + std::to_string(limits.max_depth) +
                                    " levels");
+  if (!builder.error().empty())
+    return Status::InvalidArgument("invalid JSON near offset " + std::to_string(result.Offset()) + ": " +
+                                   builder.error());
   if (result.IsError())
     return Status::InvalidArgument("invalid JSON at offset " + std::to_string(result.Offset()) + ": " +
                                    rapidjson::GetParseError_En(result.Code()));

@@ -39,6 +39,12 @@ size_t utf8Length(const std::string& s) {
   return n;
 }
 
+// JSON equality for const/enum: numbers compare by value (1 equals 1.0).
+bool sameValue(const Json& a, const Json& b) {
+  if (a.isNumber() && b.isNumber()) return a.asDouble() == b.asDouble();
+  return a == b;
+}
+
 Status fail(const std::string& path, const std::string& what) {
   return Status::InvalidArgument(where(path) + ": " + what);
 }
@@ -71,12 +77,11 @@ Status validate(const Json& schema, const Json& v, const std::string& path, int 
   }
   if (const Json* e = schema.find("enum")) {
     bool found = false;
-    for (const auto& option : e->items()) found = found || option == v ||
-        (option.isNumber() && v.isNumber() && option.asDouble() == v.asDouble());
+    for (const auto& option : e->items()) found = found || sameValue(option, v);
     if (!found) return fail(path, "must be one of " + describe(*e) + ", got " + describe(v) + " (enum)");
   }
   if (const Json* c = schema.find("const")) {
-    if (!(*c == v)) return fail(path, "must equal " + describe(*c) + " (const)");
+    if (!sameValue(*c, v)) return fail(path, "must equal " + describe(*c) + " (const)");
   }
   if (v.isNumber()) {
     double d = v.asDouble();

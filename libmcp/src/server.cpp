@@ -196,21 +196,27 @@ class Server::Impl {
     for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { workLoop(); });
   }
 
-  ~Impl() {
+  ~Impl() { stopWorkers(); }
+
+  // False once stopping: the task will not run.
+  bool post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(work_mu_);
+      if (stopping_) return false;
+      queue_.push_back(std::move(task));
+    }
+    work_cv_.notify_one();
+    return true;
+  }
+
+  void stopWorkers() {
     {
       std::lock_guard<std::mutex> lock(work_mu_);
       stopping_ = true;
     }
     work_cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(work_mu_);
-      queue_.push_back(std::move(task));
-    }
-    work_cv_.notify_one();
+    for (auto& t : workers_)
+      if (t.joinable()) t.join();
   }
 
   void workLoop() {
@@ -332,7 +338,8 @@ class Session::State : public std::enable_shared_from_this<Session::State> {
   const std::string id_;
   mutable std::mutex mu_;
   std::shared_ptr<MessageSink> default_sink_;
-  bool initialize_seen_ = false;
+  bool initialize_seen_ = false;  // an initialize succeeded
+  bool initializing_ = false;     // an initialize is being answered
   bool initialized_ = false;
   bool closed_ = false;
   std::string protocol_version_;
@@ -342,6 +349,7 @@ class Session::State : public std::enable_shared_from_this<Session::State> {
   std::unordered_map<std::string, std::shared_ptr<InFlight>> in_flight_;  // key: id.dump()
   std::unordered_map<std::string, std::shared_ptr<PendingClientRequest>> pending_;
   std::uint64_t next_request_ = 1;
+  bool client_gone_ = false;  // no answers can arrive any more (stdio EOF)
 };
 
 // The RequestContext given to handlers.
@@ -350,7 +358,11 @@ class Context final : public RequestContext {
   Context(std::shared_ptr<Session::State> state, std::shared_ptr<MessageSink> reply,
           std::shared_ptr<InFlight> flight, Json meta)
       : state_(std::move(state)), reply_(std::move(reply)), flight_(std::move(flight)), meta_(std::move(meta)) {
-    if (const Json* token = meta_.find("progressToken")) progress_token_ = *token;
+    // The spec allows a string or an integer; anything else (or a huge string) is ignored,
+    // so a client cannot make every notification carry megabytes.
+    if (const Json* token = meta_.find("progressToken");
+        token && (token->isInt() || (token->isString() && token->asString().size() <= 256)))
+      progress_token_ = *token;
     std::lock_guard<std::mutex> lock(state_->mu_);
     capabilities_ = state_->client_capabilities_;
   }
@@ -391,6 +403,7 @@ class Context final : public RequestContext {
     {
       std::lock_guard<std::mutex> lock(state_->mu_);
       if (state_->closed_) return Status::Cancelled("the session closed");
+      if (state_->client_gone_) return Status::Cancelled("the client has gone");
       id = "srv-" + std::to_string(state_->next_request_++);
       state_->pending_[Json(id).dump()] = pending;
       timeout = state_->server_ ? state_->server_->options_.client_request_timeout
@@ -484,29 +497,44 @@ Result<size_t> Session::State::receive(std::string_view text, std::shared_ptr<Me
   const std::string key = id->dump();
   auto flight = std::make_shared<InFlight>();
   Server::Impl* server = nullptr;
+  std::string refusal;  // decided under the lock, sent after it (a sink may call back in)
+  bool busy = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     server = server_;
-    if (closed_ || !server) return invalid(*id, "the session is closed");
-    if (in_flight_.count(key)) return invalid(*id, "duplicate request id " + key + " (still in progress)");
-    if (in_flight_.size() >= server->options_.max_in_flight_per_session) {
-      send(reply, makeError(*id, {error::kInternalError, "too many requests in progress on this session", {}}));
-      return Status::Error(ErrorCode::kRateLimited, "too many requests in flight");
+    if (closed_ || !server) {
+      refusal = "the session is closed";
+    } else if (in_flight_.count(key)) {
+      refusal = "duplicate request id " + key + " (still in progress)";
+    } else if (in_flight_.size() >= server->options_.max_in_flight_per_session) {
+      busy = true;
+    } else if (name != method::kInitialize && name != method::kPing && !initialize_seen_) {
+      refusal = "the session is not initialized: send \"initialize\" first";
+    } else if (name == method::kInitialize && (initialize_seen_ || initializing_)) {
+      refusal = "\"initialize\" was already received on this session";
+    } else {
+      if (name == method::kInitialize) initializing_ = true;  // initialize_seen_ once it succeeds
+      in_flight_[key] = flight;
     }
-    if (name != method::kInitialize && name != method::kPing && !initialize_seen_)
-      return invalid(*id, "the session is not initialized: send \"initialize\" first");
-    if (name == method::kInitialize && initialize_seen_)
-      return invalid(*id, "\"initialize\" was already received on this session");
-    if (name == method::kInitialize) initialize_seen_ = true;
-    in_flight_[key] = flight;
   }
+  if (busy) {
+    send(reply, makeError(*id, {error::kInternalError, "too many requests in progress on this session", {}}));
+    return Status::Error(ErrorCode::kRateLimited, "too many requests in flight");
+  }
+  if (!refusal.empty()) return invalid(*id, refusal);
   auto self = shared_from_this();
   if (name == method::kPing || name == method::kInitialize) {
     run(*id, name, std::move(p), std::move(reply), std::move(flight));  // quick: inline
-  } else {
-    server->post([self, id = *id, name, p = std::move(p), reply = std::move(reply), flight]() mutable {
-      self->run(std::move(id), std::move(name), std::move(p), std::move(reply), std::move(flight));
-    });
+  } else if (!server->post([self, id = *id, name, p = std::move(p), reply, flight]() mutable {
+               self->run(std::move(id), std::move(name), std::move(p), std::move(reply), std::move(flight));
+             })) {
+    // The workers are stopping: answer now so the transport is not left waiting.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_flight_.erase(key);
+    }
+    send(reply, makeError(*id, {error::kInternalError, "the server is stopping", {}}));
+    if (reply) reply->requestDone();
   }
   return size_t{1};
 }
@@ -553,14 +581,22 @@ void Session::State::run(Json id, std::string name, Json params, std::shared_ptr
   Json meta = params.find("_meta") ? *params.find("_meta") : Json();
   Context ctx(shared_from_this(), reply, flight, std::move(meta));
   Reply result;
-  try {
-    result = dispatch(name, params, ctx);
-  } catch (const std::exception& e) {
-    result = RpcError{error::kInternalError, std::string("internal error: ") + e.what(), {}};
+  if (!flight->cancelled) {  // cancelled while queued: do not start it
+    try {
+      result = dispatch(name, params, ctx);
+    } catch (const std::exception& e) {
+      result = RpcError{error::kInternalError, std::string("internal error: ") + e.what(), {}};
+    } catch (...) {
+      result = RpcError{error::kInternalError, "internal error: unknown exception", {}};
+    }
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     in_flight_.erase(id.dump());
+    if (name == method::kInitialize) {
+      initializing_ = false;
+      if (std::holds_alternative<Json>(result)) initialize_seen_ = true;
+    }
   }
   // A cancelled request gets no response (the client has stopped waiting for it).
   if (!flight->cancelled) {
@@ -682,6 +718,9 @@ Reply Session::State::dispatch(const std::string& name, const Json& params, Cont
     if (!uri || !uri->isString() || uri->asString().empty()) return invalidParams("\"uri\" (a string) is required");
     std::lock_guard<std::mutex> lock(mu_);
     if (name == method::kResourcesSubscribe) {
+      if (uri->asString().size() > 2048) return invalidParams("\"uri\" is longer than 2048 bytes");
+      if (subscriptions_.size() >= 1000 && !subscriptions_.count(uri->asString()))
+        return RpcError{error::kInternalError, "too many subscriptions on this session (1000)", {}};
       subscriptions_.insert(uri->asString());
     } else {
       subscriptions_.erase(uri->asString());
@@ -894,6 +933,21 @@ void Session::setDefaultSink(std::shared_ptr<MessageSink> sink) {
 
 void Session::close() { state_->close(); }
 
+void Session::failClientRequests(const std::string& why) {
+  std::vector<std::shared_ptr<PendingClientRequest>> pending;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu_);
+    for (auto& [k, p] : state_->pending_) pending.push_back(p);
+    state_->pending_.clear();
+    state_->client_gone_ = true;
+  }
+  for (auto& p : pending) {
+    std::lock_guard<std::mutex> lock(p->mu);
+    p->result = Result<Json>(Status::Cancelled(why));
+    p->cv.notify_all();
+  }
+}
+
 bool Session::closed() const {
   std::lock_guard<std::mutex> lock(state_->mu_);
   return state_->closed_;
@@ -913,11 +967,12 @@ Server::~Server() {
     impl_->sessions_.clear();
   }
   for (auto& s : sessions) s->close();
-  impl_.reset();  // joins workers: in-flight handlers finish first
+  impl_->stopWorkers();  // in-flight handlers finish first, while impl_ is still valid
   for (auto& s : sessions) {
     std::lock_guard<std::mutex> lock(s->state_->mu_);
     s->state_->server_ = nullptr;
   }
+  impl_.reset();
 }
 
 Status Server::addTool(Tool tool) {

@@ -55,3 +55,19 @@ TEST_CASE("accessors of the wrong type return fallbacks") {
   CHECK(Json(3.5).asInt(-1) == -1);
   CHECK(Json(std::nan("")).dump() == "null");
 }
+
+TEST_CASE("duplicate keys and unpaired surrogates are refused; wide objects parse") {
+  auto dup = Json::parse(R"({"a":1,"b":2,"a":3})");
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.status().message().find("duplicate object key \"a\"") != std::string::npos);
+  CHECK_FALSE(Json::parse(R"("x\udc00y")").ok());
+  CHECK_FALSE(Json::parse(R"({"\udc00":1})").ok());
+  CHECK(Json::parse(R"("\ud83d\ude00")").ok());  // a valid pair (emoji) is fine
+  std::string wide = "{";
+  for (int i = 0; i < 50000; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  wide += "}";
+  auto w = Json::parse(wide);
+  REQUIRE(w.ok());
+  CHECK(w->size() == 50000);
+  CHECK(w->find("k49999")->asInt() == 49999);
+}

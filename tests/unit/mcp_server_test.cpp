@@ -418,3 +418,64 @@ TEST_CASE("roots/list goes to the client and a client error comes back as an err
   CHECK(r3.find("result")->find("isError")->asBool());
   CHECK(r3.find("result")->find("content")->items()[0].find("text")->asString().find("no roots here") != std::string::npos);
 }
+
+TEST_CASE("a request cancelled while queued never starts") {
+  Server server(Implementation{"s", "1", ""}, [] {
+    ServerOptions o;
+    o.worker_threads = 1;
+    return o;
+  }());
+  auto sink = std::make_shared<CaptureSink>();
+  auto session = server.createSession(sink);
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  std::atomic<int> second_runs{0};
+  REQUIRE(server.addTool({"block", "", "", Json(), Json(), {}, [&](const Json&, RequestContext&) {
+                            started.set_value();
+                            released.wait();
+                            return ToolResult::text("done");
+                          }}).ok());
+  REQUIRE(server.addTool({"count", "", "", Json(), Json(), {}, [&](const Json&, RequestContext&) {
+                            ++second_runs;
+                            return ToolResult::text("ran");
+                          }}).ok());
+  (void)session->receive(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})", sink);
+  REQUIRE(*session->receive(request(2, "tools/call", R"({"name":"block"})"), sink) == 1);
+  started.get_future().wait();  // the only worker is busy
+  REQUIRE(*session->receive(request(3, "tools/call", R"({"name":"count"})"), sink) == 1);
+  REQUIRE(session->receive(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}})", sink).ok());
+  release.set_value();
+  sink->waitDone(3);
+  CHECK(second_runs.load() == 0);
+}
+
+TEST_CASE("a refusal with no reply sink goes to the default sink without deadlock") {
+  Server server(Implementation{"s", "1", ""});
+  auto sink = std::make_shared<CaptureSink>();
+  auto session = server.createSession(sink);
+  auto r = session->receive(request(1, "tools/list"), nullptr);  // before initialize
+  CHECK_FALSE(r.ok());
+  CHECK(errorCode(sink->response(Json(1))) == error::kInvalidRequest);
+}
+
+TEST_CASE("a failed initialize can be retried") {
+  Fixture f;
+  CHECK(errorCode(f.call(1, "initialize", R"({"protocolVersion":20250618})")) == error::kInvalidParams);
+  Json ok = f.call(2, "initialize", R"({"protocolVersion":"2025-06-18","capabilities":{}})");
+  CHECK(ok.find("result"));
+  CHECK(errorCode(f.call(3, "initialize", R"({"protocolVersion":"2025-06-18","capabilities":{}})")) == error::kInvalidRequest);
+}
+
+TEST_CASE("progress tokens that are not a short string or an integer are ignored") {
+  Fixture f;
+  f.initialize();
+  REQUIRE(f.server.addTool({"p", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                              ctx.progress(1, 1);
+                              return ToolResult::text("ok");
+                            }}).ok());
+  f.call(2, "tools/call", R"({"name":"p","_meta":{"progressToken":{"big":"object"}}})");
+  f.call(3, "tools/call", R"({"name":"p","_meta":{"progressToken":")" + std::string(300, 'x') + R"("}})");
+  CHECK(f.sink->count("notifications/progress") == 0);
+  f.call(4, "tools/call", R"({"name":"p","_meta":{"progressToken":7}})");
+  CHECK(f.sink->count("notifications/progress") == 1);
+}

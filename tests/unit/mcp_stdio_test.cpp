@@ -41,3 +41,119 @@ TEST_CASE("stdio answers every request before it returns on EOF, one JSON messag
   CHECK(saw_parse_error);
   CHECK(server.sessionCount() == 0);
 }
+
+#include <ext/stdio_filebuf.h>
+#include <condition_variable>
+#include <mutex>
+#include <unistd.h>
+
+#include <thread>
+
+namespace {
+// A pipe seen as an istream (read end) plus a writer the test feeds line by line.
+struct PipeInput {
+  int fds[2];
+  std::unique_ptr<__gnu_cxx::stdio_filebuf<char>> buf;
+  std::unique_ptr<std::istream> in;
+  PipeInput() {
+    REQUIRE(pipe(fds) == 0);
+    buf = std::make_unique<__gnu_cxx::stdio_filebuf<char>>(fds[0], std::ios::in);
+    in = std::make_unique<std::istream>(buf.get());
+  }
+  void write(const std::string& line) {
+    std::string l = line + "\n";
+    REQUIRE(::write(fds[1], l.data(), l.size()) == static_cast<ssize_t>(l.size()));
+  }
+  void close() { ::close(fds[1]); }
+};
+
+// An ostream whose content can be polled safely while another thread writes it.
+class LockedOut : public std::streambuf {
+ public:
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return data_;
+  }
+  bool waitFor(const std::string& needle) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return data_.find(needle) != std::string::npos; });
+  }
+
+ protected:
+  int overflow(int c) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (c != EOF) data_ += static_cast<char>(c);
+    cv_.notify_all();
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    data_.append(s, static_cast<size_t>(n));
+    cv_.notify_all();
+    return n;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string data_;
+};
+}  // namespace
+
+TEST_CASE("stdio keeps reading the client's answers while requests wait in the backlog") {
+  Server server(Implementation{"s", "1", ""});
+  REQUIRE(server.addTool({"ask", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                            auto r = ctx.request("elicitation/create", Json::object().set("message", "ok?"));
+                            return r.ok() ? ToolResult::text("answered " + r->find("action")->asString())
+                                          : ToolResult::error(r.status().message());
+                          }}).ok());
+  REQUIRE(server.addTool({"echo", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult::text("echo"); }}).ok());
+  PipeInput input;
+  LockedOut outbuf;
+  std::ostream out(&outbuf);
+  StdioOptions options;
+  options.max_in_flight = 1;  // the second call waits in the backlog
+  std::thread serving([&] { REQUIRE(serveStdio(server, *input.in, out, options).ok()); });
+  input.write(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"elicitation":{}}}})");
+  input.write(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  input.write(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask"}})");
+  input.write(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo"}})");
+  REQUIRE(outbuf.waitFor(R"("method":"elicitation/create")"));
+  input.write(R"({"jsonrpc":"2.0","id":"srv-1","result":{"action":"accept"}})");
+  CHECK(outbuf.waitFor("answered accept"));
+  CHECK(outbuf.waitFor(R"("text":"echo")"));
+  input.close();
+  serving.join();
+}
+
+TEST_CASE("stdio returns promptly on EOF even while a handler waits for the client") {
+  Server server(Implementation{"s", "1", ""});
+  REQUIRE(server.addTool({"ask", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                            auto r = ctx.request("elicitation/create", Json::object().set("message", "ok?"));
+                            return r.ok() ? ToolResult::text("answered") : ToolResult::error(r.status().message());
+                          }}).ok());
+  PipeInput input;
+  LockedOut outbuf;
+  std::ostream out(&outbuf);
+  std::thread serving([&] { REQUIRE(serveStdio(server, *input.in, out).ok()); });
+  input.write(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"elicitation":{}}}})");
+  input.write(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask"}})");
+  REQUIRE(outbuf.waitFor(R"("method":"elicitation/create")"));
+  const auto t0 = std::chrono::steady_clock::now();
+  input.close();  // the client goes away without answering
+  serving.join();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(outbuf.text().find("the client closed its input") != std::string::npos);
+}
+
+TEST_CASE("an over-long stdio line is refused without buffering it whole") {
+  Server server(Implementation{"s", "1", ""});
+  std::istringstream in(std::string(100000, 'x') + "\n" +
+                        R"({"jsonrpc":"2.0","id":1,"method":"ping"})" + "\n");
+  std::ostringstream out;
+  StdioOptions options;
+  options.max_message_bytes = 1000;
+  REQUIRE(serveStdio(server, in, out, options).ok());
+  CHECK(out.str().find("exceeds the limit of 1000 bytes") != std::string::npos);
+  CHECK(out.str().find(R"("id":1,"result":{})") != std::string::npos);
+}

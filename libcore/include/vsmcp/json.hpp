@@ -65,6 +65,8 @@ class Json {
   // Sets (replacing) a member; turns a null into an object first. Returns *this for chaining.
   Json& set(std::string_view key, Json value);
   bool erase(std::string_view key);
+  // Appends a member without looking for an existing one (the caller guarantees uniqueness).
+  void appendMember(std::string key, Json value);
   // Appends to an array; turns a null into an array first.
   Json& push(Json value);
   size_t size() const;  // members or items; 0 otherwise

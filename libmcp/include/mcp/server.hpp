@@ -183,6 +183,9 @@ class Session {
 
   // Cancels in-flight requests and fails pending client requests. Idempotent.
   void close();
+  // The client can no longer answer (its input ended): fails the server's pending requests to
+  // it, and later ones at once, but lets in-flight requests finish.
+  void failClientRequests(const std::string& why);
   bool closed() const;
 
   class State;

@@ -11,8 +11,9 @@ namespace vsmcp::mcp {
 
 struct StdioOptions {
   size_t max_message_bytes = 16u << 20;  // longer lines are refused with a JSON-RPC error
-  size_t max_in_flight = 64;  // unanswered requests before input is read again (backpressure);
-                              // keep below ServerOptions::max_in_flight_per_session
+  size_t max_in_flight = 64;  // requests running at once; later ones wait in order (responses
+                              // and notifications from the client always pass); keep below
+                              // ServerOptions::max_in_flight_per_session
 };
 
 // Serves one session until `in` reaches EOF, then closes the session. Blocks.
