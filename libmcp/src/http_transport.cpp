@@ -528,12 +528,17 @@ class SessionTable {
     return entry;
   }
   // Removes and returns the entries idle since `cutoff` or whose session was closed.
-  std::vector<std::shared_ptr<SessionEntry>> takeExpired(std::optional<Clock::time_point> cutoff) {
+  // `cutoff` applies to initialized sessions, `uninitialized_cutoff` to sessions that never
+  // completed the handshake (so bare initialize requests cannot hold every slot for long).
+  std::vector<std::shared_ptr<SessionEntry>> takeExpired(std::optional<Clock::time_point> cutoff,
+                                                         Clock::time_point uninitialized_cutoff) {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::shared_ptr<SessionEntry>> out;
     for (auto it = entries_.begin(); it != entries_.end();) {
       auto& e = it->second;
-      if (e->session().closed() || (cutoff && e->idleSince(*cutoff))) {
+      const bool handshake_done = e->session().initialized();
+      if (e->session().closed() || (cutoff && handshake_done && e->idleSince(*cutoff)) ||
+          (!handshake_done && e->idleSince(uninitialized_cutoff))) {
         out.push_back(std::move(e));
         it = entries_.erase(it);
       } else {
@@ -1532,7 +1537,7 @@ class HttpServer::Impl {
 
   void armSweep() {
     auto ttl = shared_.options.session_idle_timeout;
-    auto every = std::chrono::seconds(60);
+    auto every = std::chrono::seconds(15);  // also the pace of the 60 s handshake timeout
     if (ttl.count() > 0) every = std::clamp(ttl / 4, std::chrono::seconds(1), every);
     sweep_timer_->expires_after(every);
     sweep_timer_->async_wait([this](boost::system::error_code ec) {
@@ -1547,7 +1552,9 @@ class HttpServer::Impl {
     auto ttl = shared_.options.session_idle_timeout;
     std::optional<Clock::time_point> cutoff;
     if (ttl.count() > 0) cutoff = Clock::now() - ttl;
-    for (auto& entry : shared_.sessions.takeExpired(cutoff)) {
+    auto handshake_ttl = std::chrono::seconds(60);
+    if (ttl.count() > 0) handshake_ttl = std::min(handshake_ttl, ttl);
+    for (auto& entry : shared_.sessions.takeExpired(cutoff, Clock::now() - handshake_ttl)) {
       vsmcp::log(Level::kDebug, "MCP HTTP: an idle or closed session was removed");
       shared_.endSession(entry);
     }

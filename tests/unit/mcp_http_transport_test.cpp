@@ -16,6 +16,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
+
+#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -881,6 +883,23 @@ TEST_CASE("max_sessions refuses further initialize requests with 503", "[http]")
   Reply r = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
   CHECK(r.status == 503);
   CHECK(f.server.sessionCount() == 1);
+}
+
+TEST_CASE("sessions that never finish the handshake are dropped to free their slots", "[http]") {
+  HttpServerOptions o;
+  o.max_sessions = 1;
+  o.session_idle_timeout = std::chrono::seconds(1);  // handshake timeout = min(60 s, this)
+  Fixture f(o);
+  Client c(f.port());
+  REQUIRE(c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody()).status == 200);  // no initialized
+  REQUIRE(c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody()).status == 503);
+  // The sweep runs every second; the slot must come back within a few (bounded wait).
+  int status = 503;
+  for (int i = 0; i < 100 && status == 503; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody()).status;
+  }
+  CHECK(status == 200);
 }
 
 TEST_CASE("start() reports bad options and can only run once", "[http]") {

@@ -85,6 +85,8 @@ struct HttpServerOptions {
   size_t max_connections = 4096;              // more simultaneous connections are closed at once
   size_t max_sessions = 1000;                 // more initialize requests get 503
   // Sessions with no request and no open stream for this long are closed; 0 = never.
+  // Sessions that never completed the handshake (notifications/initialized) are closed after
+  // min(60 s, this) idle, so bare initialize requests cannot hold every slot.
   std::chrono::seconds session_idle_timeout{3600};
   size_t replay_buffer = 1000;  // events kept per SSE stream for Last-Event-ID resumption
   // Both set = serve HTTPS directly (PEM certificate chain and private key files).
