@@ -1,6 +1,7 @@
 #include "mcp/stdio_transport.hpp"
 
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <mutex>
@@ -11,6 +12,14 @@
 namespace vsmcp::mcp {
 namespace {
 
+// A cheap look at whether a line is a request (has "method" and "id"); errors count as
+// requests so the session answers them.
+bool looksLikeRequest(const std::string& line) {
+  auto j = Json::parse(line);
+  if (!j.ok() || !j->isObject()) return true;
+  return j->find("method") && j->find("id");
+}
+
 // Writes one message per line to the output (flushed per message) and admits requests to the
 // session: at most `max_in_flight` run at once, later ones wait in order in a backlog, while
 // responses and notifications from the client always pass straight through, so a handler
@@ -18,7 +27,7 @@ namespace {
 class StdioChannel final : public MessageSink {
  public:
   StdioChannel(std::ostream& out, size_t max_in_flight)
-      : out_(out), max_in_flight_(std::max<size_t>(1, max_in_flight)) {}
+      : out_(out), max_in_flight_(static_cast<std::int64_t>(std::max<size_t>(1, max_in_flight))) {}
 
   void send(const std::string& message) override {
     std::lock_guard<std::mutex> lock(out_mu_);
@@ -28,28 +37,30 @@ class StdioChannel final : public MessageSink {
 
   void requestDone() override {
     std::lock_guard<std::mutex> lock(mu_);
-    --in_flight_;
+    --in_flight_;  // may briefly go below the count admit() adds; signed on purpose
     cv_.notify_all();
   }
 
   void attach(std::shared_ptr<Session> session) { session_ = std::move(session); }
 
   // Called by the reader for each line.
-  void submit(std::string line, bool is_request) {
+  void submit(std::string line) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (!is_request) {
+    if (backlog_.empty() && in_flight_ < max_in_flight_) {
       lock.unlock();
+      admit(line);
+      return;
+    }
+    // At capacity: requests wait in order, everything else (the client's responses and
+    // notifications) passes, so a handler waiting for the client can always be answered.
+    lock.unlock();
+    if (!looksLikeRequest(line)) {
       receive(line);
       return;
     }
+    lock.lock();
     // Bounded memory: a client that floods requests without reading waits here.
     cv_.wait(lock, [&] { return backlog_bytes_ < kMaxBacklogBytes; });
-    if (backlog_.empty() && in_flight_ < max_in_flight_) {
-      ++in_flight_;
-      lock.unlock();
-      if (receive(line) == 0) requestDone();  // refused: no requestDone will come
-      return;
-    }
     backlog_bytes_ += line.size();
     backlog_.push_back(std::move(line));
     cv_.notify_all();
@@ -65,18 +76,20 @@ class StdioChannel final : public MessageSink {
       std::string line = std::move(backlog_.front());
       backlog_.pop_front();
       backlog_bytes_ -= line.size();
-      ++in_flight_;
+      ++in_flight_;  // reserve the slot before releasing the lock
       cv_.notify_all();
       lock.unlock();
-      if (receive(line) == 0) requestDone();
+      const auto accepted = static_cast<std::int64_t>(receive(line));
       lock.lock();
+      in_flight_ += accepted - 1;  // the reservation becomes the real count
+      cv_.notify_all();
     }
   }
 
   // Waits until the backlog is empty and every admitted request was answered.
   void drain() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return backlog_.empty() && in_flight_ == 0; });
+    cv_.wait(lock, [&] { return backlog_.empty() && in_flight_ <= 0; });
   }
 
   void stop() {
@@ -87,6 +100,14 @@ class StdioChannel final : public MessageSink {
 
  private:
   static constexpr size_t kMaxBacklogBytes = 64u << 20;
+
+  // Passes a line to the session and counts the requests it accepted.
+  void admit(const std::string& line) {
+    const auto accepted = static_cast<std::int64_t>(receive(line));
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_ += accepted;
+    cv_.notify_all();
+  }
 
   size_t receive(const std::string& line) {
     auto accepted = session_->receive(line, shared_from_this_());
@@ -100,11 +121,11 @@ class StdioChannel final : public MessageSink {
  private:
   std::ostream& out_;
   std::mutex out_mu_;
-  const size_t max_in_flight_;
+  const std::int64_t max_in_flight_;
   std::shared_ptr<Session> session_;
   std::mutex mu_;
   std::condition_variable cv_;
-  size_t in_flight_ = 0;             // guarded by mu_
+  std::int64_t in_flight_ = 0;       // guarded by mu_
   std::deque<std::string> backlog_;  // guarded by mu_
   size_t backlog_bytes_ = 0;         // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
@@ -135,14 +156,6 @@ bool readLine(std::istream& in, std::string& line, size_t max, bool& too_long) {
   }
 }
 
-// A cheap look at whether a line is a request (has "method" and "id"); errors count as
-// requests so the session answers them.
-bool looksLikeRequest(const std::string& line) {
-  auto j = Json::parse(line);
-  if (!j.ok() || !j->isObject()) return true;
-  return j->find("method") && j->find("id");
-}
-
 }  // namespace
 
 Status serveStdio(Server& server, std::istream& in, std::ostream& out, const StdioOptions& options) {
@@ -164,7 +177,7 @@ Status serveStdio(Server& server, std::istream& in, std::ostream& out, const Std
     }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    channel->submit(line, looksLikeRequest(line));
+    channel->submit(std::move(line));
   }
   // EOF: no answer can come from the client any more, so handlers waiting for one are
   // released; everything that was asked is still answered before returning.
