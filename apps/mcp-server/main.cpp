@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
   auto registered = apps::registerTools(server, **client, cfg);
   if (!registered.ok()) return fail(registered.status().toString());
   log(LogLevel::kInfo, "registered " + std::to_string(*registered) + " tools");
+  Status extras = apps::registerResourcesAndPrompts(server, **client);
+  if (!extras.ok()) return fail(extras.toString());
 
   if (cfg.transport == "stdio") return mcp::serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
 

@@ -43,6 +43,84 @@ std::string summarize(const std::string& operation, const Json& r) {
   return r.dump();
 }
 
+namespace {
+
+Result<std::vector<mcp::ResourceContent>> jsonContent(const std::string& uri, Result<Json> body) {
+  if (!body.ok()) return body.status();
+  return std::vector<mcp::ResourceContent>{{uri, "application/json", body->dump(), std::nullopt}};
+}
+
+// The part of a URI after `prefix` ("vsphere://vm/" + "vm-42" -> "vm-42").
+std::string tail(const std::string& uri, const std::string& prefix) {
+  return uri.size() > prefix.size() ? uri.substr(prefix.size()) : std::string();
+}
+
+Result<Json> runOperation(vsphere::Client& client, const char* name, const Json& args) {
+  const vsphere::Operation* op = vsphere::findOperation(name);
+  if (!op) return Status::Internal(std::string("no operation ") + name);
+  return op->handler(client, args, vsphere::OperationContext{});
+}
+
+mcp::PromptResult userPrompt(const std::string& description, const std::string& text) {
+  mcp::PromptResult r;
+  r.description = description;
+  r.messages.push(Json::object().set("role", "user").set(
+      "content", Json::object().set("type", "text").set("text", text)));
+  return r;
+}
+
+}  // namespace
+
+Status registerResourcesAndPrompts(mcp::Server& server, vsphere::Client& client) {
+  vsphere::Client* c = &client;
+  VSMCP_RETURN_IF_ERROR(server.addResourceTemplate(
+      {"vsphere://vm/{id}", "vm", "VM details", "A VM's details by id (vm-42), name or UUID", "application/json",
+       [c](const std::string& uri, mcp::RequestContext&) {
+         return jsonContent(uri, runOperation(*c, "vm_get", Json::object().set("vm", tail(uri, "vsphere://vm/"))));
+       }}));
+  VSMCP_RETURN_IF_ERROR(server.addResourceTemplate(
+      {"vmstats://{vm_name}", "vmstats", "Live VM statistics",
+       "Realtime CPU, memory, disk and network usage of a VM", "application/json",
+       [c](const std::string& uri, mcp::RequestContext&) {
+         return jsonContent(uri, runOperation(*c, "vm_perf",
+                                              Json::object().set("vm", tail(uri, "vmstats://")).set("max_samples", 1)));
+       }}));
+  VSMCP_RETURN_IF_ERROR(server.addResource(
+      {"vsphere://inventory/vms", "vms", "All VMs", "Every VM (first 2,000) with its summary", "application/json",
+       [c](const std::string& uri, mcp::RequestContext&) {
+         return jsonContent(uri, runOperation(*c, "vm_list", Json::object().set("limit", 2000)));
+       }}));
+  VSMCP_RETURN_IF_ERROR(server.addResource(
+      {"vsphere://inventory/hosts", "hosts", "All hosts", "Every ESXi host with state and capacity",
+       "application/json", [c](const std::string& uri, mcp::RequestContext&) {
+         return jsonContent(uri, runOperation(*c, "host_list", Json::object().set("limit", 2000)));
+       }}));
+  VSMCP_RETURN_IF_ERROR(server.addPrompt(
+      {"triage_vm", "Triage a VM", "Investigate a VM that misbehaves: state, recent events and load",
+       {{"vm", "VM name, id or inventory path", true}},
+       [](const std::map<std::string, std::string>& args, mcp::RequestContext&) {
+         const std::string& vm = args.at("vm");
+         return Result<mcp::PromptResult>(userPrompt(
+             "Triage " + vm,
+             "Triage the VM '" + vm + "'. Use vm_get for its state and placement, vm_events for what happened "
+             "to it recently, vm_perf for its CPU, memory, disk and network load, and host_list for the health of "
+             "its host. Summarise the likely cause and propose next steps; do not change anything without asking."));
+       }}));
+  VSMCP_RETURN_IF_ERROR(server.addPrompt(
+      {"capacity_report", "Capacity report", "Summarise capacity and headroom of clusters, hosts and datastores",
+       {{"cluster", "Limit to one cluster (name)", false}},
+       [](const std::map<std::string, std::string>& args, mcp::RequestContext&) {
+         auto it = args.find("cluster");
+         std::string scope = it == args.end() ? "the whole inventory" : "cluster '" + it->second + "'";
+         return Result<mcp::PromptResult>(userPrompt(
+             "Capacity report",
+             "Write a capacity report for " + scope + ". Use cluster_list and host_list for CPU and memory "
+             "capacity and use, datastore_list for free space, and vm_list for VM counts. Flag anything above "
+             "80% use and estimate the headroom in VMs of the typical size."));
+       }}));
+  return Status::Ok();
+}
+
 Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config) {
   size_t count = 0;
   for (const auto& op : vsphere::builtinOperations()) {

@@ -25,6 +25,10 @@ struct ServerConfig {
 // REQUIRES: `client` outlives `server`'s use of the tools.
 Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config);
 
+// Resources (vsphere://vm/{id}, vmstats://{vm_name}, vsphere://inventory/vms and /hosts) and
+// prompts (triage a VM, capacity report) on the same client.
+Status registerResourcesAndPrompts(mcp::Server& server, vsphere::Client& client);
+
 // The text that accompanies a structured result.
 std::string summarize(const std::string& operation, const Json& result);
 

@@ -104,6 +104,22 @@ await check('clone, reconfigure, events, tasks and perf', async () => {
   assert.equal(perf.series[0].counter, 'cpu.usage.average');
 });
 
+await check('resources and prompts', async () => {
+  const { resourceTemplates } = await a.listResourceTemplates();
+  assert.ok(resourceTemplates.some((t) => t.uriTemplate === 'vsphere://vm/{id}'));
+  const vm = await a.readResource({ uri: 'vsphere://vm/DC0_H0_VM1' });
+  assert.equal(JSON.parse(vm.contents[0].text).vm.name, 'DC0_H0_VM1');
+  const stats = await a.readResource({ uri: 'vmstats://DC0_C0_RP0_VM1' });
+  assert.ok(Array.isArray(JSON.parse(stats.contents[0].text).series));
+  const all = await a.readResource({ uri: 'vsphere://inventory/vms' });
+  assert.ok(JSON.parse(all.contents[0].text).total >= 3);
+  await assert.rejects(a.readResource({ uri: 'vsphere://vm/ghost' }), /ghost/);
+  const p = await a.getPrompt({ name: 'triage_vm', arguments: { vm: 'web-clone' } });
+  assert.match(p.messages[0].content.text, /web-clone/);
+  const { prompts } = await a.listPrompts();
+  assert.ok(prompts.some((x) => x.name === 'capacity_report'));
+});
+
 await check('errors name the problem', async () => {
   const r = await a.callTool({ name: 'vm_get', arguments: { vm: 'no-such-vm' } });
   assert.equal(r.isError, true);
