@@ -209,13 +209,33 @@ class Server::Impl {
     return true;
   }
 
+  // A handler is about to wait for the client (elicitation, sampling, roots). Waiting must
+  // not take capacity from other requests: if no worker would be left free, add one (up to
+  // kMaxWorkers; extra workers stay until the server stops).
+  void blockingBegin() {
+    std::lock_guard<std::mutex> lock(work_mu_);
+    ++blocked_;
+    const size_t base = std::max<size_t>(1, options_.worker_threads);
+    if (!stopping_ && workers_.size() < kMaxWorkers && workers_.size() - blocked_ < base)
+      workers_.emplace_back([this] { workLoop(); });
+  }
+  void blockingEnd() {
+    std::lock_guard<std::mutex> lock(work_mu_);
+    --blocked_;
+  }
+
   void stopWorkers() {
     {
       std::lock_guard<std::mutex> lock(work_mu_);
       stopping_ = true;
     }
     work_cv_.notify_all();
-    for (auto& t : workers_)
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard<std::mutex> lock(work_mu_);
+      workers.swap(workers_);  // no worker is added once stopping_ is set
+    }
+    for (auto& t : workers)
       if (t.joinable()) t.join();
   }
 
@@ -270,7 +290,9 @@ class Server::Impl {
   std::condition_variable work_cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  size_t blocked_ = 0;  // handlers waiting for the client; guarded by work_mu_
+  static constexpr size_t kMaxWorkers = 64;
+  std::vector<std::thread> workers_;  // guarded by work_mu_ (grows; joined on stop)
 };
 
 // ---------------------------------------------------------------------------------------
@@ -412,6 +434,18 @@ class Context final : public RequestContext {
     Json req = Json::object();
     req.set("jsonrpc", "2.0").set("id", id).set("method", method);
     if (!params.isNull()) req.set("params", std::move(params));
+    Server::Impl* server;
+    {
+      std::lock_guard<std::mutex> slock(state_->mu_);
+      server = state_->server_;
+    }
+    if (server) server->blockingBegin();
+    struct Unblock {
+      Server::Impl* s;
+      ~Unblock() {
+        if (s) s->blockingEnd();
+      }
+    } unblock{server};
     state_->send(reply_, req.dump());
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock<std::mutex> lock(pending->mu);

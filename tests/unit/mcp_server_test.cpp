@@ -479,3 +479,28 @@ TEST_CASE("progress tokens that are not a short string or an integer are ignored
   f.call(4, "tools/call", R"({"name":"p","_meta":{"progressToken":7}})");
   CHECK(f.sink->count("notifications/progress") == 1);
 }
+
+TEST_CASE("a handler waiting for one client does not starve other sessions") {
+  Server server(Implementation{"s", "1", ""}, [] {
+    ServerOptions o;
+    o.worker_threads = 1;  // the only worker will be waiting for client A
+    return o;
+  }());
+  REQUIRE(server.addTool({"ask", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                            auto r = ctx.request("elicitation/create", Json::object().set("message", "?"));
+                            return r.ok() ? ToolResult::text("answered") : ToolResult::error(r.status().message());
+                          }}).ok());
+  REQUIRE(server.addTool({"quick", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult::text("quick"); }}).ok());
+  auto init = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"elicitation":{}}}})";
+  auto sink_a = std::make_shared<CaptureSink>();
+  auto a = server.createSession(sink_a);
+  (void)a->receive(init, sink_a);
+  REQUIRE(*a->receive(request(2, "tools/call", R"({"name":"ask"})"), sink_a) == 1);
+  sink_a->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "elicitation/create"; });
+  auto sink_b = std::make_shared<CaptureSink>();
+  auto b = server.createSession(sink_b);
+  (void)b->receive(init, sink_b);
+  REQUIRE(*b->receive(request(2, "tools/call", R"({"name":"quick"})"), sink_b) == 1);
+  Json r = sink_b->response(Json(2));  // answered while A's handler still waits
+  CHECK(r.find("result")->find("content")->items()[0].find("text")->asString() == "quick");
+}
