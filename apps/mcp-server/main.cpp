@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   cfg.transport = envOr("MCP_TRANSPORT", "stdio");
   cfg.http_host = envOr("MCP_HOST", "127.0.0.1");
   std::string port_text = envOr("MCP_PORT", "8000");
+  std::string api_key = envOr("MCP_API_KEY");
+  std::string api_key_file;
   app.add_option("--vcenter-host", cfg.vcenter.url, "vCenter or ESXi URL or host name [VCENTER_HOST]");
   app.add_option("--vcenter-user", cfg.vcenter.username, "User name [VCENTER_USER]");
   app.add_option("--vcenter-password-file", password_file,
@@ -53,6 +55,9 @@ int main(int argc, char** argv) {
   app.add_option("--transport", cfg.transport, "stdio or http [MCP_TRANSPORT]")->check(CLI::IsMember({"stdio", "http"}));
   app.add_option("--host", cfg.http_host, "HTTP bind address [MCP_HOST]");
   app.add_option("--port", port_text, "HTTP port, 0 = any free one [MCP_PORT]");
+  app.add_option("--api-key-file", api_key_file,
+                 "File holding the key HTTP clients must send (Authorization: Bearer or X-API-Key); "
+                 "or set MCP_API_KEY");
   app.add_flag("--read-only", cfg.read_only, "Register only read tools");
   app.add_option("--allow-tools", cfg.allow, "Only tools matching these globs (e.g. vm_* host_list)");
   app.add_option("--deny-tools", cfg.deny, "Never register tools matching these globs");
@@ -97,9 +102,24 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  if (!api_key_file.empty()) {
+    std::ifstream in(api_key_file);
+    if (!in || !std::getline(in, api_key)) return fail("cannot read the API key file given by --api-key-file");
+  }
   mcp::HttpServerOptions http_options;
   http_options.host = cfg.http_host;
   http_options.port = cfg.http_port;
+  if (!api_key.empty()) {
+    http_options.authorize = [api_key](const mcp::HttpExtraRequest& req) {
+      std::string given = req.header("X-API-Key");
+      std::string auth = req.header("Authorization");
+      if (given.empty() && auth.rfind("Bearer ", 0) == 0) given = auth.substr(7);
+      return apps::constantTimeEquals(given, api_key);
+    };
+  } else if (cfg.http_host != "127.0.0.1" && cfg.http_host != "localhost" && cfg.http_host != "::1") {
+    log(LogLevel::kWarning, "serving HTTP on " + cfg.http_host +
+                                " without MCP_API_KEY: anyone who can reach it can run the tools");
+  }
   http_options.extra_routes = [](const mcp::HttpExtraRequest& req, mcp::HttpExtraResponse& res) {
     if (req.path != "/health") return false;
     res.content_type = "application/json";

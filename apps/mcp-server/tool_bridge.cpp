@@ -14,6 +14,12 @@ bool matchesAny(const std::vector<std::string>& globs, const std::string& name) 
 
 }  // namespace
 
+bool constantTimeEquals(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < b.size(); ++i) diff |= static_cast<unsigned char>((i < a.size() ? a[i] : 0) ^ b[i]);
+  return diff == 0 && !b.empty();
+}
+
 std::string summarize(const std::string& operation, const Json& r) {
   if (const Json* dry = r.find("dry_run"); dry && dry->asBool())
     return "DRY RUN, nothing changed: would " + r.find("would")->asString() +

@@ -29,6 +29,9 @@ Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const
 // prompts (triage a VM, capacity report) on the same client.
 Status registerResourcesAndPrompts(mcp::Server& server, vsphere::Client& client);
 
+// Compares secrets in time independent of where they differ.
+bool constantTimeEquals(const std::string& a, const std::string& b);
+
 // The text that accompanies a structured result.
 std::string summarize(const std::string& operation, const Json& result);
 

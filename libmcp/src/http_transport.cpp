@@ -836,6 +836,25 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       extraRoute(req, target, path, q == std::string::npos ? "" : target.substr(q + 1));
       return;
     }
+    if (options().authorize) {
+      HttpExtraRequest who;
+      who.method = std::string(sv(req.method_string()));
+      who.target = target;
+      who.path = path;
+      for (const auto& f : req) who.headers.emplace_back(sv(f.name_string()), sv(f.value()));
+      who.remote_address = remote_;
+      bool allowed = false;
+      try {
+        allowed = options().authorize(who);
+      } catch (const std::exception& e) {
+        vsmcp::log(Level::kError, std::string("MCP HTTP: the authorize hook failed: ") + e.what());
+      }
+      if (!allowed) {
+        respond(401, "application/json", rpcError(kTransportError, "Unauthorized: a valid bearer token or X-API-Key is required"),
+                {{"WWW-Authenticate", "Bearer"}});
+        return;
+      }
+    }
     if (auto version = headerOf(req, kProtocolHeader); version && !isSupportedVersion(*version)) {
       respondError(400, kTransportError,
                    "Bad Request: unsupported MCP-Protocol-Version '" + *version + "'");

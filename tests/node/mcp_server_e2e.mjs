@@ -134,6 +134,37 @@ await check('--read-only registers only read tools', async () => {
   await ro.close();
 });
 
+await check('over HTTP, MCP_API_KEY is required', async () => {
+  const { spawn } = await import('node:child_process');
+  const env = { ...process.env, VCENTER_HOST: url, VCENTER_USER: 'user', VCENTER_PASSWORD: 'pass',
+                VCENTER_CA_BUNDLE: ca, MCP_API_KEY: 'k3y-for-tests' };
+  const child = spawn(binary, ['--transport', 'http', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const mcpUrl = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /MCP_URL=(\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', () => reject(new Error('mcp-server exited: ' + out)));
+    });
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {} } };
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const denied = await fetch(mcpUrl, { method: 'POST', headers, body: JSON.stringify(init) });
+    assert.equal(denied.status, 401);
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const c = new Client({ name: 'vsmcp-e2e-http', version: '1.0.0' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(mcpUrl),
+      { requestInit: { headers: { Authorization: 'Bearer k3y-for-tests' } } }));
+    const r = await c.callTool({ name: 'vm_list', arguments: {} });
+    assert.ok(r.structuredContent.total >= 3);
+    await c.close();
+  } finally {
+    child.kill();
+  }
+});
+
 await a.close();
 await b.close();
 console.log(`${passed} passed, 0 failed`);

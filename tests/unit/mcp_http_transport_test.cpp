@@ -914,6 +914,24 @@ TEST_CASE("sessions that never finish the handshake are dropped to free their sl
   CHECK(status == 200);
 }
 
+TEST_CASE("the authorize hook refuses requests without the key with 401", "[http]") {
+  HttpServerOptions o;
+  o.authorize = [](const HttpExtraRequest& r) { return r.header("Authorization") == "Bearer s3cret"; };
+  Fixture f(o);
+  Client c(f.port());
+  Reply denied = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
+  CHECK(denied.status == 401);
+  CHECK(denied.header("WWW-Authenticate") == "Bearer");
+  CHECK(f.server.sessionCount() == 0);
+  Headers with = kPostHeaders;
+  with.emplace_back("Authorization", "Bearer s3cret");
+  Reply ok = c.roundTrip("POST", "/mcp", with, initializeBody());
+  CHECK(ok.status == 200);
+  Headers wrong = kPostHeaders;
+  wrong.emplace_back("Authorization", "Bearer s3cre");
+  CHECK(c.roundTrip("POST", "/mcp", wrong, initializeBody()).status == 401);
+}
+
 TEST_CASE("start() reports bad options and can only run once", "[http]") {
   Server server{Implementation{"t", "1", ""}};
   HttpServerOptions half;

@@ -94,6 +94,10 @@ struct HttpServerOptions {
   std::string tls_key_file;
   unsigned threads = 2;          // I/O threads (request handlers run on the Server's workers)
   HttpExtraRoutes extra_routes;  // other paths on the same port; empty = 404
+  // Decides whether a request to the MCP endpoint may proceed (method, target, headers and
+  // remote address are set; the body is not). False = 401 with WWW-Authenticate: Bearer.
+  // Runs on an I/O thread: it must be quick. Empty = no authentication.
+  std::function<bool(const HttpExtraRequest&)> authorize;
 };
 
 class HttpServer {
