@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
   const auto& about = (*client)->about();
   log(LogLevel::kInfo, "connected to " + about.full_name + " (" + about.api_type + ")");
 
+  apps::Metrics metrics;  // declared before the server: outlives the tools that count into it
   mcp::Server server(mcp::Implementation{"vsmcp-mcp-server", "0.1.0", "vSphere (vsmcp)"});
-  auto registered = apps::registerTools(server, **client, cfg);
+  auto registered = apps::registerTools(server, **client, cfg, &metrics);
   if (!registered.ok()) return fail(registered.status().toString());
   log(LogLevel::kInfo, "registered " + std::to_string(*registered) + " tools");
   Status extras = apps::registerResourcesAndPrompts(server, **client);
@@ -120,11 +121,18 @@ int main(int argc, char** argv) {
     log(LogLevel::kWarning, "serving HTTP on " + cfg.http_host +
                                 " without MCP_API_KEY: anyone who can reach it can run the tools");
   }
-  http_options.extra_routes = [](const mcp::HttpExtraRequest& req, mcp::HttpExtraResponse& res) {
-    if (req.path != "/health") return false;
-    res.content_type = "application/json";
-    res.body = R"({"status":"ok"})";
-    return true;
+  http_options.extra_routes = [&metrics](const mcp::HttpExtraRequest& req, mcp::HttpExtraResponse& res) {
+    if (req.path == "/health") {
+      res.content_type = "application/json";
+      res.body = R"({"status":"ok"})";
+      return true;
+    }
+    if (req.path == "/metrics") {
+      res.content_type = "text/plain; version=0.0.4";
+      res.body = metrics.prometheusText();
+      return true;
+    }
+    return false;
   };
   mcp::HttpServer http(server, http_options);
   Status st = http.start();

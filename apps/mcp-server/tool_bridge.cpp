@@ -127,7 +127,8 @@ Status registerResourcesAndPrompts(mcp::Server& server, vsphere::Client& client)
   return Status::Ok();
 }
 
-Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config) {
+Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config,
+                             Metrics* metrics) {
   size_t count = 0;
   for (const auto& op : vsphere::builtinOperations()) {
     if (config.read_only && op.safety != vsphere::Safety::kRead) continue;
@@ -146,7 +147,8 @@ Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const
     tool.annotations.idempotent_hint = op.safety == vsphere::Safety::kRead;
     tool.annotations.open_world_hint = false;
     const vsphere::Operation* operation = &op;
-    tool.handler = [operation, &client](const Json& args, mcp::RequestContext& ctx) {
+    tool.handler = [operation, &client, metrics](const Json& args, mcp::RequestContext& ctx) {
+      const auto started = std::chrono::steady_clock::now();
       vsphere::CancelToken cancel([&ctx] { return ctx.cancelled(); });
       vsphere::OperationContext octx;
       octx.cancel = &cancel;
@@ -156,6 +158,13 @@ Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const
       const Json* confirm = args.find("confirm");
       octx.dry_run = operation->safety == vsphere::Safety::kDestructive && !(confirm && confirm->asBool());
       auto result = operation->handler(client, args, octx);
+      if (metrics) {
+        auto outcome = !result.ok() ? Metrics::Outcome::kError
+                       : octx.dry_run ? Metrics::Outcome::kDryRun
+                                      : Metrics::Outcome::kOk;
+        metrics->record(operation->name, outcome,
+                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+      }
       if (!result.ok()) return mcp::ToolResult::error(operation->name + " failed: " + result.status().toString());
       mcp::ToolResult r = mcp::ToolResult::text(summarize(operation->name, *result));
       r.structured = std::move(result).value();

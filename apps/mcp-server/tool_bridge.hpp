@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mcp/server.hpp"
+#include "metrics.hpp"
 #include "vsphere/client.hpp"
 
 namespace vsmcp::apps {
@@ -23,7 +24,9 @@ struct ServerConfig {
 
 // Registers the selected operations as tools; returns how many.
 // REQUIRES: `client` outlives `server`'s use of the tools.
-Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config);
+// `metrics` (may be null) counts every call; it must outlive the server.
+Result<size_t> registerTools(mcp::Server& server, vsphere::Client& client, const ServerConfig& config,
+                             Metrics* metrics = nullptr);
 
 // Resources (vsphere://vm/{id}, vmstats://{vm_name}, vsphere://inventory/vms and /hosts) and
 // prompts (triage a VM, capacity report) on the same client.

@@ -159,7 +159,12 @@ await check('over HTTP, MCP_API_KEY is required', async () => {
       { requestInit: { headers: { Authorization: 'Bearer k3y-for-tests' } } }));
     const r = await c.callTool({ name: 'vm_list', arguments: {} });
     assert.ok(r.structuredContent.total >= 3);
+    await c.callTool({ name: 'vm_destroy', arguments: { vm: 'DC0_H0_VM1' } });  // a dry run
     await c.close();
+    const metrics = await (await fetch(new URL('/metrics', mcpUrl))).text();
+    assert.match(metrics, /vsmcp_tool_calls_total\{tool="vm_list",outcome="ok"\} 1/);
+    assert.match(metrics, /vsmcp_tool_calls_total\{tool="vm_destroy",outcome="dry_run"\} 1/);
+    assert.match(metrics, /vsmcp_tool_duration_seconds_count\{tool="vm_list"\} 1/);
   } finally {
     child.kill();
   }
