@@ -2,7 +2,6 @@
 // each taking {name: string, count?: number} and answering the text "hello NAME", exactly
 // like bench/ts/server.mjs on the official TypeScript SDK. Serves stdio by default, or
 // streamable HTTP with --port P (127.0.0.1, path /mcp).
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -40,23 +39,15 @@ int main(int argc, char** argv) {
     }
   }
   if (port < 0) return serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   HttpServerOptions options;
   options.port = static_cast<unsigned short>(port);
-  HttpServer http(server, options);
-  Status st = http.start();
-  if (!st.ok()) {
-    std::fprintf(stderr, "%s\n", st.toString().c_str());
+  Status served = serveHttpUntilSignal(server, options, [](const std::string& url) {
+    std::printf("MCP_URL=%s\n", url.c_str());
+    std::fflush(stdout);
+  });
+  if (!served.ok()) {
+    std::fprintf(stderr, "%s\n", served.toString().c_str());
     return 1;
   }
-  std::printf("MCP_URL=http://127.0.0.1:%u/mcp\n", http.port());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&set, &sig);
-  http.stop();
   return 0;
 }

@@ -1,7 +1,6 @@
 // mcp-server: the vSphere MCP server. Parses options (flags, environment, config file),
 // connects to vCenter or ESXi, turns the operation registry into MCP tools and serves them
 // over stdio or streamable HTTP.
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -98,11 +97,6 @@ int main(int argc, char** argv) {
 
   if (cfg.transport == "stdio") return mcp::serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   if (!api_key_file.empty()) {
     std::ifstream in(api_key_file);
     if (!in || !std::getline(in, api_key)) return fail("cannot read the API key file given by --api-key-file");
@@ -134,13 +128,10 @@ int main(int argc, char** argv) {
     }
     return false;
   };
-  mcp::HttpServer http(server, http_options);
-  Status st = http.start();
-  if (!st.ok()) return fail("cannot serve HTTP: " + st.toString());
-  std::printf("MCP_URL=%s\n", http.url().c_str());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&set, &sig);
-  http.stop();
+  Status served = mcp::serveHttpUntilSignal(server, http_options, [](const std::string& url) {
+    std::printf("MCP_URL=%s\n", url.c_str());
+    std::fflush(stdout);
+  });
+  if (!served.ok()) return fail("cannot serve HTTP: " + served.toString());
   return 0;
 }

@@ -4,7 +4,6 @@
 //
 //   conformance-server --port P        (0 = pick a free port; the URL is printed)
 //   conformance-server --stdio         (the same server over stdio, for SDK tests)
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -289,24 +288,15 @@ int main(int argc, char** argv) {
     }
   }
   if (stdio) return serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
-  // Block the stop signals before threads start, so only sigwait sees them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   HttpServerOptions options;
   options.port = static_cast<unsigned short>(port);
-  HttpServer http(server, options);
-  Status st = http.start();
+  Status st = serveHttpUntilSignal(server, options, [](const std::string& url) {
+    std::printf("MCP_URL=%s\n", url.c_str());
+    std::fflush(stdout);
+  });
   if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.toString().c_str());
     return 1;
   }
-  std::printf("MCP_URL=http://127.0.0.1:%u/mcp\n", http.port());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&set, &sig);
-  http.stop();
   return 0;
 }

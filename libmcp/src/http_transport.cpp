@@ -42,6 +42,10 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <thread>
 #include <unordered_map>
 
@@ -848,6 +852,8 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
         allowed = options().authorize(who);
       } catch (const std::exception& e) {
         vsmcp::log(Level::kError, std::string("MCP HTTP: the authorize hook failed: ") + e.what());
+      } catch (...) {
+        vsmcp::log(Level::kError, "MCP HTTP: the authorize hook failed");
       }
       if (!allowed) {
         respond(401, "application/json", rpcError(kTransportError, "Unauthorized: a valid bearer token or X-API-Key is required"),
@@ -1601,5 +1607,48 @@ Status HttpServer::start() { return impl_->start(); }
 unsigned short HttpServer::port() const { return impl_->port(); }
 std::string HttpServer::url() const { return impl_->url(); }
 void HttpServer::stop() { impl_->stop(); }
+
+
+namespace {
+// Self-pipe: the handler only writes a byte (async-signal-safe), whichever thread the kernel
+// picked; serveHttpUntilSignal reads it.
+int g_signal_pipe[2] = {-1, -1};
+extern "C" void onStopSignal(int) {
+  const char b = 1;
+  ssize_t ignored = ::write(g_signal_pipe[1], &b, 1);
+  (void)ignored;
+}
+}  // namespace
+
+Status serveHttpUntilSignal(Server& server, HttpServerOptions options,
+                            const std::function<void(const std::string& url)>& on_ready) {
+  if (::pipe(g_signal_pipe) != 0) return Status::Internal("cannot create the signal pipe");
+  struct sigaction action {};
+  action.sa_handler = onStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  auto restore = [&] {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    ::close(g_signal_pipe[0]);
+    ::close(g_signal_pipe[1]);
+    g_signal_pipe[0] = g_signal_pipe[1] = -1;
+  };
+  HttpServer http(server, std::move(options));
+  Status st = http.start();
+  if (!st.ok()) {
+    restore();
+    return st;
+  }
+  if (on_ready) on_ready(http.url());
+  char b;
+  while (::read(g_signal_pipe[0], &b, 1) < 0 && errno == EINTR) {
+  }
+  http.stop();
+  restore();
+  return Status::Ok();
+}
 
 }  // namespace vsmcp::mcp

@@ -1083,13 +1083,6 @@ void Server::setCompletionHandler(CompletionHandler handler) {
   impl_->completion_ = std::move(handler);
 }
 
-std::vector<std::string> Server::toolNames() const {
-  std::lock_guard<std::mutex> lock(impl_->registry_mu_);
-  std::vector<std::string> out;
-  for (const auto& [t, j] : impl_->tools_) out.push_back(t->name);
-  return out;
-}
-
 void Server::notifyResourceUpdated(const std::string& uri) {
   std::vector<std::shared_ptr<Session>> sessions;
   {

@@ -34,22 +34,6 @@ Json schema(const char* text) {
   return j.ok() ? *j : Json::object();
 }
 
-// Pages a list: {"total": N, "count": n, "offset": o, "<key>": [...]}
-template <typename T>
-Json page(const std::vector<T>& items, const Json& args, const char* key) {
-  const std::int64_t total = static_cast<std::int64_t>(items.size());
-  std::int64_t offset = args.find("offset") ? args.find("offset")->asInt(0) : 0;
-  std::int64_t limit = args.find("limit") ? args.find("limit")->asInt(100) : 100;
-  offset = std::clamp<std::int64_t>(offset, 0, total);
-  limit = std::clamp<std::int64_t>(limit, 1, 2000);
-  Json arr = Json::array();
-  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) arr.push(toJson(items[static_cast<size_t>(i)]));
-  Json out = Json::object();
-  out.set("total", total).set("count", static_cast<std::int64_t>(arr.size())).set("offset", offset).set(key, arr);
-  if (offset + limit < total) out.set("next_offset", offset + limit);
-  return out;
-}
-
 Json toJsonCluster(const ClusterSummary& c) {
   return Json::object()
       .set("id", c.ref.value).set("name", c.name).set("datacenter", c.datacenter)
@@ -87,20 +71,24 @@ Json toJsonSnapshot(const SnapshotNode& n) {
       .set("current", n.is_current).set("children", children);
 }
 
+// Pages a list: {"total": N, "count": n, "offset": o, "<key>": [...], "next_offset"?: o + n},
+// converting only the items of the page.
 template <typename T, typename F>
 Json listOf(const std::vector<T>& items, const Json& args, const char* key, F conv) {
-  std::vector<Json> converted;
-  converted.reserve(items.size());
-  for (const auto& i : items) converted.push_back(conv(i));
-  const std::int64_t total = static_cast<std::int64_t>(converted.size());
+  const std::int64_t total = static_cast<std::int64_t>(items.size());
   std::int64_t offset = std::clamp<std::int64_t>(args.find("offset") ? args.find("offset")->asInt(0) : 0, 0, total);
   std::int64_t limit = std::clamp<std::int64_t>(args.find("limit") ? args.find("limit")->asInt(100) : 100, 1, 2000);
   Json arr = Json::array();
-  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) arr.push(converted[static_cast<size_t>(i)]);
+  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) arr.push(conv(items[static_cast<size_t>(i)]));
   Json out = Json::object();
   out.set("total", total).set("count", static_cast<std::int64_t>(arr.size())).set("offset", offset).set(key, arr);
   if (offset + limit < total) out.set("next_offset", offset + limit);
   return out;
+}
+
+template <typename T>
+Json page(const std::vector<T>& items, const Json& args, const char* key) {
+  return listOf(items, args, key, [](const T& item) { return toJson(item); });
 }
 
 // Schemas shared by many operations.
@@ -149,6 +137,20 @@ Operation vmTask(const char* name, const char* title, const char* description, S
           [method](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
             VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
             return taskResult((c.*method)(vm, taskOptions(ctx)));
+          }};
+}
+
+// A VM operation that is a single request (no task): resolve, ask, report.
+Operation vmCall(const char* name, const char* title, const char* description,
+                 Status (Client::*method)(const MoRef&)) {
+  return {name, title, description,
+          schema((std::string(R"({"type":"object","properties":{)") + kVmArg + R"(},"required":["vm"],"additionalProperties":false})").c_str()),
+          schema(R"({"type":"object","properties":{"requested":{"type":"boolean"}},"required":["requested"]})"),
+          Safety::kChange,
+          [method](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+            VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+            VSMCP_RETURN_IF_ERROR((c.*method)(vm));
+            return Json::object().set("requested", true);
           }};
 }
 
@@ -319,26 +321,12 @@ std::vector<Operation> makeOperations() {
                                       (vm.datastores.empty() ? std::string("its datastore") : vm.datastores.front()));
                    return taskResult(c.destroyVm(vm.ref, taskOptions(ctx)));
                  }});
-  ops.push_back({"vm_shutdown_guest", "Shut down the guest OS",
-                 "Ask the guest OS to shut down cleanly (needs VMware Tools); returns once asked.",
-                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
-                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
-                 schema(R"({"type":"object","properties":{"requested":{"type":"boolean"}},"required":["requested"]})"),
-                 Safety::kChange, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
-                   VSMCP_RETURN_IF_ERROR(c.shutdownGuest(vm));
-                   return Json::object().set("requested", true);
-                 }});
-  ops.push_back({"vm_reboot_guest", "Reboot the guest OS",
-                 "Ask the guest OS to restart cleanly (needs VMware Tools); returns once asked.",
-                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
-                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
-                 schema(R"({"type":"object","properties":{"requested":{"type":"boolean"}},"required":["requested"]})"),
-                 Safety::kChange, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
-                   VSMCP_RETURN_IF_ERROR(c.rebootGuest(vm));
-                   return Json::object().set("requested", true);
-                 }});
+  ops.push_back(vmCall("vm_shutdown_guest", "Shut down the guest OS",
+                       "Ask the guest OS to shut down cleanly (needs VMware Tools); returns once asked.",
+                       &Client::shutdownGuest));
+  ops.push_back(vmCall("vm_reboot_guest", "Reboot the guest OS",
+                       "Ask the guest OS to restart cleanly (needs VMware Tools); returns once asked.",
+                       &Client::rebootGuest));
   ops.push_back({"vm_reconfigure", "Reconfigure a VM",
                  "Change a VM's CPU count, memory (MB, multiple of 4), annotation or name. Give at least one.",
                  schema((std::string(R"({"type":"object","properties":{)") + kVmArg +

@@ -3,22 +3,11 @@
 // Effects are checked through a second, independent mcp-server process (its own vCenter
 // session). Prints "N passed, 0 failed" or exits non-zero at the first failure.
 import assert from 'node:assert/strict';
+import { check, finish } from './harness.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 const [binary, url, ca] = process.argv.slice(2);
-let passed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
-    console.log(`${passed} passed, 1 failed`);
-    process.exit(1);
-  }
-}
 
 async function connect(extraArgs = [], extraEnv = {}) {
   const client = new Client({ name: 'vsmcp-e2e', version: '1.0.0' });
@@ -172,4 +161,4 @@ await check('over HTTP, MCP_API_KEY is required', async () => {
 
 await a.close();
 await b.close();
-console.log(`${passed} passed, 0 failed`);
+finish();

@@ -3,24 +3,13 @@
 //   node sdk_e2e.mjs http <url>
 // Exits non-zero on the first failed check; prints "N passed, 0 failed" when all pass.
 import assert from 'node:assert/strict';
+import { check, finish } from './harness.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const [mode, target, ...rest] = process.argv.slice(2);
-let passed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
-    console.log(`${passed} passed, 1 failed`);
-    process.exit(1);
-  }
-}
 
 const client = new Client({ name: 'vsmcp-e2e', version: '1.0.0' }, { capabilities: { elicitation: {}, sampling: {} } });
 client.setRequestHandler(ElicitRequestSchema, async (req) => ({
@@ -112,4 +101,4 @@ await check('unknown tool is a JSON-RPC error', async () => {
 });
 
 await client.close();
-console.log(`${passed} passed, 0 failed`);
+finish();

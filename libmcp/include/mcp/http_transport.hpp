@@ -126,4 +126,10 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// For a program's main(): starts an HttpServer, calls `on_ready` with its URL, serves until
+// SIGINT or SIGTERM arrives (on any thread), then stops it. Installs handlers for those two
+// signals for the duration of the call. Returns start()'s error if it cannot start.
+Status serveHttpUntilSignal(Server& server, HttpServerOptions options,
+                            const std::function<void(const std::string& url)>& on_ready);
+
 }  // namespace vsmcp::mcp

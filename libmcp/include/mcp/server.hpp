@@ -212,7 +212,6 @@ class Server {
   Status addResourceTemplate(ResourceTemplate resource_template);
   Status addPrompt(Prompt prompt);
   void setCompletionHandler(CompletionHandler handler);
-  std::vector<std::string> toolNames() const;
 
   // Tells sessions subscribed to `uri` that it changed.
   void notifyResourceUpdated(const std::string& uri);
