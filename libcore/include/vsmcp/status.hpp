@@ -39,6 +39,7 @@ struct ErrorDetails {
   std::string fault;   // vSphere fault type, e.g. "InvalidPowerState"; empty if none
   int http_status = 0; // HTTP status of the reply, 0 if there was none
   std::string object;  // managed object or name concerned, e.g. "vm-42"; empty if none
+  int retry_after_seconds = 0;  // kRateLimited/kBusy: when to try again (s); 0 = not known
 };
 
 class [[nodiscard]] Status {
