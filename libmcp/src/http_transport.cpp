@@ -840,6 +840,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       extraRoute(req, target, path, q == std::string::npos ? "" : target.substr(q + 1));
       return;
     }
+    std::string principal;  // "" without authentication
     if (options().authorize) {
       HttpExtraRequest who;
       who.method = std::string(sv(req.method_string()));
@@ -847,19 +848,20 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       who.path = path;
       for (const auto& f : req) who.headers.emplace_back(sv(f.name_string()), sv(f.value()));
       who.remote_address = remote_;
-      bool allowed = false;
+      std::optional<std::string> authenticated;
       try {
-        allowed = options().authorize(who);
+        authenticated = options().authorize(who);
       } catch (const std::exception& e) {
         vsmcp::log(Level::kError, std::string("MCP HTTP: the authorize hook failed: ") + e.what());
       } catch (...) {
         vsmcp::log(Level::kError, "MCP HTTP: the authorize hook failed");
       }
-      if (!allowed) {
+      if (!authenticated) {
         respond(401, "application/json", rpcError(kTransportError, "Unauthorized: a valid bearer token or X-API-Key is required"),
                 {{"WWW-Authenticate", "Bearer"}});
         return;
       }
+      principal = std::move(*authenticated);
     }
     if (auto version = headerOf(req, kProtocolHeader); version && !isSupportedVersion(*version)) {
       respondError(400, kTransportError,
@@ -868,13 +870,13 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     }
     switch (req.method()) {
       case http::verb::post:
-        handlePost(req);
+        handlePost(req, principal);
         return;
       case http::verb::get:
-        handleGet(req);
+        handleGet(req, principal);
         return;
       case http::verb::delete_:
-        handleDelete(req);
+        handleDelete(req, principal);
         return;
       default:
         respond(405, "application/json",
@@ -932,25 +934,40 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     respond(res.status, res.content_type, std::move(res.body), std::move(res.headers));
   }
 
-  // The session named by the request's Mcp-Session-Id; answers 400/404 itself when none.
-  std::shared_ptr<SessionEntry> requireSession(const Request& req) {
+  // The session named by the request's Mcp-Session-Id if it belongs to `principal`; answers
+  // 400/404 itself when none.
+  std::shared_ptr<SessionEntry> requireSession(const Request& req, const std::string& principal) {
     auto id = headerOf(req, kSessionHeader);
     if (!id || id->empty()) {
       respondError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
       return nullptr;
     }
-    auto entry = findSession(*id);
+    auto entry = findSession(*id, principal);
     if (!entry) respondError(404, kTransportError, "Session not found");
     return entry;
   }
 
-  std::shared_ptr<SessionEntry> findSession(const std::string& id) {
+  // Null for an unknown or closed session, and for another principal's session (whose
+  // existence is not revealed: the caller answers 404 as for an unknown one).
+  std::shared_ptr<SessionEntry> findSession(const std::string& id, const std::string& principal) {
     auto entry = shared_.sessions.find(id);
     if (entry && entry->session().closed()) {
       if (shared_.sessions.take(id)) shared_.endSession(entry);
       return nullptr;
     }
+    if (entry && !ownedBy(*entry, principal)) return nullptr;
     return entry;
+  }
+
+  // Whether `principal` may use the session; logs a warning when not.
+  bool ownedBy(const SessionEntry& entry, const std::string& principal) {
+    const std::string& owner = entry.session().principal();
+    if (owner == principal) return true;
+    // Names only: the session id is a credential of its owner.
+    vsmcp::log(Level::kWarning, "MCP HTTP: principal '" + principal + "' (" + remote_ +
+                                    ") named a session of principal '" + owner +
+                                    "'; answered 404 Session not found");
+    return false;
   }
 
   std::string protocolVersionOf(const SessionEntry& entry, const Request& req) {
@@ -960,7 +977,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     return v;
   }
 
-  void handlePost(const Request& req) {
+  void handlePost(const Request& req, const std::string& principal) {
     Acceptable accept = acceptOf(req);
     if (!accept.json || !accept.sse) {
       respondError(406, kTransportError,
@@ -975,7 +992,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     std::shared_ptr<SessionEntry> entry;
     bool created = false;
     if (headerOf(req, kSessionHeader)) {
-      entry = requireSession(req);
+      entry = requireSession(req, principal);
       if (!entry) return;
     } else {
       Json::ParseLimits limits;
@@ -992,7 +1009,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
                      "come without)");
         return;
       }
-      entry = createSession();
+      entry = createSession(principal);
       if (!entry) return;
       created = true;
     }
@@ -1034,9 +1051,10 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     beginStream(stream, entry, protocolVersionOf(*entry, req), 0, std::move(session_header));
   }
 
-  std::shared_ptr<SessionEntry> createSession() {
+  std::shared_ptr<SessionEntry> createSession(const std::string& principal) {
     auto standalone = std::make_shared<EventStream>(shared_.core, 0, options().replay_buffer);
-    auto session = shared_.server.createSession(std::make_shared<StandaloneSink>(standalone));
+    auto session =
+        shared_.server.createSession(std::make_shared<StandaloneSink>(standalone), principal);
     auto entry = std::make_shared<SessionEntry>(session, standalone);
     if (!shared_.sessions.tryAdd(entry, options().max_sessions)) {
       shared_.server.removeSession(session->id());
@@ -1050,12 +1068,12 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     return entry;
   }
 
-  void handleGet(const Request& req) {
+  void handleGet(const Request& req, const std::string& principal) {
     if (!acceptOf(req).sse) {
       respondError(406, kTransportError, "Not Acceptable: Accept must allow text/event-stream");
       return;
     }
-    auto entry = requireSession(req);
+    auto entry = requireSession(req, principal);
     if (!entry) return;
     entry->touch();
     Headers session_header{{std::string(kSessionHeader), entry->id()}};
@@ -1082,13 +1100,14 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
                 /*replace=*/false);
   }
 
-  void handleDelete(const Request& req) {
+  void handleDelete(const Request& req, const std::string& principal) {
     auto id = headerOf(req, kSessionHeader);
     if (!id || id->empty()) {
       respondError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
       return;
     }
-    auto entry = shared_.sessions.take(*id);
+    auto found = shared_.sessions.find(*id);
+    auto entry = found && ownedBy(*found, principal) ? shared_.sessions.take(*id) : nullptr;
     if (!entry) {
       respondError(404, kTransportError, "Session not found");
       return;

@@ -272,12 +272,27 @@ class Server::Impl {
 
   void broadcast(std::string_view method);
 
+  // A registered tool with its tools/list entry, serialised once.
+  struct ListedTool {
+    std::shared_ptr<const Tool> tool;
+    std::string listing;
+  };
+  using ToolList = std::vector<ListedTool>;
+
+  // The tools/list result at `offset` for a session of `principal` (its text), or nullopt for
+  // an offset past the end of what that principal sees.
+  std::optional<std::string> toolsPage(const std::string& principal, size_t offset);
+
   Implementation info_;
   ServerOptions options_;
 
   mutable std::mutex registry_mu_;
-  std::vector<std::pair<std::shared_ptr<const Tool>, Json>> tools_;  // with their listing JSON
-  std::map<size_t, std::string> tools_pages_;  // tools/list results by offset; cleared on change
+  // Replaced, never modified, on each change, so tools/list can use it outside the lock.
+  std::shared_ptr<const ToolList> tools_ = std::make_shared<const ToolList>();
+  // Unfiltered tools/list results by offset; cleared when the tools or the filter change.
+  // Not used while a filter is set (it may depend on more than the principal).
+  std::map<size_t, std::string> tools_pages_;
+  std::shared_ptr<const ToolFilter> tool_filter_;  // null = every tool is listed
   std::vector<Resource> resources_;
   std::vector<ResourceTemplate> templates_;
   std::vector<Prompt> prompts_;
@@ -310,8 +325,12 @@ struct PendingClientRequest {
 
 class Session::State : public std::enable_shared_from_this<Session::State> {
  public:
-  State(Server::Impl* server, std::string id, std::shared_ptr<MessageSink> sink)
-      : server_(server), id_(std::move(id)), default_sink_(std::move(sink)) {}
+  State(Server::Impl* server, std::string id, std::string principal,
+        std::shared_ptr<MessageSink> sink)
+      : server_(server),
+        id_(std::move(id)),
+        principal_(std::move(principal)),
+        default_sink_(std::move(sink)) {}
 
   void send(const std::shared_ptr<MessageSink>& to, const std::string& message) {
     std::shared_ptr<MessageSink> sink = to;
@@ -358,6 +377,7 @@ class Session::State : public std::enable_shared_from_this<Session::State> {
 
   Server::Impl* server_;  // null once the server is gone; guarded by mu_
   const std::string id_;
+  const std::string principal_;
   mutable std::mutex mu_;
   std::shared_ptr<MessageSink> default_sink_;
   bool initialize_seen_ = false;  // an initialize succeeded
@@ -378,8 +398,12 @@ class Session::State : public std::enable_shared_from_this<Session::State> {
 class Context final : public RequestContext {
  public:
   Context(std::shared_ptr<Session::State> state, std::shared_ptr<MessageSink> reply,
-          std::shared_ptr<InFlight> flight, Json meta)
-      : state_(std::move(state)), reply_(std::move(reply)), flight_(std::move(flight)), meta_(std::move(meta)) {
+          std::shared_ptr<InFlight> flight, Json id, Json meta)
+      : state_(std::move(state)),
+        reply_(std::move(reply)),
+        flight_(std::move(flight)),
+        id_(std::move(id)),
+        meta_(std::move(meta)) {
     // The spec allows a string or an integer; anything else (or a huge string) is ignored,
     // so a client cannot make every notification carry megabytes.
     if (const Json* token = meta_.find("progressToken");
@@ -468,11 +492,14 @@ class Context final : public RequestContext {
   const Json& clientCapabilities() const override { return capabilities_; }
   const std::string& sessionId() const override { return state_->id_; }
   const Json& meta() const override { return meta_; }
+  const std::string& principal() const override { return state_->principal_; }
+  const Json& requestId() const override { return id_; }
 
  private:
   std::shared_ptr<Session::State> state_;
   std::shared_ptr<MessageSink> reply_;
   std::shared_ptr<InFlight> flight_;
+  Json id_;
   Json meta_;
   Json progress_token_;
   Json capabilities_;
@@ -486,6 +513,41 @@ void Server::Impl::broadcast(std::string_view method) {
   }
   for (auto& s : sessions)
     if (s->initialized()) s->notify(method, Json());
+}
+
+std::optional<std::string> Server::Impl::toolsPage(const std::string& principal, size_t offset) {
+  std::shared_ptr<const ToolList> tools;
+  std::shared_ptr<const ToolFilter> filter;
+  {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    if (!tool_filter_) {
+      // Unfiltered pages are built once per registry change and served as text afterwards.
+      auto cached = tools_pages_.find(offset);
+      if (cached != tools_pages_.end()) return cached->second;
+    }
+    tools = tools_;
+    filter = tool_filter_;
+  }
+  // The filter is the application's code: called without the registry lock held.
+  std::vector<const ListedTool*> visible;
+  visible.reserve(tools->size());
+  for (const auto& t : *tools)
+    if (!filter || (*filter)(principal, *t.tool)) visible.push_back(&t);
+  if (offset > visible.size()) return std::nullopt;
+  const size_t end = std::min(visible.size(), offset + std::max<size_t>(1, options_.page_size));
+  std::string text = "{\"tools\":[";
+  for (size_t i = offset; i < end; ++i) {
+    if (i > offset) text += ',';
+    text += visible[i]->listing;
+  }
+  text += ']';
+  if (end < visible.size()) text += ",\"nextCursor\":" + Json(makeCursor(end)).dump();
+  text += '}';
+  if (!filter) {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    if (tools_ == tools && !tool_filter_) tools_pages_[offset] = text;  // nothing changed since
+  }
+  return text;
 }
 
 Result<size_t> Session::State::receive(std::string_view text, std::shared_ptr<MessageSink> reply) {
@@ -613,7 +675,7 @@ void Session::State::handleNotification(const std::string& name, const Json& par
 void Session::State::run(Json id, std::string name, Json params, std::shared_ptr<MessageSink> reply,
                          std::shared_ptr<InFlight> flight) {
   Json meta = params.find("_meta") ? *params.find("_meta") : Json();
-  Context ctx(shared_from_this(), reply, flight, std::move(meta));
+  Context ctx(shared_from_this(), reply, flight, id, std::move(meta));
   Reply result;
   if (!flight->cancelled) {  // cancelled while queued: do not start it
     try {
@@ -698,22 +760,11 @@ Reply Session::State::dispatch(const std::string& name, const Json& params, Cont
   if (name == method::kPing) return Json::object();
   if (name == method::kInitialize) return initialize(params);
   if (name == method::kToolsList) {
-    // Pages are built once per registry change and served as text afterwards.
     auto offset = parseCursor(params.find("cursor"));
-    std::lock_guard<std::mutex> lock(server->registry_mu_);
-    if (offset) {
-      auto cached = server->tools_pages_.find(*offset);
-      if (cached != server->tools_pages_.end()) return RawJson{cached->second};
-    }
-    std::vector<Json> tools;
-    for (const auto& [t, j] : server->tools_) tools.push_back(j);
-    Reply page = list(params, tools, "tools", [](const Json& j) { return j; });
-    if (auto* ok = std::get_if<Json>(&page)) {
-      std::string text = ok->dump();
-      server->tools_pages_[*offset] = text;
-      return RawJson{std::move(text)};
-    }
-    return page;
+    std::optional<std::string> page;
+    if (offset) page = server->toolsPage(principal_, *offset);
+    if (!page) return invalidParams("invalid cursor");
+    return RawJson{std::move(*page)};
   }
   if (name == method::kToolsCall) return toolsCall(params, ctx);
   if (name == method::kResourcesList) {
@@ -803,8 +854,8 @@ Reply Session::State::toolsCall(const Json& params, Context& ctx) {
   std::shared_ptr<const Tool> tool;
   {
     std::lock_guard<std::mutex> lock(server_->registry_mu_);
-    for (const auto& [t, j] : server_->tools_)
-      if (t->name == name->asString()) tool = t;
+    for (const auto& t : *server_->tools_)
+      if (t.tool->name == name->asString()) tool = t.tool;
   }
   if (!tool) return invalidParams("Unknown tool: " + name->asString());
   const Json* args = params.find("arguments");
@@ -937,8 +988,13 @@ Reply Session::State::complete(const Json& params) {
 // ---------------------------------------------------------------------------------------
 // Session
 
-Session::Session(Server& server, std::string id, std::shared_ptr<MessageSink> sink)
-    : id_(id), state_(std::make_shared<State>(server.impl_.get(), std::move(id), std::move(sink))) {}
+Session::Session(Server& server, std::string id, std::string principal,
+                 std::shared_ptr<MessageSink> sink)
+    : id_(id),
+      state_(std::make_shared<State>(server.impl_.get(), std::move(id), std::move(principal),
+                                     std::move(sink))) {}
+
+const std::string& Session::principal() const { return state_->principal_; }
 
 Session::~Session() { state_->close(); }
 
@@ -1015,17 +1071,19 @@ Status Server::addTool(Tool tool) {
   if (!tool.handler) return Status::InvalidArgument("tool " + tool.name + " has no handler");
   VSMCP_RETURN_IF_ERROR(checkToolSchema(tool.input_schema).withContext("tool " + tool.name + " inputSchema"));
   VSMCP_RETURN_IF_ERROR(checkToolSchema(tool.output_schema).withContext("tool " + tool.name + " outputSchema"));
+  Impl::ListedTool listed{nullptr, impl_->toolJson(tool).dump()};
+  listed.tool = std::make_shared<const Tool>(std::move(tool));
   {
     std::lock_guard<std::mutex> lock(impl_->registry_mu_);
-    Json j = impl_->toolJson(tool);
-    auto shared = std::make_shared<const Tool>(std::move(tool));
-    auto it = std::find_if(impl_->tools_.begin(), impl_->tools_.end(),
-                           [&](const auto& p) { return p.first->name == shared->name; });
-    if (it != impl_->tools_.end()) {
-      *it = {std::move(shared), std::move(j)};
+    auto tools = std::make_shared<Impl::ToolList>(*impl_->tools_);
+    auto it = std::find_if(tools->begin(), tools->end(),
+                           [&](const auto& t) { return t.tool->name == listed.tool->name; });
+    if (it != tools->end()) {
+      *it = std::move(listed);
     } else {
-      impl_->tools_.emplace_back(std::move(shared), std::move(j));
+      tools->push_back(std::move(listed));
     }
+    impl_->tools_ = std::move(tools);
     impl_->tools_pages_.clear();
   }
   impl_->broadcast(method::kToolsListChanged);
@@ -1036,11 +1094,15 @@ bool Server::removeTool(std::string_view name) {
   bool removed = false;
   {
     std::lock_guard<std::mutex> lock(impl_->registry_mu_);
-    auto it = std::remove_if(impl_->tools_.begin(), impl_->tools_.end(),
-                             [&](const auto& p) { return p.first->name == name; });
-    removed = it != impl_->tools_.end();
-    impl_->tools_.erase(it, impl_->tools_.end());
-    impl_->tools_pages_.clear();
+    auto tools = std::make_shared<Impl::ToolList>(*impl_->tools_);
+    auto it = std::remove_if(tools->begin(), tools->end(),
+                             [&](const auto& t) { return t.tool->name == name; });
+    removed = it != tools->end();
+    tools->erase(it, tools->end());
+    if (removed) {
+      impl_->tools_ = std::move(tools);
+      impl_->tools_pages_.clear();
+    }
   }
   if (removed) impl_->broadcast(method::kToolsListChanged);
   return removed;
@@ -1083,6 +1145,15 @@ void Server::setCompletionHandler(CompletionHandler handler) {
   impl_->completion_ = std::move(handler);
 }
 
+void Server::setToolFilter(ToolFilter filter) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    impl_->tool_filter_ = filter ? std::make_shared<const ToolFilter>(std::move(filter)) : nullptr;
+    impl_->tools_pages_.clear();
+  }
+  impl_->broadcast(method::kToolsListChanged);
+}
+
 void Server::notifyResourceUpdated(const std::string& uri) {
   std::vector<std::shared_ptr<Session>> sessions;
   {
@@ -1099,8 +1170,10 @@ void Server::notifyResourceUpdated(const std::string& uri) {
   }
 }
 
-std::shared_ptr<Session> Server::createSession(std::shared_ptr<MessageSink> default_sink) {
-  std::shared_ptr<Session> s(new Session(*this, randomId(), std::move(default_sink)));
+std::shared_ptr<Session> Server::createSession(std::shared_ptr<MessageSink> default_sink,
+                                               std::string principal) {
+  std::shared_ptr<Session> s(
+      new Session(*this, randomId(), std::move(principal), std::move(default_sink)));
   std::lock_guard<std::mutex> lock(impl_->sessions_mu_);
   impl_->sessions_[s->id()] = s;
   return s;

@@ -164,7 +164,7 @@ Status serveStdio(Server& server, std::istream& in, std::ostream& out, const Std
   std::ostream* tied = in.tie(nullptr);
   auto channel = std::make_shared<StdioChannel>(out, options.max_in_flight);
   channel->self_ = channel;
-  auto session = server.createSession(channel);
+  auto session = server.createSession(channel, options.principal);
   channel->attach(session);
   std::thread feeder([&] { channel->feed(); });
   std::string line;

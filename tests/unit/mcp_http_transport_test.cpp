@@ -32,6 +32,7 @@
 #include "mcp/http_transport.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/server.hpp"
+#include "vsmcp/log.hpp"
 
 using namespace vsmcp;
 using namespace vsmcp::mcp;
@@ -464,7 +465,7 @@ TEST_CASE("requests without a session id get 400, with an unknown one 404", "[ht
   CHECK(f.server.sessionCount() == 0);
 }
 
-TEST_CASE("DELETE ends the session; its id then gets 404", "[http]") {
+TEST_CASE("DELETE ends the session, its id then gets 404", "[http]") {
   Fixture f;
   Client c(f.port());
   std::string sid = f.openSession(c);
@@ -481,7 +482,7 @@ TEST_CASE("DELETE ends the session; its id then gets 404", "[http]") {
   CHECK(del_none.status == 400);
 }
 
-TEST_CASE("a foreign Origin or Host is refused with 403; localhost ones pass", "[http]") {
+TEST_CASE("a foreign Origin or Host is refused with 403, localhost ones pass", "[http]") {
   Fixture f;
   Client c(f.port());
   Headers evil = kPostHeaders;
@@ -661,7 +662,7 @@ TEST_CASE("a request that does not arrive within request_timeout gets 408", "[ht
   CHECK(c.closedByServer());
 }
 
-TEST_CASE("the GET stream carries server notifications; a second GET gets 409", "[http]") {
+TEST_CASE("the GET stream carries server notifications, a second GET gets 409", "[http]") {
   Fixture f;
   Client c(f.port());
   std::string sid = f.openSession(c);
@@ -916,7 +917,10 @@ TEST_CASE("sessions that never finish the handshake are dropped to free their sl
 
 TEST_CASE("the authorize hook refuses requests without the key with 401", "[http]") {
   HttpServerOptions o;
-  o.authorize = [](const HttpExtraRequest& r) { return r.header("Authorization") == "Bearer s3cret"; };
+  o.authorize = [](const HttpExtraRequest& r) -> std::optional<std::string> {
+    if (r.header("Authorization") == "Bearer s3cret") return std::string("alice");
+    return std::nullopt;
+  };
   Fixture f(o);
   Client c(f.port());
   Reply denied = c.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
@@ -927,9 +931,130 @@ TEST_CASE("the authorize hook refuses requests without the key with 401", "[http
   with.emplace_back("Authorization", "Bearer s3cret");
   Reply ok = c.roundTrip("POST", "/mcp", with, initializeBody());
   CHECK(ok.status == 200);
+  auto session = f.server.findSession(ok.header("Mcp-Session-Id"));
+  REQUIRE(session);
+  CHECK(session->principal() == "alice");
   Headers wrong = kPostHeaders;
   wrong.emplace_back("Authorization", "Bearer s3cre");
   CHECK(c.roundTrip("POST", "/mcp", wrong, initializeBody()).status == 401);
+}
+
+namespace {
+
+// Bearer tokens of two principals; anything else is refused.
+std::optional<std::string> twoPrincipals(const HttpExtraRequest& r) {
+  const std::string auth = r.header("Authorization");
+  if (auth == "Bearer alice-token") return std::string("alice");
+  if (auth == "Bearer bob-token") return std::string("bob");
+  return std::nullopt;
+}
+
+Headers as(const std::string& token, Headers h = kPostHeaders) {
+  h.emplace_back("Authorization", "Bearer " + token);
+  return h;
+}
+
+// Collects warning lines of vsmcp::log while it lives (the sink is process-wide).
+class WarningLog {
+ public:
+  WarningLog() {
+    vsmcp::setLogSink([this](vsmcp::LogLevel level, std::string_view message) {
+      if (level < vsmcp::LogLevel::kWarning) return;
+      std::lock_guard<std::mutex> lock(mu_);
+      lines_.emplace_back(message);
+    });
+  }
+  ~WarningLog() { vsmcp::setLogSink(nullptr); }
+  std::vector<std::string> lines() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+}  // namespace
+
+TEST_CASE("the authenticated principal reaches the tool handler", "[http]") {
+  HttpServerOptions o;
+  o.authorize = twoPrincipals;
+  Fixture f(o);
+  Tool whoami = noopTool("whoami");
+  whoami.handler = [](const Json&, RequestContext& ctx) {
+    return ToolResult::text(ctx.principal() + " " + ctx.requestId().dump());
+  };
+  REQUIRE(f.server.addTool(whoami).ok());
+  for (const std::string who : {"alice", "bob"}) {
+    Client c(f.port());
+    Reply init = c.roundTrip("POST", "/mcp", as(who + "-token"), initializeBody());
+    REQUIRE(init.status == 200);
+    std::string sid = init.header("Mcp-Session-Id");
+    REQUIRE(c.roundTrip("POST", "/mcp", as(who + "-token", withSession(sid)), kInitialized).status == 202);
+    Reply r = c.roundTrip("POST", "/mcp", as(who + "-token", withSession(sid)),
+                          R"({"jsonrpc":"2.0","id":"call-1","method":"tools/call","params":{"name":"whoami"}})");
+    REQUIRE(r.status == 200);
+    auto messages = messagesOf(r.body);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].find("result")->find("content")->items()[0].find("text")->asString() ==
+          who + " \"call-1\"");
+  }
+}
+
+TEST_CASE("another principal naming a session gets 404 as for an unknown one", "[http]") {
+  WarningLog warnings;
+  HttpServerOptions o;
+  o.authorize = twoPrincipals;
+  Fixture f(o);
+  Client alice(f.port());
+  Reply init = alice.roundTrip("POST", "/mcp", as("alice-token"), initializeBody());
+  REQUIRE(init.status == 200);
+  const std::string sid = init.header("Mcp-Session-Id");
+  REQUIRE(alice.roundTrip("POST", "/mcp", as("alice-token", withSession(sid)), kInitialized).status == 202);
+  const std::string ping = R"({"jsonrpc":"2.0","id":5,"method":"ping"})";
+
+  Client bob(f.port());
+  Reply unknown = bob.roundTrip("POST", "/mcp", as("bob-token", withSession("no-such-session")), ping);
+  REQUIRE(unknown.status == 404);
+  CHECK(warnings.lines().empty());  // an unknown session is no one's: nothing to warn about
+
+  Reply post = bob.roundTrip("POST", "/mcp", as("bob-token", withSession(sid)), ping);
+  CHECK(post.status == 404);
+  CHECK(post.body == unknown.body);
+  CHECK(post.header("Mcp-Session-Id").empty());
+  Reply get = bob.roundTrip("GET", "/mcp",
+                            as("bob-token", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}}));
+  CHECK(get.status == 404);
+  CHECK(get.body == unknown.body);
+  Reply resume = bob.roundTrip("GET", "/mcp",
+                               as("bob-token", {{"Accept", "text/event-stream"},
+                                                {"Mcp-Session-Id", sid},
+                                                {"Last-Event-ID", "0-0"}}));
+  CHECK(resume.status == 404);
+  Reply del = bob.roundTrip("DELETE", "/mcp", as("bob-token", {{"Mcp-Session-Id", sid}}));
+  CHECK(del.status == 404);
+  CHECK(del.body == unknown.body);
+  Reply anonymous = bob.roundTrip("POST", "/mcp", withSession(sid), ping);
+  CHECK(anonymous.status == 401);
+
+  // Each refusal was logged, naming the principals but neither the session id nor a token.
+  auto lines = warnings.lines();
+  CHECK(lines.size() == 4);
+  for (const auto& line : lines) {
+    CHECK(line.find("'bob'") != std::string::npos);
+    CHECK(line.find(sid) == std::string::npos);
+    CHECK(line.find("token") == std::string::npos);
+  }
+
+  // The session still works for its owner, and only she can end it.
+  REQUIRE(f.server.sessionCount() == 1);
+  Reply still = alice.roundTrip("POST", "/mcp", as("alice-token", withSession(sid)), ping);
+  REQUIRE(still.status == 200);
+  REQUIRE(messagesOf(still.body).size() == 1);
+  CHECK(messagesOf(still.body)[0].find("result"));
+  CHECK(alice.roundTrip("DELETE", "/mcp", as("alice-token", {{"Mcp-Session-Id", sid}})).status == 204);
+  CHECK(f.server.sessionCount() == 0);
 }
 
 TEST_CASE("start() reports bad options and can only run once", "[http]") {

@@ -56,7 +56,7 @@ TEST_CASE("accessors of the wrong type return fallbacks") {
   CHECK(Json(std::nan("")).dump() == "null");
 }
 
-TEST_CASE("duplicate keys and unpaired surrogates are refused; wide objects parse") {
+TEST_CASE("duplicate keys and unpaired surrogates are refused, wide objects parse") {
   auto dup = Json::parse(R"({"a":1,"b":2,"a":3})");
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.status().message().find("duplicate object key \"a\"") != std::string::npos);

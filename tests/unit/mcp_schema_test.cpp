@@ -36,7 +36,7 @@ TEST_CASE("schema errors name the field and the rule") {
   CHECK(check(schema, R"({"name":"a","extra":1})") == "extra: is not an allowed property (additionalProperties)");
 }
 
-TEST_CASE("integers written as whole doubles are integers; type lists and combinators work") {
+TEST_CASE("integers written as whole doubles are integers, type lists and combinators work") {
   CHECK(check(R"({"type":"integer"})", "4.0") == "ok");
   CHECK(check(R"({"type":["string","null"]})", "null") == "ok");
   CHECK(check(R"({"type":["string","null"]})", "1") == "value: must be string or null, got integer (type)");

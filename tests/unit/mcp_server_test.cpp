@@ -352,7 +352,7 @@ TEST_CASE("resources list, read as text or blob, match templates and notify subs
   CHECK(f.sink->count("notifications/resources/updated") == 1);
 }
 
-TEST_CASE("prompts list and get with arguments; a missing one is refused") {
+TEST_CASE("prompts list and get with arguments, a missing one is refused") {
   Fixture f;
   f.initialize();
   REQUIRE(f.server.addPrompt({"triage", "Triage a VM", "Look at a VM", {{"vm", "VM name", true}},
@@ -503,4 +503,137 @@ TEST_CASE("a handler waiting for one client does not starve other sessions") {
   REQUIRE(*b->receive(request(2, "tools/call", R"({"name":"quick"})"), sink_b) == 1);
   Json r = sink_b->response(Json(2));  // answered while A's handler still waits
   CHECK(r.find("result")->find("content")->items()[0].find("text")->asString() == "quick");
+}
+
+TEST_CASE("a handler sees the session's principal and the id of its request") {
+  Server server(Implementation{"s", "1", ""});
+  std::mutex mu;
+  std::vector<std::pair<std::string, Json>> seen;  // principal, request id
+  REQUIRE(server.addTool({"whoami", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+                            std::lock_guard<std::mutex> lock(mu);
+                            seen.emplace_back(ctx.principal(), ctx.requestId());
+                            return ToolResult::text(ctx.principal());
+                          }}).ok());
+  auto init = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})";
+  auto sink = std::make_shared<CaptureSink>();
+  auto alice = server.createSession(sink, "alice");
+  CHECK(alice->principal() == "alice");
+  (void)alice->receive(init, sink);
+  REQUIRE(*alice->receive(request(41, "tools/call", R"({"name":"whoami"})"), sink) == 1);
+  CHECK(sink->response(Json(41)).find("result")->find("content")->items()[0].find("text")->asString() == "alice");
+  REQUIRE(*alice->receive(R"({"jsonrpc":"2.0","id":"req-7","method":"tools/call","params":{"name":"whoami"}})", sink) == 1);
+  sink->response(Json("req-7"));
+
+  auto anonymous_sink = std::make_shared<CaptureSink>();
+  auto anonymous = server.createSession(anonymous_sink);  // no principal given
+  CHECK(anonymous->principal().empty());
+  (void)anonymous->receive(init, anonymous_sink);
+  REQUIRE(*anonymous->receive(request(0, "tools/call", R"({"name":"whoami"})"), anonymous_sink) == 1);
+  anonymous_sink->response(Json(0));
+
+  std::lock_guard<std::mutex> lock(mu);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].first == "alice");
+  CHECK(seen[0].second == Json(41));
+  CHECK(seen[0].second.isInt());
+  CHECK(seen[1].first == "alice");
+  CHECK(seen[1].second == Json("req-7"));
+  CHECK(seen[1].second.isString());
+  CHECK(seen[2].first.empty());
+  CHECK(seen[2].second == Json(0));
+}
+
+namespace {
+
+// The tool names tools/list shows a session, following nextCursor from the first page; the
+// names of each page go to `pages`.
+std::vector<std::string> listAll(Session& session, const std::shared_ptr<CaptureSink>& sink, int& next_id,
+                                 std::vector<std::vector<std::string>>* pages = nullptr) {
+  std::vector<std::string> names;
+  std::string params = "{}";
+  for (int guard = 0; guard < 20; ++guard) {
+    const int id = next_id++;
+    (void)session.receive(request(id, "tools/list", params), sink);
+    Json r = sink->response(Json(id));
+    REQUIRE(r.find("result"));
+    std::vector<std::string> page;
+    for (const auto& t : r.find("result")->find("tools")->items()) page.push_back(t.find("name")->asString());
+    names.insert(names.end(), page.begin(), page.end());
+    if (pages) pages->push_back(page);
+    const Json* cursor = r.find("result")->find("nextCursor");
+    if (!cursor) return names;
+    params = R"({"cursor":")" + cursor->asString() + R"("})";
+  }
+  FAIL("tools/list never ended");
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a tool filter lists each principal its own tools, paged over what it sees") {
+  Server server(Implementation{"s", "1", ""}, [] {
+    ServerOptions o;
+    o.page_size = 2;
+    return o;
+  }());
+  for (const char* n : {"a_1", "b_1", "shared_1", "a_2", "b_2", "shared_2", "a_3"})
+    REQUIRE(server.addTool({n, "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                              return ToolResult::text("called by " + ctx.principal());
+                            }}).ok());
+  auto init = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})";
+  auto alice_sink = std::make_shared<CaptureSink>();
+  auto alice = server.createSession(alice_sink, "alice");
+  (void)alice->receive(init, alice_sink);
+  REQUIRE(alice->receive(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", alice_sink).ok());
+  auto bob_sink = std::make_shared<CaptureSink>();
+  auto bob = server.createSession(bob_sink, "bob");
+  (void)bob->receive(init, bob_sink);
+  int next_id = 10;
+
+  // Without a filter everyone sees everything (and the first pages are now cached).
+  const std::vector<std::string> all = {"a_1", "b_1", "shared_1", "a_2", "b_2", "shared_2", "a_3"};
+  CHECK(listAll(*alice, alice_sink, next_id) == all);
+  CHECK(listAll(*bob, bob_sink, next_id) == all);
+
+  server.setToolFilter([](const std::string& principal, const Tool& tool) {
+    const std::string own = principal == "alice" ? "a_" : principal == "bob" ? "b_" : "none";
+    return tool.name.rfind("shared_", 0) == 0 || tool.name.rfind(own, 0) == 0;
+  });
+  alice_sink->waitFor([](const Json& m) { return m.find("method") && m.find("method")->asString() == "notifications/tools/list_changed"; });
+
+  // Page by page, alternating principals: no page of one leaks to the other.
+  std::vector<std::vector<std::string>> alice_pages, bob_pages;
+  for (int round = 0; round < 2; ++round) {
+    alice_pages.clear();
+    bob_pages.clear();
+    CHECK(listAll(*alice, alice_sink, next_id, &alice_pages) ==
+          std::vector<std::string>{"a_1", "shared_1", "a_2", "shared_2", "a_3"});
+    CHECK(listAll(*bob, bob_sink, next_id, &bob_pages) ==
+          std::vector<std::string>{"b_1", "shared_1", "b_2", "shared_2"});
+  }
+  CHECK(alice_pages == std::vector<std::vector<std::string>>{{"a_1", "shared_1"}, {"a_2", "shared_2"}, {"a_3"}});
+  CHECK(bob_pages == std::vector<std::vector<std::string>>{{"b_1", "shared_1"}, {"b_2", "shared_2"}});
+  // A cursor past the end of what bob sees (but not of the registry) is invalid for him.
+  (void)bob->receive(request(90, "tools/list", R"({"cursor":"o5"})"), bob_sink);
+  CHECK(errorCode(bob_sink->response(Json(90))) == error::kInvalidParams);
+
+  // tools/call is not filtered: the application's handler decides.
+  (void)bob->receive(request(91, "tools/call", R"({"name":"a_1"})"), bob_sink);
+  CHECK(bob_sink->response(Json(91)).find("result")->find("content")->items()[0].find("text")->asString() == "called by bob");
+
+  // A tool added later appears for whom the filter lets see it.
+  REQUIRE(server.addTool({"b_3", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult::text("x"); }}).ok());
+  CHECK(listAll(*bob, bob_sink, next_id) == std::vector<std::string>{"b_1", "shared_1", "b_2", "shared_2", "b_3"});
+  CHECK(listAll(*alice, alice_sink, next_id) == std::vector<std::string>{"a_1", "shared_1", "a_2", "shared_2", "a_3"});
+
+  // Removing the filter shows everything again.
+  server.setToolFilter(nullptr);
+  std::vector<std::string> with_b3 = all;
+  with_b3.push_back("b_3");
+  CHECK(listAll(*bob, bob_sink, next_id) == with_b3);
+  // Registry changes replace the cached unfiltered pages.
+  CHECK(server.removeTool("b_3"));
+  CHECK(listAll(*bob, bob_sink, next_id) == all);
+  REQUIRE(server.addTool({"b_3", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult::text("x"); }}).ok());
+  CHECK(listAll(*alice, alice_sink, next_id) == with_b3);
 }

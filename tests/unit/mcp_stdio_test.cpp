@@ -157,3 +157,26 @@ TEST_CASE("an over-long stdio line is refused without buffering it whole") {
   CHECK(out.str().find("exceeds the limit of 1000 bytes") != std::string::npos);
   CHECK(out.str().find(R"("id":1,"result":{})") != std::string::npos);
 }
+
+TEST_CASE("the stdio principal reaches the handlers") {
+  Server server(Implementation{"s", "1", ""});
+  REQUIRE(server.addTool({"whoami", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                            return ToolResult::text("principal=" + ctx.principal() + ";");
+                          }}).ok());
+  auto script = std::string(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami"}})"
+      "\n");
+  std::istringstream in(script);
+  std::ostringstream out;
+  StdioOptions options;
+  options.principal = "local-operator";
+  REQUIRE(serveStdio(server, in, out, options).ok());
+  CHECK(out.str().find("principal=local-operator;") != std::string::npos);
+
+  std::istringstream in_default(script);
+  std::ostringstream out_default;
+  REQUIRE(serveStdio(server, in_default, out_default).ok());
+  CHECK(out_default.str().find("principal=;") != std::string::npos);
+}

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,7 +34,8 @@
 
 namespace vsmcp::mcp {
 
-// A request to a path other than the MCP endpoint, for HttpServerOptions::extra_routes.
+// A request to a path other than the MCP endpoint, for HttpServerOptions::extra_routes; also
+// what HttpServerOptions::authorize sees of a request to the MCP endpoint (without its body).
 struct HttpExtraRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // as sent: path and query, e.g. "/metrics?x=1"
@@ -58,6 +60,12 @@ struct HttpExtraResponse {
 // Handles a non-MCP path; returns false to let the server answer 404. Runs on an I/O thread,
 // so it must be quick and must not block. An exception it throws becomes a 500.
 using HttpExtraRoutes = std::function<bool(const HttpExtraRequest&, HttpExtraResponse&)>;
+
+// Authenticates a request to the MCP endpoint (method, target, headers and remote address are
+// set; the body is not). Returns the principal, an opaque name such as "alice", or nullopt =
+// 401 with WWW-Authenticate: Bearer. Runs on an I/O thread: it must be quick. An exception it
+// throws counts as nullopt.
+using HttpAuthorizer = std::function<std::optional<std::string>(const HttpExtraRequest&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // bind address (IP literal or name); loopback by default
@@ -94,10 +102,12 @@ struct HttpServerOptions {
   std::string tls_key_file;
   unsigned threads = 2;          // I/O threads (request handlers run on the Server's workers)
   HttpExtraRoutes extra_routes;  // other paths on the same port; empty = 404
-  // Decides whether a request to the MCP endpoint may proceed (method, target, headers and
-  // remote address are set; the body is not). False = 401 with WWW-Authenticate: Bearer.
-  // Runs on an I/O thread: it must be quick. Empty = no authentication.
-  std::function<bool(const HttpExtraRequest&)> authorize;
+  // Authenticates every request to the MCP endpoint, before any session lookup (see
+  // HttpAuthorizer). Empty = no authentication (principal ""). A session belongs to the
+  // principal whose initialize created it (Session::principal, RequestContext::principal);
+  // a request from another principal that names it gets 404 "Session not found", exactly as
+  // an unknown session would, and a warning is logged.
+  HttpAuthorizer authorize;
 };
 
 class HttpServer {

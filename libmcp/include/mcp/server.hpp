@@ -3,6 +3,10 @@
 // connection. A transport feeds each incoming message to Session::receive and delivers what
 // the session sends through the MessageSink it gave.
 //
+// Each session belongs to a principal, the caller its transport authenticated (HTTP's authorize
+// hook, the stdio options), which handlers read from their RequestContext to authorize per
+// caller; a ToolFilter may also hide tools from tools/list per principal.
+//
 // Requests run on the server's worker threads, never on the transport's I/O thread, so a slow
 // tool never blocks ping, cancellation or other calls. Responses to the server's own requests
 // (elicitation, sampling, roots) and notifications/cancelled are handled inline.
@@ -62,6 +66,11 @@ class RequestContext {
   virtual const Json& clientCapabilities() const = 0;
   virtual const std::string& sessionId() const = 0;
   virtual const Json& meta() const = 0;  // the request's params._meta (null if none)
+  // Who the session belongs to, as the transport authenticated it (HttpServerOptions::
+  // authorize, StdioOptions::principal); "" when the transport did not authenticate.
+  virtual const std::string& principal() const = 0;
+  // The JSON-RPC id of the request being handled (a string or an integer).
+  virtual const Json& requestId() const = 0;
 };
 
 struct ToolAnnotations {
@@ -159,12 +168,19 @@ class MessageSink {
   virtual void requestDone() {}
 };
 
+// Decides whether tools/list shows `tool` to a session of `principal`. Called on a worker
+// thread for every registered tool on every tools/list of every session, so it must be quick
+// and thread-safe; an exception it throws fails that tools/list with an internal error.
+using ToolFilter = std::function<bool(const std::string& principal, const Tool& tool)>;
+
 class Server;
 
 class Session {
  public:
   ~Session();
   const std::string& id() const { return id_; }
+  // The principal given to Server::createSession; fixed for the session's life.
+  const std::string& principal() const;
   bool initialized() const;
   std::string protocolVersion() const;  // "" before initialize
 
@@ -192,7 +208,7 @@ class Session {
 
  private:
   friend class Server;
-  Session(Server& server, std::string id, std::shared_ptr<MessageSink> sink);
+  Session(Server& server, std::string id, std::string principal, std::shared_ptr<MessageSink> sink);
   std::string id_;
   std::shared_ptr<State> state_;
 };
@@ -212,12 +228,21 @@ class Server {
   Status addResourceTemplate(ResourceTemplate resource_template);
   Status addPrompt(Prompt prompt);
   void setCompletionHandler(CompletionHandler handler);
+  // Limits what tools/list shows: a session sees only the tools for which
+  // filter(session principal, tool) is true, in registry order, paged over what it sees. An
+  // empty filter shows every tool (the default). Replacing it notifies initialized sessions
+  // (list_changed). Only the listing is filtered: tools/call runs any registered tool, so the
+  // application's handlers must enforce (and audit) who may call what.
+  void setToolFilter(ToolFilter filter);
 
   // Tells sessions subscribed to `uri` that it changed.
   void notifyResourceUpdated(const std::string& uri);
 
-  // A new session whose unsolicited messages go to `default_sink` (may be null).
-  std::shared_ptr<Session> createSession(std::shared_ptr<MessageSink> default_sink);
+  // A new session whose unsolicited messages go to `default_sink` (may be null), belonging to
+  // `principal` (an opaque name such as "alice" from the transport's authentication; "" = not
+  // authenticated). Handlers see it as RequestContext::principal().
+  std::shared_ptr<Session> createSession(std::shared_ptr<MessageSink> default_sink,
+                                         std::string principal = "");
   std::shared_ptr<Session> findSession(const std::string& id) const;
   void removeSession(const std::string& id);  // closes it
   size_t sessionCount() const;

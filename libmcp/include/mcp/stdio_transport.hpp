@@ -4,6 +4,7 @@
 
 #include <istream>
 #include <ostream>
+#include <string>
 
 #include "mcp/server.hpp"
 
@@ -14,6 +15,9 @@ struct StdioOptions {
   size_t max_in_flight = 64;  // requests running at once; later ones wait in order (responses
                               // and notifications from the client always pass); keep below
                               // ServerOptions::max_in_flight_per_session
+  // The session's principal (RequestContext::principal); "" = none. stdio does not
+  // authenticate: the program that starts the server vouches for its client.
+  std::string principal;
 };
 
 // Serves one session until `in` reaches EOF, then closes the session. Blocks.
