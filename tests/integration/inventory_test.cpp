@@ -239,7 +239,7 @@ TEST_CASE("listing a big inventory takes a constant number of round trips") {
   CHECK(counter->count.load() - before == 6);
 }
 
-TEST_CASE("a name that is also another VM's id is refused as ambiguous; a UUID-like name is found") {
+TEST_CASE("a name that is also another VM's id is refused as ambiguous, a UUID-like name is found") {
   Vcsim sim;
   auto client = sim.connect();
   auto vm0 = client->getVm(Locator::name("DC0_H0_VM0"));

@@ -369,7 +369,7 @@ TEST_CASE("file audit sink appends one JSON line per record, readable only by it
   CHECK(bad.status().message().find("/nonexistent-dir/audit.log") != std::string::npos);
 }
 
-TEST_CASE("token file defines roles and tokens; errors name the entry") {
+TEST_CASE("token file defines roles and tokens, errors name the entry") {
   PolicyConfig config;
   Status ok = parseTokenConfig(
       R"({"roles":{"dba":{"reads":true,"allow":["vm_snapshot_*"],"deny":["vm_snapshot_revert"]}},
@@ -405,7 +405,7 @@ TEST_CASE("token file defines roles and tokens; errors name the entry") {
   CHECK(error(R"({"roles":{"x":{"allow":"vm_*"}}})").find("roles.x.allow must be an array") != std::string::npos);
 }
 
-TEST_CASE("rate-limit file sets defaults and per-principal overrides; errors name the key") {
+TEST_CASE("rate-limit file sets defaults and per-principal overrides, errors name the key") {
   RateLimitConfig config;
   REQUIRE(parseRateLimitConfig(R"({"read":{"rate":"300/min","burst":30},"change":{"rate":"6/min","burst":2},
                                   "principals":{"ci":{"change":{"rate":"off"}}}})",
