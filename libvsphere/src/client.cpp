@@ -137,13 +137,8 @@ Status Client::Impl::login() {
       .text("password", options_.password);
   auto envelope = w.finish();
   if (!envelope.ok()) return Status::InvalidArgument("user name or password contains a control character");
-  HttpRequest req;
-  req.target = url_.path;
-  req.headers = {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", soap_action_}};
-  req.body = std::move(envelope).value();
-  VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
-  std::string cookie = extractCookie(resp);
-  auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, "Login");
+  std::string cookie;
+  auto parsed = roundTrip(soapRequest(std::move(envelope).value(), false, ""), "Login", &cookie);
   if (!parsed.ok()) {
     return parsed.status().withContext("login to " + url_.hostPort() + " as '" +
                                        options_.username + "' failed");
@@ -160,29 +155,62 @@ Status Client::Impl::login() {
 
 Status Client::Impl::logout() {
   stopKeepalive();  // no ping may log in again behind our back
+  std::string cookie;
   {
     std::lock_guard<std::mutex> lock(mu_);
     logged_out_ = true;  // an expired session is not renewed after an explicit logout
     if (!logged_in_) return Status::Ok();
+    cookie = std::move(cookie_);
+    cookie_.clear();
+    logged_in_ = false;
   }
   SoapWriter w("Logout");
   w.moref("_this", sc_.session_manager);
-  auto envelope = w.finish();
-  HttpRequest req;
-  req.target = url_.path;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    req.headers = {{"Content-Type", "text/xml; charset=utf-8"},
-                   {"SOAPAction", soap_action_},
-                   {"Cookie", cookie_}};
-    logged_in_ = false;
-    cookie_.clear();
-  }
-  req.body = std::move(envelope).value();
-  VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
-  auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, "Logout");
+  VSMCP_ASSIGN_OR_RETURN(std::string envelope, w.finish());
+  auto parsed = roundTrip(soapRequest(std::move(envelope), false, cookie), "Logout");
   if (!parsed.ok() && parsed.status().details().fault != "NotAuthenticated") return parsed.status();
   return Status::Ok();
+}
+
+HttpRequest Client::Impl::soapRequest(std::string envelope, bool idempotent,
+                                      const std::string& cookie) const {
+  HttpRequest req;
+  req.target = url_.path;
+  req.idempotent = idempotent;
+  req.headers = {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", soap_action_}};
+  if (!cookie.empty()) req.headers.emplace_back("Cookie", cookie);
+  req.body = std::move(envelope);
+  return req;
+}
+
+Result<std::unique_ptr<soap::SoapReply>> Client::Impl::roundTrip(const HttpRequest& request,
+                                                                 std::string_view method,
+                                                                 std::string* cookie) {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  auto sent = started;
+  size_t bytes = 0;
+  auto parsed = [&]() -> Result<std::unique_ptr<soap::SoapReply>> {
+    auto resp = transport_->send(request);
+    sent = Clock::now();
+    if (!resp.ok()) return resp.status();
+    if (cookie) *cookie = extractCookie(*resp);
+    bytes = resp->body.size();
+    return soap::parseSoapReply(std::move(resp->body), resp->status, method);
+  }();
+  const auto done = Clock::now();
+  if (shouldLog(LogLevel::kDebug)) {
+    using ms = std::chrono::duration<double, std::milli>;
+    log(LogLevel::kDebug, "soap " + std::string(method) + ": " +
+                              std::to_string(ms(sent - started).count()) + " ms on the wire, " +
+                              std::to_string(ms(done - sent).count()) + " ms parsing " +
+                              std::to_string(bytes) + " bytes" +
+                              (parsed.ok() ? "" : "; " + parsed.status().toString()));
+  }
+  if (options_.on_call)
+    options_.on_call(method, std::chrono::duration_cast<std::chrono::microseconds>(done - started),
+                     parsed.ok() ? Status::Ok() : parsed.status());
+  return parsed;
 }
 
 Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
@@ -190,31 +218,16 @@ Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
                                                             bool idempotent) {
   VSMCP_ASSIGN_OR_RETURN(std::string envelope, writer.finish());
   for (int attempt = 0; attempt < 2; ++attempt) {
-    HttpRequest req;
-    req.target = url_.path;
-    req.idempotent = idempotent;
+    std::string cookie;
     std::uint64_t generation;
     bool logged_in;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      req.headers = {{"Content-Type", "text/xml; charset=utf-8"}, {"SOAPAction", soap_action_}};
-      if (!cookie_.empty()) req.headers.emplace_back("Cookie", cookie_);
+      cookie = cookie_;
       generation = login_generation_;
       logged_in = logged_in_;
     }
-    req.body = envelope;
-    const auto started = std::chrono::steady_clock::now();
-    VSMCP_ASSIGN_OR_RETURN(HttpResponse resp, transport_->send(req));
-    const auto sent = std::chrono::steady_clock::now();
-    const size_t bytes = resp.body.size();
-    auto parsed = soap::parseSoapReply(std::move(resp.body), resp.status, method);
-    if (shouldLog(LogLevel::kDebug)) {
-      using ms = std::chrono::duration<double, std::milli>;
-      log(LogLevel::kDebug, "soap " + std::string(method) + ": " +
-                                std::to_string(ms(sent - started).count()) + " ms on the wire, " +
-                                std::to_string(ms(std::chrono::steady_clock::now() - sent).count()) +
-                                " ms parsing " + std::to_string(bytes) + " bytes");
-    }
+    auto parsed = roundTrip(soapRequest(envelope, idempotent, cookie), method);
     if (parsed.ok()) return parsed;
     const bool expired = parsed.status().details().fault == "NotAuthenticated";
     if (!expired || !logged_in || attempt > 0) return parsed.status();

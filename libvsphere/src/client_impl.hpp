@@ -117,6 +117,15 @@ class Client::Impl {
 
  private:
   void keepaliveLoop();
+  // The request of one SOAP call: the envelope, the SOAPAction and the session cookie (none
+  // when `cookie` is empty).
+  HttpRequest soapRequest(std::string envelope, bool idempotent, const std::string& cookie) const;
+  // The one place a SOAP request goes on the wire: sends it, parses the reply, logs the
+  // timing at debug level and tells options_.on_call. `cookie`, if set, receives the
+  // session cookie the reply sets ("" if none).
+  Result<std::unique_ptr<soap::SoapReply>> roundTrip(const HttpRequest& request,
+                                                     std::string_view method,
+                                                     std::string* cookie = nullptr);
 
   std::mutex mu_;
   std::string cookie_;  // guarded by mu_; "vmware_soap_session=..."

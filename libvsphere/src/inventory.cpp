@@ -15,6 +15,9 @@ using soap::SoapWriter;
 
 namespace {
 
+const std::vector<std::string> kVmState = {"name", "runtime.powerState", "runtime.host",
+                                           "config.template"};
+
 const std::vector<std::string> kVmBrief = {
     "name",          "runtime.powerState",          "runtime.host",     "config.guestId",
     "summary.config.numCpu", "summary.config.memorySizeMB", "guest.ipAddress"};
@@ -27,6 +30,15 @@ const std::vector<std::string> kVmFull = {
     "config.instanceUuid", "config.template", "parent",
     "resourcePool",   "datastore",              "config.annotation",
     "overallStatus"};
+
+const std::vector<std::string>& vmPaths(VmDetail detail) {
+  switch (detail) {
+    case VmDetail::kState: return kVmState;
+    case VmDetail::kBrief: return kVmBrief;
+    case VmDetail::kFull: break;
+  }
+  return kVmFull;
+}
 
 const std::vector<std::string> kHostPaths = {
     "name", "parent", "runtime.connectionState", "runtime.powerState",
@@ -120,10 +132,16 @@ Result<MoRef> Client::resolve(std::string_view type, const Locator& locator) {
   Result<MoRef> other = Status::NotFound("");
   if (guess == Locator::Kind::kMoref || guess == Locator::Kind::kUuid)
     other = resolveAs(type, Locator::Kind::kName, locator.value);
-  if (guess == Locator::Kind::kName && digits)
+  else if (guess == Locator::Kind::kName && digits)
     other = resolveAs(type, Locator::Kind::kMoref, locator.value);
-  if (guess == Locator::Kind::kName && !digits) return found;
+  else if (guess == Locator::Kind::kPath)
+    // Some ids start with a slash (the simulator's datastores are named by their directory);
+    // an id that a listing returned must work as a locator too.
+    other = resolveAs(type, Locator::Kind::kMoref, locator.value);
+  else
+    return found;
   if (other.ok() || other.status().code() != ErrorCode::kNotFound) return other;
+  if (guess == Locator::Kind::kPath) return found;  // "nothing at inventory path ..."
   return Status::Error(ErrorCode::kNotFound,
                        "no " + std::string(type) + " named or with id '" + locator.value + "'",
                        ErrorDetails{"", 0, locator.value});
@@ -227,6 +245,10 @@ VmSummary decodeVm(const ObjectContent& oc, VmDetail detail, VmLinks& links) {
   vm.name = oc.str("name");
   vm.power_state = parsePowerState(oc.str("runtime.powerState")).value_or(PowerState::kUnknown);
   vm.host = oc.moref("runtime.host");
+  if (detail == VmDetail::kState) {
+    vm.is_template = oc.boolean("config.template");
+    return vm;
+  }
   vm.guest_id = oc.str("config.guestId");
   vm.num_cpu = static_cast<int>(oc.integer("summary.config.numCpu"));
   vm.memory_mb = oc.integer("summary.config.memorySizeMB");
@@ -303,6 +325,7 @@ HostSummary decodeHost(const ObjectContent& oc, const InventoryIndex& index) {
   h.ref = oc.ref;
   h.name = oc.str("name");
   MoRef parent = oc.moref("parent");
+  h.compute_resource = parent;
   h.cluster = index.name(parent);
   if (auto* dc = index.ancestor(parent, "Datacenter")) h.datacenter = dc->name;
   h.connection_state = oc.str("runtime.connectionState");
@@ -328,8 +351,9 @@ HostSummary decodeHost(const ObjectContent& oc, const InventoryIndex& index) {
 }  // namespace
 
 Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail detail) {
-  // Folder and template filters need the full property set.
-  if (!filter.folder.empty() || filter.is_template) detail = VmDetail::kFull;
+  // The folder filter needs the full property set; the template filter the template flag.
+  if (!filter.folder.empty() || (filter.is_template && detail == VmDetail::kBrief))
+    detail = VmDetail::kFull;
   // The index that names hosts, clusters, folders and datastores is read on a second
   // connection while the VMs stream in: the listing costs one VM retrieval plus a little.
   // It starts once the VM view exists, so the two view creations do not contend.
@@ -338,7 +362,7 @@ Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail 
   std::vector<VmSummary> out;
   std::vector<VmLinks> links;  // parallel to out; empty in brief mode
   Status st = impl_->retrieveView(
-      {"VirtualMachine"}, {{"VirtualMachine", detail == VmDetail::kBrief ? kVmBrief : kVmFull}},
+      {"VirtualMachine"}, {{"VirtualMachine", vmPaths(detail)}},
       [&](const ObjectContent& oc) {
         if (!filter.name.empty() && !globMatch(filter.name, oc.str("name"))) return Status::Ok();
         VmLinks l;
@@ -371,49 +395,6 @@ Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail 
   return out;
 }
 
-Result<VmSummary> Client::getVm(const Locator& locator) {
-  VSMCP_ASSIGN_OR_RETURN(MoRef ref, resolve("VirtualMachine", locator));
-  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
-  std::optional<VmSummary> vm;
-  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({ref}, kVmFull, [&](const ObjectContent& oc) {
-    VmLinks links;
-    vm = decodeVm(oc, VmDetail::kFull, links);
-    linkVm(*vm, links, index);
-    return Status::Ok();
-  }));
-  if (!vm) return Status::NotFound("VM " + ref.value + " disappeared");
-  return *vm;
-}
-
-Result<std::vector<HostSummary>> Client::listHosts(const HostFilter& filter) {
-  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
-  std::vector<HostSummary> out;
-  VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
-      {"HostSystem"}, {{"HostSystem", kHostPaths}}, [&](const ObjectContent& oc) {
-        HostSummary h = decodeHost(oc, index);
-        if (!filter.name.empty() && !globMatch(filter.name, h.name)) return Status::Ok();
-        if (!filter.cluster.empty() && !globMatch(filter.cluster, h.cluster)) return Status::Ok();
-        if (filter.in_maintenance_mode && h.in_maintenance_mode != *filter.in_maintenance_mode)
-          return Status::Ok();
-        out.push_back(std::move(h));
-        return Status::Ok();
-      }));
-  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  return out;
-}
-
-Result<HostSummary> Client::getHost(const Locator& locator) {
-  VSMCP_ASSIGN_OR_RETURN(MoRef ref, resolve("HostSystem", locator));
-  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
-  std::optional<HostSummary> h;
-  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({ref}, kHostPaths, [&](const ObjectContent& oc) {
-    h = decodeHost(oc, index);
-    return Status::Ok();
-  }));
-  if (!h) return Status::NotFound("host " + ref.value + " disappeared");
-  return *h;
-}
-
 namespace {
 
 // Shared shape of the simple listings: one view, a name filter, sorted by name.
@@ -436,112 +417,205 @@ Result<std::vector<T>> listKind(Client::Impl& impl, const std::vector<std::strin
   return out;
 }
 
+// Shared shape of the lookups: resolve any locator, then read and decode that one object as
+// its listing does.
+template <typename T, typename Decode>
+Result<T> getKind(Client& client, Client::Impl& impl, std::string_view type,
+                  const std::vector<std::string>& paths, const Locator& locator, Decode decode) {
+  VSMCP_ASSIGN_OR_RETURN(MoRef ref, client.resolve(type, locator));
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl.inventoryIndex());
+  std::optional<T> item;
+  VSMCP_RETURN_IF_ERROR(impl.retrieveObjects({ref}, paths, [&](const ObjectContent& oc) {
+    item = decode(oc, index);
+    return Status::Ok();
+  }));
+  if (!item)
+    return Status::Error(ErrorCode::kNotFound, std::string(type) + " " + ref.value + " disappeared",
+                         ErrorDetails{"", 0, ref.value});
+  return std::move(*item);
+}
+
 std::string datacenterOf(const InventoryIndex& index, const MoRef& ref) {
   auto* dc = index.ancestor(ref, "Datacenter");
   return dc ? dc->name : std::string();
 }
 
+const std::vector<std::string> kClusterPaths = {"name", "configurationEx", "summary",
+                                                "overallStatus"};
+
+ClusterSummary decodeCluster(const ObjectContent& oc, const InventoryIndex& index) {
+  ClusterSummary c;
+  c.ref = oc.ref;
+  c.name = oc.str("name");
+  c.datacenter = datacenterOf(index, oc.ref);
+  auto cfg = oc.get("configurationEx");
+  auto drs = child(cfg, "drsConfig");
+  c.drs_enabled = soap::toBool(child(drs, "enabled"));
+  c.drs_behavior = childText(drs, "defaultVmBehavior");
+  c.ha_enabled = soap::toBool(child(child(cfg, "dasConfig"), "enabled"));
+  auto s = oc.get("summary");
+  c.num_hosts = static_cast<int>(soap::toInt(child(s, "numHosts")));
+  c.num_effective_hosts = static_cast<int>(soap::toInt(child(s, "numEffectiveHosts")));
+  c.total_cpu_mhz = soap::toInt(child(s, "totalCpu"));
+  c.total_memory_mb = soap::toInt(child(s, "totalMemory")) / (1024 * 1024);
+  c.effective_cpu_mhz = soap::toInt(child(s, "effectiveCpu"));
+  c.effective_memory_mb = soap::toInt(child(s, "effectiveMemory"));
+  c.overall_status = oc.str("overallStatus");
+  return c;
+}
+
+const std::vector<std::string> kDatacenterPaths = {"name"};
+
+DatacenterSummary decodeDatacenter(const ObjectContent& oc, const InventoryIndex& index) {
+  return DatacenterSummary{oc.ref, oc.str("name"), index.path(oc.ref)};
+}
+
+const std::vector<std::string> kDatastorePaths = {"name", "summary", "vm"};
+
+DatastoreSummary decodeDatastore(const ObjectContent& oc, const InventoryIndex& index) {
+  DatastoreSummary d;
+  d.ref = oc.ref;
+  d.name = oc.str("name");
+  auto s = oc.get("summary");
+  d.type = childText(s, "type");
+  d.capacity_bytes = soap::toInt(child(s, "capacity"));
+  d.free_bytes = soap::toInt(child(s, "freeSpace"));
+  d.accessible = soap::toBool(child(s, "accessible"));
+  d.url = childText(s, "url");
+  d.maintenance_mode = childText(s, "maintenanceMode");
+  d.datacenter = datacenterOf(index, oc.ref);
+  d.vm_count = countChildren(oc.get("vm"));
+  return d;
+}
+
+const std::vector<std::string> kNetworkPaths = {"name", "summary.accessible", "host", "vm"};
+
+NetworkSummary decodeNetwork(const ObjectContent& oc, const InventoryIndex& index) {
+  NetworkSummary n;
+  n.ref = oc.ref;
+  n.name = oc.str("name");
+  n.kind = oc.ref.type == "DistributedVirtualPortgroup" ? "distributed"
+           : oc.ref.type == "OpaqueNetwork"             ? "opaque"
+                                                        : "standard";
+  n.accessible = soap::toBool(oc.get("summary.accessible"), true);
+  n.datacenter = datacenterOf(index, oc.ref);
+  n.host_count = countChildren(oc.get("host"));
+  n.vm_count = countChildren(oc.get("vm"));
+  return n;
+}
+
+const std::vector<std::string> kPoolPaths = {"name", "parent", "owner", "vm"};
+
+ResourcePoolSummary decodePool(const ObjectContent& oc, const InventoryIndex& index) {
+  ResourcePoolSummary r;
+  r.ref = oc.ref;
+  r.name = oc.str("name");
+  r.parent = oc.moref("parent");
+  r.path = index.path(oc.ref);
+  r.owner = index.name(oc.moref("owner"));
+  r.vm_count = countChildren(oc.get("vm"));
+  return r;
+}
+
+const std::vector<std::string> kFolderPaths = {"name", "childType", "childEntity"};
+
+FolderSummary decodeFolder(const ObjectContent& oc, const InventoryIndex& index) {
+  FolderSummary f;
+  f.ref = oc.ref;
+  f.name = oc.str("name");
+  f.path = index.path(oc.ref);
+  for (auto t = oc.get("childType").first_child(); t; t = t.next_sibling())
+    if (t.type() == pugi::node_element) f.child_types.emplace_back(t.text().as_string());
+  f.child_count = countChildren(oc.get("childEntity"));
+  return f;
+}
+
 }  // namespace
 
+Result<VmSummary> Client::getVm(const Locator& locator) {
+  return getKind<VmSummary>(*this, *impl_, "VirtualMachine", kVmFull, locator,
+                            [](const ObjectContent& oc, const InventoryIndex& index) {
+                              VmLinks links;
+                              VmSummary vm = decodeVm(oc, VmDetail::kFull, links);
+                              linkVm(vm, links, index);
+                              return vm;
+                            });
+}
+
+Result<std::vector<HostSummary>> Client::listHosts(const HostFilter& filter) {
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
+  std::vector<HostSummary> out;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
+      {"HostSystem"}, {{"HostSystem", kHostPaths}}, [&](const ObjectContent& oc) {
+        HostSummary h = decodeHost(oc, index);
+        if (!filter.name.empty() && !globMatch(filter.name, h.name)) return Status::Ok();
+        if (!filter.cluster.empty() && !globMatch(filter.cluster, h.cluster)) return Status::Ok();
+        if (filter.in_maintenance_mode && h.in_maintenance_mode != *filter.in_maintenance_mode)
+          return Status::Ok();
+        out.push_back(std::move(h));
+        return Status::Ok();
+      }));
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<HostSummary> Client::getHost(const Locator& locator) {
+  return getKind<HostSummary>(*this, *impl_, "HostSystem", kHostPaths, locator, decodeHost);
+}
+
 Result<std::vector<ClusterSummary>> Client::listClusters(const NameFilter& filter) {
-  return listKind<ClusterSummary>(
-      *impl_, {"ClusterComputeResource"}, {"name", "configurationEx", "summary", "overallStatus"},
-      filter, [](const ObjectContent& oc, const InventoryIndex& index) {
-        ClusterSummary c;
-        c.ref = oc.ref;
-        c.name = oc.str("name");
-        c.datacenter = datacenterOf(index, oc.ref);
-        auto cfg = oc.get("configurationEx");
-        auto drs = child(cfg, "drsConfig");
-        c.drs_enabled = soap::toBool(child(drs, "enabled"));
-        c.drs_behavior = childText(drs, "defaultVmBehavior");
-        c.ha_enabled = soap::toBool(child(child(cfg, "dasConfig"), "enabled"));
-        auto s = oc.get("summary");
-        c.num_hosts = static_cast<int>(soap::toInt(child(s, "numHosts")));
-        c.num_effective_hosts = static_cast<int>(soap::toInt(child(s, "numEffectiveHosts")));
-        c.total_cpu_mhz = soap::toInt(child(s, "totalCpu"));
-        c.total_memory_mb = soap::toInt(child(s, "totalMemory")) / (1024 * 1024);
-        c.effective_cpu_mhz = soap::toInt(child(s, "effectiveCpu"));
-        c.effective_memory_mb = soap::toInt(child(s, "effectiveMemory"));
-        c.overall_status = oc.str("overallStatus");
-        return c;
-      });
+  return listKind<ClusterSummary>(*impl_, {"ClusterComputeResource"}, kClusterPaths, filter,
+                                  decodeCluster);
+}
+
+Result<ClusterSummary> Client::getCluster(const Locator& cluster) {
+  return getKind<ClusterSummary>(*this, *impl_, "ClusterComputeResource", kClusterPaths, cluster,
+                                 decodeCluster);
 }
 
 Result<std::vector<DatacenterSummary>> Client::listDatacenters(const NameFilter& filter) {
-  return listKind<DatacenterSummary>(
-      *impl_, {"Datacenter"}, {"name"}, filter,
-      [](const ObjectContent& oc, const InventoryIndex& index) {
-        return DatacenterSummary{oc.ref, oc.str("name"), index.path(oc.ref)};
-      });
+  return listKind<DatacenterSummary>(*impl_, {"Datacenter"}, kDatacenterPaths, filter,
+                                     decodeDatacenter);
+}
+
+Result<DatacenterSummary> Client::getDatacenter(const Locator& datacenter) {
+  return getKind<DatacenterSummary>(*this, *impl_, "Datacenter", kDatacenterPaths, datacenter,
+                                    decodeDatacenter);
 }
 
 Result<std::vector<DatastoreSummary>> Client::listDatastores(const NameFilter& filter) {
-  return listKind<DatastoreSummary>(
-      *impl_, {"Datastore"}, {"name", "summary", "vm"}, filter,
-      [](const ObjectContent& oc, const InventoryIndex& index) {
-        DatastoreSummary d;
-        d.ref = oc.ref;
-        d.name = oc.str("name");
-        auto s = oc.get("summary");
-        d.type = childText(s, "type");
-        d.capacity_bytes = soap::toInt(child(s, "capacity"));
-        d.free_bytes = soap::toInt(child(s, "freeSpace"));
-        d.accessible = soap::toBool(child(s, "accessible"));
-        d.url = childText(s, "url");
-        d.maintenance_mode = childText(s, "maintenanceMode");
-        d.datacenter = datacenterOf(index, oc.ref);
-        d.vm_count = countChildren(oc.get("vm"));
-        return d;
-      });
+  return listKind<DatastoreSummary>(*impl_, {"Datastore"}, kDatastorePaths, filter,
+                                    decodeDatastore);
+}
+
+Result<DatastoreSummary> Client::getDatastore(const Locator& datastore) {
+  return getKind<DatastoreSummary>(*this, *impl_, "Datastore", kDatastorePaths, datastore,
+                                   decodeDatastore);
 }
 
 Result<std::vector<NetworkSummary>> Client::listNetworks(const NameFilter& filter) {
-  return listKind<NetworkSummary>(
-      *impl_, {"Network", "DistributedVirtualPortgroup"}, {"name", "summary.accessible", "host", "vm"},
-      filter, [](const ObjectContent& oc, const InventoryIndex& index) {
-        NetworkSummary n;
-        n.ref = oc.ref;
-        n.name = oc.str("name");
-        n.kind = oc.ref.type == "DistributedVirtualPortgroup" ? "distributed"
-                 : oc.ref.type == "OpaqueNetwork"             ? "opaque"
-                                                              : "standard";
-        n.accessible = soap::toBool(oc.get("summary.accessible"), true);
-        n.datacenter = datacenterOf(index, oc.ref);
-        n.host_count = countChildren(oc.get("host"));
-        n.vm_count = countChildren(oc.get("vm"));
-        return n;
-      });
+  return listKind<NetworkSummary>(*impl_, {"Network", "DistributedVirtualPortgroup"}, kNetworkPaths,
+                                  filter, decodeNetwork);
+}
+
+Result<NetworkSummary> Client::getNetwork(const Locator& network) {
+  return getKind<NetworkSummary>(*this, *impl_, "Network", kNetworkPaths, network, decodeNetwork);
 }
 
 Result<std::vector<ResourcePoolSummary>> Client::listResourcePools(const NameFilter& filter) {
-  return listKind<ResourcePoolSummary>(
-      *impl_, {"ResourcePool"}, {"name", "parent", "owner", "vm"}, filter,
-      [](const ObjectContent& oc, const InventoryIndex& index) {
-        ResourcePoolSummary r;
-        r.ref = oc.ref;
-        r.name = oc.str("name");
-        r.parent = oc.moref("parent");
-        r.path = index.path(oc.ref);
-        r.owner = index.name(oc.moref("owner"));
-        r.vm_count = countChildren(oc.get("vm"));
-        return r;
-      });
+  return listKind<ResourcePoolSummary>(*impl_, {"ResourcePool"}, kPoolPaths, filter, decodePool);
+}
+
+Result<ResourcePoolSummary> Client::getResourcePool(const Locator& pool) {
+  return getKind<ResourcePoolSummary>(*this, *impl_, "ResourcePool", kPoolPaths, pool, decodePool);
 }
 
 Result<std::vector<FolderSummary>> Client::listFolders(const NameFilter& filter) {
-  return listKind<FolderSummary>(
-      *impl_, {"Folder"}, {"name", "childType", "childEntity"}, filter,
-      [](const ObjectContent& oc, const InventoryIndex& index) {
-        FolderSummary f;
-        f.ref = oc.ref;
-        f.name = oc.str("name");
-        f.path = index.path(oc.ref);
-        for (auto t = oc.get("childType").first_child(); t; t = t.next_sibling())
-          if (t.type() == pugi::node_element) f.child_types.emplace_back(t.text().as_string());
-        f.child_count = countChildren(oc.get("childEntity"));
-        return f;
-      });
+  return listKind<FolderSummary>(*impl_, {"Folder"}, kFolderPaths, filter, decodeFolder);
+}
+
+Result<FolderSummary> Client::getFolder(const Locator& folder) {
+  return getKind<FolderSummary>(*this, *impl_, "Folder", kFolderPaths, folder, decodeFolder);
 }
 
 }  // namespace vsmcp::vsphere

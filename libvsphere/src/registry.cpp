@@ -1,5 +1,8 @@
 // The built-in operation registry: definitions, argument decoding and JSON shapes.
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
 
 #include "vsphere/operations.hpp"
 
@@ -32,6 +35,29 @@ std::string str(const Json& args, const char* key) {
 Json schema(const char* text) {
   auto j = Json::parse(text);
   return j.ok() ? *j : Json::object();
+}
+
+// An input schema: an object with these properties (JSON members, without the braces), the
+// required ones, and no others.
+Json inputSchema(const std::string& properties, const std::vector<std::string>& required = {}) {
+  std::string req;
+  for (const auto& r : required) req += (req.empty() ? "\"" : ",\"") + r + "\"";
+  return schema((R"({"type":"object","properties":{)" + properties + "}," +
+                 (required.empty() ? std::string() : R"("required":[)" + req + "],") +
+                 R"("additionalProperties":false})")
+                    .c_str());
+}
+
+// An output schema: an object whose `key` member is an object.
+Json objectOutput(const std::string& key) {
+  return schema((R"({"type":"object","properties":{")" + key + R"(":{"type":"object"}},"required":[")" + key +
+                 R"("]})")
+                    .c_str());
+}
+
+// A share in percent with one decimal (12.3); 0 when there is no whole.
+double percent(std::int64_t part, std::int64_t whole) {
+  return whole > 0 ? std::round(static_cast<double>(part) * 1000.0 / static_cast<double>(whole)) / 10.0 : 0.0;
 }
 
 Json toJsonCluster(const ClusterSummary& c) {
@@ -99,12 +125,19 @@ constexpr const char* kVmArg =
     R"("vm":{"type":"string","minLength":1,"description":"VM name, inventory path (/DC/vm/x), id (vm-42) or BIOS UUID"})";
 constexpr const char* kHostArg =
     R"("host":{"type":"string","minLength":1,"description":"Host name, inventory path, id (host-12) or UUID"})";
+constexpr const char* kConfirmArg =
+    R"("confirm":{"type":"boolean","description":"Must be true to act; otherwise a dry run"})";
 
-Json listOutput(const char* key) {
+// The output of a paged list under `key`; `extra_properties` (JSON members) are required too.
+Json listOutput(const char* key, const std::string& extra_properties = "",
+                const std::vector<std::string>& extra_required = {}) {
+  std::string required;
+  for (const auto& r : extra_required) required += ",\"" + r + "\"";
   return schema((std::string(R"({"type":"object","properties":{"total":{"type":"integer"},"count":{"type":"integer"},)"
                              R"("offset":{"type":"integer"},"next_offset":{"type":"integer"},")") +
-                 key + R"(":{"type":"array","items":{"type":"object"}}},"required":["total","count","offset",")" + key +
-                 R"("]})")
+                 key + R"(":{"type":"array","items":{"type":"object"}})" +
+                 (extra_properties.empty() ? "" : "," + extra_properties) + R"(},"required":["total","count","offset",")" +
+                 key + "\"" + required + "]}")
                     .c_str());
 }
 
@@ -154,6 +187,166 @@ Operation vmCall(const char* name, const char* title, const char* description,
           }};
 }
 
+// A lookup's NotFound, with a pointer to the listing that shows what exists.
+Status lookupError(const Status& s, const char* list_op) {
+  if (s.code() != ErrorCode::kNotFound) return s;
+  return Status::Error(ErrorCode::kNotFound, s.message() + " (" + list_op + " lists what exists)", s.details());
+}
+
+// "<kind>_get": one object found by name, inventory path or id, returned as {key: item} in the
+// shape its listing uses.
+template <typename Get, typename Conv>
+Operation getOp(const char* name, const char* title, const char* description, const char* key,
+                const char* arg_description, const char* list_op, Get get, Conv conv) {
+  const std::string k(key);
+  return {name, title, description,
+          inputSchema("\"" + k + R"(":{"type":"string","minLength":1,"description":")" + arg_description + "\"}", {k}),
+          objectOutput(k), Safety::kRead,
+          [get, conv, k, list_op](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+            auto item = get(c, Locator::any(str(args, k.c_str())));
+            if (!item.ok()) return lookupError(item.status(), list_op);
+            return Json::object().set(k, conv(*item));
+          }};
+}
+
+// A template found by any locator; a VM that is not a template is not found.
+Result<VmSummary> getTemplate(Client& c, const Locator& locator) {
+  VSMCP_ASSIGN_OR_RETURN(VmSummary vm, c.getVm(locator));
+  if (!vm.is_template)
+    return Status::Error(ErrorCode::kNotFound,
+                         "'" + locator.value + "' is a virtual machine (" + vm.ref.value +
+                             "), not a template; vm_mark_template turns a VM into one",
+                         ErrorDetails{"", 0, vm.ref.value});
+  return vm;
+}
+
+int countSnapshots(const std::vector<SnapshotNode>& nodes) {
+  int n = 0;
+  for (const auto& s : nodes) n += 1 + countSnapshots(s.children);
+  return n;
+}
+
+// The result of turning a VM into a template or back.
+Json templateState(const MoRef& vm, bool is_template) {
+  return Json::object().set("vm", vm.value).set("template", is_template);
+}
+Json templateStateOutput() {
+  return schema(R"({"type":"object","properties":{"vm":{"type":"string","description":"id of the VM or template"},)"
+                R"("template":{"type":"boolean"}},"required":["vm","template"]})");
+}
+
+// datastore_usage: fullness of each datastore, fullest first, with totals.
+Result<Json> datastoreUsage(Client& c, const Json& args) {
+  NameFilter f;
+  f.name = str(args, "name");
+  VSMCP_ASSIGN_OR_RETURN(auto all, c.listDatastores(f));
+  const double min_used = args.find("min_used_percent") ? args.find("min_used_percent")->asDouble(0) : 0;
+  struct Usage {
+    const DatastoreSummary* ds;
+    std::int64_t used_bytes;
+    double used_percent;
+  };
+  std::vector<Usage> rows;
+  std::int64_t capacity = 0, free = 0;
+  for (const auto& d : all) {
+    const std::int64_t used = std::max<std::int64_t>(0, d.capacity_bytes - d.free_bytes);
+    const double p = percent(used, d.capacity_bytes);
+    if (p < min_used) continue;
+    rows.push_back({&d, used, p});
+    capacity += d.capacity_bytes;
+    free += d.free_bytes;
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Usage& a, const Usage& b) { return a.used_percent > b.used_percent; });
+  Json out = listOf(rows, args, "datastores", [](const Usage& u) {
+    const DatastoreSummary& d = *u.ds;
+    return Json::object()
+        .set("id", d.ref.value).set("name", d.name).set("type", d.type).set("capacity_bytes", d.capacity_bytes)
+        .set("free_bytes", d.free_bytes).set("used_bytes", u.used_bytes).set("used_percent", u.used_percent)
+        .set("vm_count", d.vm_count).set("accessible", d.accessible);
+  });
+  out.set("total_capacity_bytes", capacity).set("total_free_bytes", free)
+      .set("total_used_percent", percent(std::max<std::int64_t>(0, capacity - free), capacity));
+  return out;
+}
+
+// inventory_summary: counts and capacity of the whole inventory, and per cluster.
+Result<Json> inventorySummary(Client& c) {
+  VSMCP_ASSIGN_OR_RETURN(auto datacenters, c.listDatacenters());
+  VSMCP_ASSIGN_OR_RETURN(auto clusters, c.listClusters());
+  VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts());
+  VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms({}, VmDetail::kState));
+  VSMCP_ASSIGN_OR_RETURN(auto datastores, c.listDatastores());
+  struct Row {
+    int hosts = 0, vms = 0;
+    std::int64_t cpu_total = 0, cpu_used = 0, memory_total = 0, memory_used = 0;
+  };
+  std::vector<Row> rows(clusters.size());
+  std::map<std::string, size_t> cluster_row;  // cluster id -> row
+  for (size_t i = 0; i < clusters.size(); ++i) cluster_row[clusters[i].ref.value] = i;
+  std::map<std::string, size_t> host_row;  // host id -> row of its cluster
+  std::int64_t connected = 0, maintenance = 0, cpu_total = 0, cpu_used = 0, memory_total = 0, memory_used = 0;
+  for (const auto& h : hosts) {
+    connected += h.connection_state == "connected";
+    maintenance += h.in_maintenance_mode;
+    cpu_total += h.cpu_mhz_total;
+    cpu_used += h.cpu_mhz_used;
+    memory_total += h.memory_mb_total;
+    memory_used += h.memory_mb_used;
+    auto it = cluster_row.find(h.compute_resource.value);
+    if (it == cluster_row.end()) continue;  // a standalone host
+    host_row[h.ref.value] = it->second;
+    Row& r = rows[it->second];
+    ++r.hosts;
+    r.cpu_total += h.cpu_mhz_total;
+    r.cpu_used += h.cpu_mhz_used;
+    r.memory_total += h.memory_mb_total;
+    r.memory_used += h.memory_mb_used;
+  }
+  std::int64_t templates = 0, on = 0, off = 0, suspended = 0;
+  for (const auto& vm : vms) {
+    if (vm.is_template) {
+      ++templates;
+      continue;
+    }
+    on += vm.power_state == PowerState::kPoweredOn;
+    off += vm.power_state == PowerState::kPoweredOff;
+    suspended += vm.power_state == PowerState::kSuspended;
+    auto it = host_row.find(vm.host.value);
+    if (it != host_row.end()) ++rows[it->second].vms;
+  }
+  std::int64_t capacity = 0, free = 0;
+  for (const auto& d : datastores) {
+    capacity += d.capacity_bytes;
+    free += d.free_bytes;
+  }
+  Json by_cluster = Json::array();
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const Row& r = rows[i];
+    by_cluster.push(Json::object()
+                        .set("id", clusters[i].ref.value).set("name", clusters[i].name)
+                        .set("datacenter", clusters[i].datacenter).set("hosts", r.hosts).set("vms", r.vms)
+                        .set("cpu_used_percent", percent(r.cpu_used, r.cpu_total))
+                        .set("memory_used_percent", percent(r.memory_used, r.memory_total)));
+  }
+  const auto vm_total = static_cast<std::int64_t>(vms.size()) - templates;
+  return Json::object()
+      .set("datacenters", static_cast<std::int64_t>(datacenters.size()))
+      .set("clusters", static_cast<std::int64_t>(clusters.size()))
+      .set("hosts", Json::object().set("total", static_cast<std::int64_t>(hosts.size()))
+                        .set("connected", connected).set("in_maintenance", maintenance))
+      .set("vms", Json::object().set("total", vm_total).set("powered_on", on).set("powered_off", off)
+                      .set("suspended", suspended))
+      .set("templates", templates)
+      .set("cpu", Json::object().set("total_mhz", cpu_total).set("used_mhz", cpu_used)
+                      .set("used_percent", percent(cpu_used, cpu_total)))
+      .set("memory", Json::object().set("total_mb", memory_total).set("used_mb", memory_used)
+                         .set("used_percent", percent(memory_used, memory_total)))
+      .set("storage", Json::object().set("capacity_bytes", capacity).set("free_bytes", free)
+                          .set("used_percent", percent(std::max<std::int64_t>(0, capacity - free), capacity)))
+      .set("by_cluster", by_cluster);
+}
+
 std::vector<Operation> makeOperations() {
   std::vector<Operation> ops;
   ops.push_back({"vm_list", "List VMs",
@@ -180,6 +373,14 @@ std::vector<Operation> makeOperations() {
                    VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f));
                    return page(vms, args, "vms");
                  }});
+  ops.push_back({"vm_get", "Get a VM", "Details of one VM, found by name, inventory path, id or UUID.",
+                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
+                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
+                 schema(R"({"type":"object","properties":{"vm":{"type":"object"}},"required":["vm"]})"), Safety::kRead,
+                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(auto vm, c.getVm(Locator::any(str(args, "vm"))));
+                   return Json::object().set("vm", toJson(vm));
+                 }});
   ops.push_back({"template_list", "List templates", "List VM templates (clone sources). Filter by name glob. Paged.",
                  schema((std::string(R"({"type":"object","properties":{"name":{"type":"string"},)") + kPaging +
                          R"(},"additionalProperties":false})").c_str()),
@@ -191,14 +392,11 @@ std::vector<Operation> makeOperations() {
                    VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f));
                    return page(vms, args, "templates");
                  }});
-  ops.push_back({"vm_get", "Get a VM", "Details of one VM, found by name, inventory path, id or UUID.",
-                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
-                         R"(},"required":["vm"],"additionalProperties":false})").c_str()),
-                 schema(R"({"type":"object","properties":{"vm":{"type":"object"}},"required":["vm"]})"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                   VSMCP_ASSIGN_OR_RETURN(auto vm, c.getVm(Locator::any(str(args, "vm"))));
-                   return Json::object().set("vm", toJson(vm));
-                 }});
+  ops.push_back(getOp("template_get", "Get a template",
+                      "Details of one VM template (guest OS, CPUs, memory, datastores, folder), found by name, "
+                      "inventory path, id or UUID. A VM that is not a template is reported as not found.",
+                      "template", "Template name, inventory path (/DC/vm/x), id (vm-42) or BIOS UUID",
+                      "template_list", getTemplate, [](const VmSummary& vm) { return toJson(vm); }));
   ops.push_back({"host_list", "List hosts",
                  "List ESXi hosts with connection, power and maintenance state, CPU and memory capacity and use, "
                  "version and cluster. Filter by name or cluster glob. Paged.",
@@ -212,6 +410,11 @@ std::vector<Operation> makeOperations() {
                    VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts(f));
                    return page(hosts, args, "hosts");
                  }});
+  ops.push_back(getOp("host_get", "Get a host",
+                      "Details of one ESXi host (connection, power and maintenance state, CPU and memory "
+                      "capacity and use, version, cluster, VM count), found by name, inventory path, id or UUID.",
+                      "host", "Host name, inventory path, id (host-12) or UUID", "host_list",
+                      std::mem_fn(&Client::getHost), [](const HostSummary& h) { return toJson(h); }));
   auto simpleList = [&](const char* name, const char* title, const char* description, const char* key, auto method, auto conv) {
     ops.push_back({name, title, description,
                    schema((std::string(R"({"type":"object","properties":{"name":{"type":"string","description":"Name glob"},)") +
@@ -226,17 +429,73 @@ std::vector<Operation> makeOperations() {
   };
   simpleList("cluster_list", "List clusters", "List clusters with DRS/HA settings, host count and capacity.", "clusters",
              &Client::listClusters, toJsonCluster);
+  ops.push_back(getOp("cluster_get", "Get a cluster",
+                      "Details of one cluster (DRS/HA settings, host count, CPU and memory capacity), found by "
+                      "name, inventory path or id.",
+                      "cluster", "Cluster name, inventory path (/DC/host/cluster) or id (domain-c7)", "cluster_list",
+                      std::mem_fn(&Client::getCluster), toJsonCluster));
   simpleList("datacenter_list", "List datacenters", "List datacenters with their inventory paths.", "datacenters",
              &Client::listDatacenters, toJsonDatacenter);
+  ops.push_back(getOp("datacenter_get", "Get a datacenter",
+                      "One datacenter and its inventory path, found by name, inventory path or id.", "datacenter",
+                      "Datacenter name, inventory path (/DC) or id (datacenter-2)", "datacenter_list",
+                      std::mem_fn(&Client::getDatacenter), toJsonDatacenter));
   simpleList("datastore_list", "List datastores",
              "List datastores with type, capacity, free space, accessibility and VM count.", "datastores",
              &Client::listDatastores, toJsonDatastore);
+  ops.push_back(getOp("datastore_get", "Get a datastore",
+                      "Details of one datastore (type, capacity, free space, accessibility, VM count), found by "
+                      "name, inventory path or id.",
+                      "datastore", "Datastore name, inventory path (/DC/datastore/x) or id (datastore-11)",
+                      "datastore_list", std::mem_fn(&Client::getDatastore), toJsonDatastore));
+  ops.push_back({"datastore_usage", "Datastore usage",
+                 "How full the datastores are: capacity, free and used bytes and used percent of each, fullest "
+                 "first, plus totals over all that match. Use it to find datastores running out of space "
+                 "(min_used_percent: 80) or to pick one with room. Filter by name glob. Paged.",
+                 inputSchema(std::string(R"("name":{"type":"string","description":"Name glob"},)"
+                                         R"("min_used_percent":{"type":"number","minimum":0,"maximum":100,)"
+                                         R"("description":"Only datastores at least this full, e.g. 80"},)") +
+                             kPaging),
+                 listOutput("datastores",
+                            R"("total_capacity_bytes":{"type":"integer"},"total_free_bytes":{"type":"integer"},)"
+                            R"("total_used_percent":{"type":"number"})",
+                            {"total_capacity_bytes", "total_free_bytes", "total_used_percent"}),
+                 Safety::kRead, [](Client& c, const Json& args, const OperationContext&) {
+                   return datastoreUsage(c, args);
+                 }});
   simpleList("network_list", "List networks", "List networks: standard port groups and distributed port groups.",
              "networks", &Client::listNetworks, toJsonNetwork);
+  ops.push_back(getOp("network_get", "Get a network",
+                      "One network (standard or distributed port group) with its VM count, found by name, "
+                      "inventory path or id.",
+                      "network", "Network name, inventory path (/DC/network/x) or id (network-7, dvportgroup-9)",
+                      "network_list", std::mem_fn(&Client::getNetwork), toJsonNetwork));
   simpleList("resource_pool_list", "List resource pools", "List resource pools with their paths and owners.",
              "resource_pools", &Client::listResourcePools, toJsonPool);
+  ops.push_back(getOp("resource_pool_get", "Get a resource pool",
+                      "One resource pool with its path, owner (cluster or host) and VM count, found by name, "
+                      "inventory path or id.",
+                      "resource_pool", "Resource pool name, inventory path (/DC/host/cluster/Resources/x) or id (resgroup-9)",
+                      "resource_pool_list", std::mem_fn(&Client::getResourcePool), toJsonPool));
   simpleList("folder_list", "List folders", "List inventory folders with their paths and child types.", "folders",
              &Client::listFolders, toJsonFolder);
+  ops.push_back(getOp("folder_get", "Get a folder",
+                      "One inventory folder with its path, child types and number of children, found by name, "
+                      "inventory path or id.",
+                      "folder", "Folder name, inventory path (/DC/vm/x) or id (group-v3)", "folder_list",
+                      std::mem_fn(&Client::getFolder), toJsonFolder));
+  ops.push_back({"inventory_summary", "Inventory summary",
+                 "An overview of the whole inventory in one call: how many datacenters, clusters, hosts "
+                 "(connected, in maintenance), VMs by power state and templates; CPU, memory and storage "
+                 "capacity and use; and per cluster its hosts, VMs and CPU/memory use. Start here to size up "
+                 "an environment or answer capacity questions; use the *_list tools for details.",
+                 inputSchema(""),
+                 schema(R"({"type":"object","properties":{"datacenters":{"type":"integer"},"clusters":{"type":"integer"},)"
+                        R"("hosts":{"type":"object"},"vms":{"type":"object"},"templates":{"type":"integer"},)"
+                        R"("cpu":{"type":"object"},"memory":{"type":"object"},"storage":{"type":"object"},)"
+                        R"("by_cluster":{"type":"array","items":{"type":"object"}}},)"
+                        R"("required":["datacenters","clusters","hosts","vms","templates","cpu","memory","storage","by_cluster"]})"),
+                 Safety::kRead, [](Client& c, const Json&, const OperationContext&) { return inventorySummary(c); }});
   ops.push_back({"vm_snapshot_list", "List snapshots", "The snapshot tree of a VM, marking the current snapshot.",
                  schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
                          R"(},"required":["vm"],"additionalProperties":false})").c_str()),
@@ -272,10 +531,10 @@ std::vector<Operation> makeOperations() {
   ops.push_back({"vm_snapshot_revert", "Revert to a snapshot",
                  "Revert a VM to a named snapshot (or its current one when no snapshot is given). The VM's state "
                  "since then is lost, so this is destructive.",
-                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
-                         R"(,"snapshot":{"type":"string","description":"Snapshot name or id; omit for the current"},)"
-                         R"("confirm":{"type":"boolean","description":"Must be true to act; otherwise a dry run"}},"required":["vm"],"additionalProperties":false})")
-                            .c_str()),
+                 inputSchema(std::string(kVmArg) +
+                                 R"(,"snapshot":{"type":"string","description":"Snapshot name or id; omit for the current"},)" +
+                                 kConfirmArg,
+                             {"vm"}),
                  taskOutput(), Safety::kDestructive,
                  [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
@@ -290,10 +549,10 @@ std::vector<Operation> makeOperations() {
                  }});
   ops.push_back({"vm_snapshot_delete", "Delete a snapshot",
                  "Delete one snapshot of a VM (its data is merged into the parent), optionally with its children.",
-                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
-                         R"(,"snapshot":{"type":"string","minLength":1},"remove_children":{"type":"boolean"},)"
-                         R"("confirm":{"type":"boolean","description":"Must be true to act; otherwise a dry run"}},"required":["vm","snapshot"],"additionalProperties":false})")
-                            .c_str()),
+                 inputSchema(std::string(kVmArg) +
+                                 R"(,"snapshot":{"type":"string","minLength":1},"remove_children":{"type":"boolean"},)" +
+                                 kConfirmArg,
+                             {"vm", "snapshot"}),
                  taskOutput(), Safety::kDestructive,
                  [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
@@ -306,11 +565,28 @@ std::vector<Operation> makeOperations() {
                    }
                    return taskResult(c.removeSnapshot(vm, str(args, "snapshot"), children, taskOptions(ctx)));
                  }});
+  ops.push_back({"vm_snapshot_delete_all", "Delete all snapshots",
+                 "Delete every snapshot of a VM, merging their data into the VM's disks (consolidation), e.g. to "
+                 "free datastore space. The VM keeps its current state but can no longer be reverted to any "
+                 "snapshot. Irreversible.",
+                 inputSchema(std::string(kVmArg) + "," + kConfirmArg, {"vm"}), taskOutput(), Safety::kDestructive,
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                   if (ctx.dry_run) {
+                     VSMCP_ASSIGN_OR_RETURN(auto vm, c.getVm(Locator::any(str(args, "vm"))));
+                     VSMCP_ASSIGN_OR_RETURN(auto tree, c.snapshots(vm.ref));
+                     const int n = countSnapshots(tree.roots);
+                     const std::string which = "VM '" + vm.name + "' (" + vm.ref.value + ")";
+                     return Json::object().set("dry_run", true).set(
+                         "would", n == 0 ? "delete all snapshots of " + which + ", which has none: nothing would change"
+                                         : "delete all " + std::to_string(n) + (n == 1 ? " snapshot" : " snapshots") +
+                                               " of " + which + ", merging them into its disks");
+                   }
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   return taskResult(c.removeAllSnapshots(vm, taskOptions(ctx)));
+                 }});
   ops.push_back({"vm_destroy", "Destroy a VM",
                  "Delete a VM and its disks from the datastore. Irreversible. The VM must be powered off.",
-                 schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
-                         R"(,"confirm":{"type":"boolean","description":"Must be true to act; otherwise a dry run"}},"required":["vm"],"additionalProperties":false})")
-                            .c_str()),
+                 inputSchema(std::string(kVmArg) + "," + kConfirmArg, {"vm"}),
                  taskOutput(), Safety::kDestructive,
                  [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto vm, c.getVm(Locator::any(str(args, "vm"))));
@@ -366,6 +642,83 @@ std::vector<Operation> makeOperations() {
                    spec.power_on = args.find("power_on") && args.find("power_on")->asBool();
                    spec.as_template = args.find("as_template") && args.find("as_template")->asBool();
                    return taskResult(c.cloneVm(vm, spec, taskOptions(ctx)));
+                 }});
+  ops.push_back({"vm_create", "Create a VM",
+                 "Create a new, empty VM (no guest OS installed; powered off) with the given CPUs, memory, "
+                 "optional thin disk and NIC. Placement is optional: without resource_pool/host it goes to the "
+                 "first cluster (or host), without datastore to its first accessible datastore, without folder to "
+                 "the datacenter's VM folder. To copy an existing VM or template use vm_clone instead. The "
+                 "task's result is the new VM's id.",
+                 inputSchema(R"("name":{"type":"string","minLength":1,"maxLength":80,"description":"Name of the new VM"},)"
+                             R"("guest_id":{"type":"string","minLength":1,"description":"Guest OS id, e.g. otherGuest64 (default), ubuntu64Guest, rhel9_64Guest, windows2019srv_64Guest"},)"
+                             R"("num_cpus":{"type":"integer","minimum":1,"maximum":768,"description":"Virtual CPUs, default 1"},)"
+                             R"("memory_mb":{"type":"integer","minimum":4,"maximum":25165824,"multipleOf":4,"description":"Memory in MB, default 1024"},)"
+                             R"("disk_gb":{"type":"integer","minimum":0,"maximum":63488,"description":"Size of a thin-provisioned disk in GB; 0 or omitted = no disk"},)"
+                             R"("network":{"type":"string","description":"Network or port group name or id for one NIC; omit for none"},)"
+                             R"("datastore":{"type":"string","description":"Datastore name or id for the VM's files"},)"
+                             R"("folder":{"type":"string","description":"VM folder name, path or id"},)"
+                             R"("resource_pool":{"type":"string","description":"Resource pool name, path or id"},)"
+                             R"("host":{"type":"string","description":"Host name, path or id"},)"
+                             R"("annotation":{"type":"string","description":"Notes shown with the VM"})",
+                             {"name"}),
+                 taskOutput(), Safety::kChange,
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                   CreateVmSpec spec;
+                   spec.name = str(args, "name");
+                   if (const Json* v = args.find("guest_id")) spec.guest_id = v->asString();
+                   if (const Json* v = args.find("num_cpus")) spec.num_cpus = static_cast<int>(v->asInt());
+                   if (const Json* v = args.find("memory_mb")) spec.memory_mb = v->asInt();
+                   if (const Json* v = args.find("disk_gb")) spec.disk_gb = v->asInt();
+                   spec.network = str(args, "network");
+                   spec.datastore = str(args, "datastore");
+                   spec.folder = str(args, "folder");
+                   spec.resource_pool = str(args, "resource_pool");
+                   spec.host = str(args, "host");
+                   spec.annotation = str(args, "annotation");
+                   return taskResult(c.createVm(spec, taskOptions(ctx)));
+                 }});
+  ops.push_back({"vm_mark_template", "Convert a VM to a template",
+                 "Turn a powered-off VM into a template (a clone source that cannot be powered on). It then "
+                 "shows in template_list instead of vm_list; template_to_vm reverses it.",
+                 inputSchema(kVmArg, {"vm"}), templateStateOutput(), Safety::kChange,
+                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   VSMCP_RETURN_IF_ERROR(c.markAsTemplate(vm));
+                   return templateState(vm, true);
+                 }});
+  ops.push_back({"template_to_vm", "Convert a template to a VM",
+                 "Turn a template back into a regular (powered-off) VM. Optional resource pool and host; by default "
+                 "the root pool of the template's host's cluster.",
+                 inputSchema(R"("template":{"type":"string","minLength":1,"description":"Template name, inventory path, id or BIOS UUID"},)"
+                             R"("resource_pool":{"type":"string","description":"Resource pool name, path or id for the VM"},)"
+                             R"("host":{"type":"string","description":"Host name, path or id to run the VM on"})",
+                             {"template"}),
+                 templateStateOutput(), Safety::kChange,
+                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   auto tmpl = getTemplate(c, Locator::any(str(args, "template")));
+                   if (!tmpl.ok()) return lookupError(tmpl.status(), "template_list");
+                   VSMCP_RETURN_IF_ERROR(c.markAsVirtualMachine(tmpl->ref, str(args, "resource_pool"), str(args, "host")));
+                   return templateState(tmpl->ref, false);
+                 }});
+  ops.push_back({"vm_relocate", "Move a VM",
+                 "Move a VM to another host (vMotion), resource pool and/or datastore (Storage vMotion). Give at "
+                 "least one of host, resource_pool, datastore; what is not given stays as it is.",
+                 inputSchema(std::string(kVmArg) +
+                                 R"(,"host":{"type":"string","minLength":1,"description":"Target host name, path or id"},)"
+                                 R"("resource_pool":{"type":"string","minLength":1,"description":"Target resource pool name, path or id"},)"
+                                 R"("datastore":{"type":"string","minLength":1,"description":"Target datastore name or id"})",
+                             {"vm"}),
+                 taskOutput(), Safety::kChange,
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                   RelocateSpec spec;
+                   spec.host = str(args, "host");
+                   spec.resource_pool = str(args, "resource_pool");
+                   spec.datastore = str(args, "datastore");
+                   if (spec.host.empty() && spec.resource_pool.empty() && spec.datastore.empty())
+                     return Status::InvalidArgument(
+                         "vm_relocate needs at least one of host, resource_pool or datastore to say where the VM goes");
+                   VSMCP_ASSIGN_OR_RETURN(MoRef vm, vmArg(c, args));
+                   return taskResult(c.relocateVm(vm, spec, taskOptions(ctx)));
                  }});
   ops.push_back({"vm_events", "Events of a VM",
                  "Recent events of a VM (power changes, reconfigurations, migrations...), newest first.",

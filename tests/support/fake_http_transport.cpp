@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace vsmcp::testing {
 
@@ -60,8 +61,20 @@ std::string FakeHttpTransport::soapMethod(const std::string& body) {
   return body.substr(pos + 1, end - pos - 1);
 }
 
+void FakeHttpTransport::delay(const std::string& method, std::chrono::milliseconds d) {
+  std::lock_guard<std::mutex> lock(mu_);
+  delays_[method] = d;
+}
+
 Result<vsphere::HttpResponse> FakeHttpTransport::send(const vsphere::HttpRequest& request) {
   std::string method = soapMethod(request.body);
+  std::chrono::milliseconds wait{0};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = delays_.find(method);
+    if (it != delays_.end()) wait = it->second;
+  }
+  if (wait.count() > 0) std::this_thread::sleep_for(wait);  // a slow server, not synchronisation
   std::lock_guard<std::mutex> lock(mu_);
   log_.push_back({method, request});
   seen_.notify_all();

@@ -34,6 +34,8 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   // Checked before the plain script; lets concurrent calls get their own replies.
   void replyFixtureWhen(const std::string& method, const std::string& needle,
                         const std::string& fixture, int status = 200);
+  // Makes every request of `method` take at least `d` before its reply (to measure durations).
+  void delay(const std::string& method, std::chrono::milliseconds d);
 
   Result<vsphere::HttpResponse> send(const vsphere::HttpRequest& request) override;
 
@@ -60,6 +62,7 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
     std::deque<Reply> replies;
   };
   std::vector<Conditional> conditional_;
+  std::map<std::string, std::chrono::milliseconds> delays_;
   std::vector<RecordedRequest> log_;
 };
 

@@ -2,6 +2,8 @@
 // every operation sends.
 #include <catch2/catch.hpp>
 
+#include <mutex>
+
 #include "fake_http_transport.hpp"
 #include "vsphere/client.hpp"
 
@@ -35,6 +37,15 @@ std::string body(const FakeHttpTransport& f, const std::string& method, size_t i
   auto reqs = f.requestsFor(method);
   REQUIRE(reqs.size() > i);
   return reqs[i].request.body;
+}
+
+// Every CreateContainerView gets view "v-1", and DestroyView succeeds.
+void scriptContainerViews(FakeHttpTransport& f) {
+  f.reply("CreateContainerView", 200,
+          "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+          "<CreateContainerViewResponse xmlns=\"urn:vim25\"><returnval type=\"ContainerView\">v-1</returnval>"
+          "</CreateContainerViewResponse></soapenv:Body></soapenv:Envelope>");
+  f.replyFixture("DestroyView", "logout_ok.xml");
 }
 
 // True when the needles appear in this order in the haystack.
@@ -483,11 +494,7 @@ TEST_CASE("the keepalive pings the session until the client closes") {
 TEST_CASE("a number that names no VM is tried as an ESXi VM id") {
   FakeHttpTransport* f = nullptr;
   auto client = connectFake(makeLoggedInFake(), f);
-  f->reply("CreateContainerView", 200,
-           "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
-           "<CreateContainerViewResponse xmlns=\"urn:vim25\"><returnval type=\"ContainerView\">v-1</returnval>"
-           "</CreateContainerViewResponse></soapenv:Body></soapenv:Envelope>");
-  f->replyFixture("DestroyView", "logout_ok.xml");
+  scriptContainerViews(*f);
   f->replyFixtureWhen("RetrievePropertiesEx", "<obj type=\"ContainerView\">", "empty_retrieve.xml");
   f->replyFixtureWhen("RetrievePropertiesEx", "<obj type=\"VirtualMachine\">3</obj>", "vm_full.xml");
   auto ref = client->resolve("VirtualMachine", Locator::any("3"));
@@ -520,4 +527,111 @@ TEST_CASE("a task whose state cannot be read fails instead of polling forever") 
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == ErrorCode::kProtocol);
   CHECK(r.status().message().find("no readable state") != std::string::npos);
+}
+
+namespace {
+
+// What ConnectionOptions::on_call reported, in order.
+struct CallLog {
+  struct Call {
+    std::string method;
+    std::chrono::microseconds duration;
+    Status outcome;
+  };
+  std::mutex mu;
+  std::vector<Call> calls;
+
+  void observe(ConnectionOptions& o) {
+    o.on_call = [this](std::string_view method, std::chrono::microseconds duration, const Status& outcome) {
+      std::lock_guard<std::mutex> lock(mu);
+      calls.push_back({std::string(method), duration, outcome});
+    };
+  }
+  std::vector<std::string> methods() {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> out;
+    for (const auto& c : calls) out.push_back(c.method);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the call observer sees every SOAP round trip, login included, with its outcome") {
+  CallLog log;
+  auto o = opts();
+  log.observe(o);
+  std::shared_ptr<FakeHttpTransport> f = makeLoggedInFake();
+  auto c = Client::connect(o, std::make_unique<vsmcp::testing::SharedTransport>(f));
+  REQUIRE(c.ok());
+  f->replyFixture("PowerOnVM_Task", "fault_invalid_power_state.xml", 500);
+  f->fail("CurrentTime", Status::Unavailable("connection to vc.test:443 refused"));
+  f->delay("CurrentTime", std::chrono::milliseconds(30));
+  f->replyFixture("RetrievePropertiesEx", "fault_not_authenticated.xml", 500);
+  f->replyFixture("RetrievePropertiesEx", "task_info_success.xml");
+
+  CHECK((*c)->powerOn(kVm).status().code() == ErrorCode::kInvalidState);
+  CHECK((*c)->ping().code() == ErrorCode::kUnavailable);
+  REQUIRE((*c)->taskInfo(MoRef{"Task", "task-68"}).ok());  // after a re-login
+  c = Status::Cancelled("closing");                          // logs out
+
+  CHECK(log.methods() == std::vector<std::string>{"RetrieveServiceContent", "Login", "PowerOnVM_Task",
+                                                  "CurrentTime", "RetrievePropertiesEx", "Login",
+                                                  "RetrievePropertiesEx", "Logout"});
+  REQUIRE(log.calls.size() == 8);
+  CHECK(log.calls[0].outcome.ok());
+  CHECK(log.calls[1].outcome.ok());
+  CHECK(log.calls[2].outcome.code() == ErrorCode::kInvalidState);
+  CHECK(log.calls[2].outcome.details().fault == "InvalidPowerState");
+  CHECK(log.calls[3].outcome.code() == ErrorCode::kUnavailable);
+  CHECK(log.calls[3].duration >= std::chrono::milliseconds(30));  // the whole round trip
+  CHECK(log.calls[4].outcome.code() == ErrorCode::kUnauthenticated);
+  CHECK(log.calls[5].outcome.ok());
+  CHECK(log.calls[6].outcome.ok());
+  CHECK(log.calls[7].outcome.ok());
+  // One report per request on the wire.
+  CHECK(static_cast<size_t>(f->requests().size()) == log.calls.size());
+}
+
+TEST_CASE("the call observer is told of a refused login without the password") {
+  CallLog log;
+  auto o = opts();
+  log.observe(o);
+  auto fake = std::make_unique<FakeHttpTransport>();
+  fake->replyFixture("RetrieveServiceContent", "service_content_vpx.xml");
+  fake->replyFixture("Login", "fault_invalid_login.xml", 500);
+  auto c = Client::connect(o, std::move(fake));
+  REQUIRE_FALSE(c.ok());
+  REQUIRE(log.methods() == std::vector<std::string>{"RetrieveServiceContent", "Login"});
+  CHECK(log.calls[1].outcome.code() == ErrorCode::kUnauthenticated);
+  CHECK(log.calls[1].outcome.toString().find("S3cret") == std::string::npos);
+}
+
+TEST_CASE("a state listing reads only name, power state, host and the template flag") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  scriptContainerViews(*f);
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>Folder</type>", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>VirtualMachine</type>", "vm_state_page.xml");
+  VmFilter templates;
+  templates.is_template = true;  // needs the template flag, which the state level reads
+  auto vms = client->listVms(templates, VmDetail::kState);
+  INFO(vms.status().toString());
+  REQUIRE(vms.ok());
+  REQUIRE(vms->size() == 1);
+  CHECK((*vms)[0].name == "golden");
+  CHECK((*vms)[0].is_template);
+  CHECK((*vms)[0].power_state == PowerState::kPoweredOff);
+  CHECK((*vms)[0].host == MoRef{"HostSystem", "host-43"});
+  auto all = client->listVms({}, VmDetail::kState);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  CHECK_FALSE((*all)[1].is_template);  // sorted by name: golden, web-01
+  for (const auto& r : f->requestsFor("RetrievePropertiesEx")) {
+    if (r.request.body.find("<type>VirtualMachine</type>") == std::string::npos) continue;
+    CHECK(inOrder(r.request.body, {"<propSet><type>VirtualMachine</type><all>false</all><pathSet>name</pathSet>"
+                                   "<pathSet>runtime.powerState</pathSet><pathSet>runtime.host</pathSet>"
+                                   "<pathSet>config.template</pathSet></propSet>"}));
+  }
+  CHECK(f->count("RetrievePropertiesEx") == 4);  // two listings, each with its index
 }

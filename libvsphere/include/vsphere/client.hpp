@@ -11,8 +11,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vsmcp/result.hpp"
@@ -35,6 +37,15 @@ struct ConnectionOptions {
   std::chrono::milliseconds keepalive_interval{0};    // >0: ping the session this often
   int page_size = 1000;  // objects per RetrievePropertiesEx page (maxObjects)
   std::string user_agent = "vsmcp/0.1";
+  // Observer of vCenter calls, e.g. for metrics; empty = none. Called after every SOAP round
+  // trip (login included) with the vim25 method name ("RetrievePropertiesEx"), the time from
+  // sending the request to a parsed reply, and the outcome (a fault or transport error is a
+  // failed Status). Called on the thread that made the call (listings and the keepalive use
+  // threads of their own): must be thread-safe and quick, and must not throw. Never given
+  // secrets.
+  std::function<void(std::string_view method, std::chrono::microseconds duration,
+                     const Status& outcome)>
+      on_call;
 };
 
 class Client {
@@ -61,11 +72,20 @@ class Client {
   Result<std::vector<HostSummary>> listHosts(const HostFilter& filter = {});
   Result<HostSummary> getHost(const Locator& host);
   Result<std::vector<ClusterSummary>> listClusters(const NameFilter& filter = {});
+  Result<ClusterSummary> getCluster(const Locator& cluster);
   Result<std::vector<DatacenterSummary>> listDatacenters(const NameFilter& filter = {});
+  Result<DatacenterSummary> getDatacenter(const Locator& datacenter);
   Result<std::vector<DatastoreSummary>> listDatastores(const NameFilter& filter = {});
+  Result<DatastoreSummary> getDatastore(const Locator& datastore);
+  // Standard, distributed (and, by locator, opaque) networks.
   Result<std::vector<NetworkSummary>> listNetworks(const NameFilter& filter = {});
+  Result<NetworkSummary> getNetwork(const Locator& network);
   Result<std::vector<ResourcePoolSummary>> listResourcePools(const NameFilter& filter = {});
+  Result<ResourcePoolSummary> getResourcePool(const Locator& pool);
   Result<std::vector<FolderSummary>> listFolders(const NameFilter& filter = {});
+  Result<FolderSummary> getFolder(const Locator& folder);
+  // The get* lookups accept any locator (see resolve) and return the object as its listing
+  // shows it, or NotFound naming the locator.
   // Resolves any locator to a managed object of `type` ("VirtualMachine", "HostSystem",
   // "Folder", "ResourcePool", "Datastore", "Network", "ClusterComputeResource", ...).
   // Locator::any guesses the kind; when the guess finds nothing it tries a name for an

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vsmcp/glob.hpp"
+
 namespace vsmcp::vsphere {
 
 // A managed object reference, e.g. {"VirtualMachine", "vm-42"}.
@@ -71,7 +73,8 @@ struct HostSummary {
   std::string connection_state;  // connected / disconnected / notResponding
   std::string power_state;       // poweredOn / poweredOff / standBy / unknown
   bool in_maintenance_mode = false;
-  std::string cluster;  // cluster or compute resource name
+  std::string cluster;     // cluster or compute resource name
+  MoRef compute_resource;  // the cluster or standalone compute resource holding the host
   std::string datacenter;
   int cpu_cores = 0;
   int cpu_threads = 0;
@@ -148,9 +151,11 @@ struct FolderSummary {
   int child_count = 0;
 };
 
-// How much of each VM to read. kBrief reads name, power state, host, guest id, CPUs, memory
-// and primary IP (7 properties, the fast listing); kFull reads everything in VmSummary.
-enum class VmDetail { kBrief, kFull };
+// How much of each VM to read. kState reads name, power state, host and the template flag
+// (4 properties: enough to count VMs by state, host and cluster); kBrief reads name, power
+// state, host, guest id, CPUs, memory and primary IP (7 properties, the fast listing); kFull
+// reads everything in VmSummary. Host and cluster names are filled in at every level.
+enum class VmDetail { kState, kBrief, kFull };
 
 // Filters. Empty string / nullopt = no restriction. Globs use * and ?.
 struct VmFilter {
@@ -321,7 +326,7 @@ struct EventInfo {
   std::string vm, host, datacenter, cluster;  // names of the entities involved
 };
 
-// Glob matching with * and ?, case-sensitive.
-bool globMatch(std::string_view pattern, std::string_view text);
+// Glob matching with * and ?, case-sensitive (the filters' name globs).
+using ::vsmcp::globMatch;
 
 }  // namespace vsmcp::vsphere
