@@ -5,52 +5,90 @@
 namespace vsmcp::apps {
 
 namespace {
+
 constexpr double kBounds[] = {0.01, 0.05, 0.1, 0.5, 1, 5, 30};
+constexpr const char* kOutcomeNames[] = {"ok", "error", "dry_run", "declined", "denied", "rate_limited"};
+
+void counterLine(std::string& out, const char* metric, const std::string& labels, std::uint64_t value) {
+  out += metric;
+  out += '{' + labels + "} " + std::to_string(value) + '\n';
+}
+
+}  // namespace
+
+void Metrics::Histogram::add(std::chrono::microseconds duration) {
+  const double seconds = static_cast<double>(duration.count()) / 1e6;
+  seconds_sum += seconds;
+  size_t bucket = 0;  // the first bound it fits under; summed into "le" buckets on output
+  while (bucket < kBuckets - 1 && seconds > kBounds[bucket]) ++bucket;
+  ++buckets[bucket];
+}
+
+void Metrics::Histogram::render(std::string& out, const std::string& metric, const std::string& labels) const {
+  std::uint64_t cumulative = 0;
+  char le[32];
+  for (size_t i = 0; i < kBuckets; ++i) {
+    cumulative += buckets[i];
+    if (i < kBuckets - 1)
+      std::snprintf(le, sizeof le, "%g", kBounds[i]);
+    else
+      std::snprintf(le, sizeof le, "+Inf");
+    counterLine(out, (metric + "_bucket").c_str(), labels + ",le=\"" + le + "\"", cumulative);
+  }
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.6f", seconds_sum);
+  out += metric + "_sum{" + labels + "} " + sum + '\n';
+  counterLine(out, (metric + "_count").c_str(), labels, cumulative);
 }
 
 void Metrics::record(const std::string& tool, Outcome outcome, std::chrono::microseconds duration) {
-  const double seconds = static_cast<double>(duration.count()) / 1e6;
   std::lock_guard<std::mutex> lock(mu_);
   ToolStats& s = tools_[tool];
-  (outcome == Outcome::kOk ? s.ok : outcome == Outcome::kError ? s.error : s.dry_run)++;
-  s.seconds_sum += seconds;
-  size_t bucket = 0;  // the first bound it fits under; summed into "le" buckets on output
-  while (bucket < 7 && seconds > kBounds[bucket]) ++bucket;
-  ++s.buckets[bucket];
+  ++s.outcomes[static_cast<size_t>(outcome)];
+  // Refusals never reach vCenter: they count as calls, not in the latency histogram.
+  if (outcome != Outcome::kDenied && outcome != Outcome::kRateLimited) s.latency.add(duration);
 }
 
-std::string Metrics::prometheusText() const {
+void Metrics::recordVcenter(std::string_view method, std::chrono::microseconds duration, bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = vcenter_.find(method);
+  if (it == vcenter_.end()) it = vcenter_.emplace(std::string(method), VcenterStats{}).first;
+  (ok ? it->second.ok : it->second.failed)++;
+  it->second.latency.add(duration);
+}
+
+std::string Metrics::prometheusText(const policy::Policy* policy) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out =
-      "# HELP vsmcp_tool_calls_total Tool calls by outcome.\n# TYPE vsmcp_tool_calls_total counter\n";
-  char line[256];
-  for (const auto& [tool, s] : tools_) {
-    for (auto [name, value] : {std::pair<const char*, std::uint64_t>{"ok", s.ok}, {"error", s.error}, {"dry_run", s.dry_run}}) {
-      std::snprintf(line, sizeof line, "vsmcp_tool_calls_total{tool=\"%s\",outcome=\"%s\"} %llu\n", tool.c_str(), name,
-                    static_cast<unsigned long long>(value));
-      out += line;
-    }
-  }
+      "# HELP vsmcp_tool_calls_total Tool calls by outcome (denied and rate_limited are policy refusals).\n"
+      "# TYPE vsmcp_tool_calls_total counter\n";
+  for (const auto& [tool, s] : tools_)
+    for (size_t i = 0; i < kOutcomes; ++i)
+      counterLine(out, "vsmcp_tool_calls_total", "tool=\"" + tool + "\",outcome=\"" + kOutcomeNames[i] + "\"",
+                  s.outcomes[i]);
   out += "# HELP vsmcp_tool_duration_seconds Tool call latency, including vCenter time.\n"
          "# TYPE vsmcp_tool_duration_seconds histogram\n";
-  for (const auto& [tool, s] : tools_) {
-    std::uint64_t cumulative = 0;
-    for (size_t i = 0; i < 8; ++i) {
-      cumulative += s.buckets[i];
-      if (i < 7) {
-        std::snprintf(line, sizeof line, "vsmcp_tool_duration_seconds_bucket{tool=\"%s\",le=\"%g\"} %llu\n",
-                      tool.c_str(), kBounds[i], static_cast<unsigned long long>(cumulative));
-      } else {
-        std::snprintf(line, sizeof line, "vsmcp_tool_duration_seconds_bucket{tool=\"%s\",le=\"+Inf\"} %llu\n",
-                      tool.c_str(), static_cast<unsigned long long>(cumulative));
-      }
-      out += line;
+  for (const auto& [tool, s] : tools_) s.latency.render(out, "vsmcp_tool_duration_seconds", "tool=\"" + tool + "\"");
+  out += "# HELP vsmcp_vcenter_calls_total vCenter SOAP round trips by method and result.\n"
+         "# TYPE vsmcp_vcenter_calls_total counter\n";
+  for (const auto& [method, s] : vcenter_) {
+    counterLine(out, "vsmcp_vcenter_calls_total", "method=\"" + method + "\",result=\"ok\"", s.ok);
+    counterLine(out, "vsmcp_vcenter_calls_total", "method=\"" + method + "\",result=\"error\"", s.failed);
+  }
+  out += "# HELP vsmcp_vcenter_duration_seconds vCenter SOAP round-trip latency by method.\n"
+         "# TYPE vsmcp_vcenter_duration_seconds histogram\n";
+  for (const auto& [method, s] : vcenter_)
+    s.latency.render(out, "vsmcp_vcenter_duration_seconds", "method=\"" + method + "\"");
+  if (policy) {
+    out += "# HELP vsmcp_policy_decisions_total Decisions of each policy filter.\n"
+           "# TYPE vsmcp_policy_decisions_total counter\n";
+    for (const auto& f : policy->stats()) {
+      counterLine(out, "vsmcp_policy_decisions_total", "filter=\"" + f.filter + "\",decision=\"passed\"", f.passed);
+      counterLine(out, "vsmcp_policy_decisions_total", "filter=\"" + f.filter + "\",decision=\"refused\"", f.refused);
     }
-    std::snprintf(line, sizeof line, "vsmcp_tool_duration_seconds_sum{tool=\"%s\"} %.6f\n", tool.c_str(), s.seconds_sum);
-    out += line;
-    std::snprintf(line, sizeof line, "vsmcp_tool_duration_seconds_count{tool=\"%s\"} %llu\n", tool.c_str(),
-                  static_cast<unsigned long long>(cumulative));
-    out += line;
+    out += "# HELP vsmcp_auth_failures_total Requests refused for a missing or unknown token.\n"
+           "# TYPE vsmcp_auth_failures_total counter\n";
+    out += "vsmcp_auth_failures_total " + std::to_string(policy->unauthenticatedCount()) + '\n';
   }
   return out;
 }

@@ -1,28 +1,48 @@
-// Per-tool call counters and latency for /metrics (Prometheus text format 0.0.4).
-// Thread-safe.
+// Counters and latency histograms for /metrics (Prometheus text format 0.0.4): tool calls by
+// outcome (refusals included), tool latency, vCenter round trips by method and their latency,
+// and the policy chain's decisions. Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+
+#include "policy/policy.hpp"
 
 namespace vsmcp::apps {
 
 class Metrics {
  public:
-  enum class Outcome { kOk, kError, kDryRun };
+  enum class Outcome { kOk, kError, kDryRun, kDeclined, kDenied, kRateLimited };
+  static constexpr size_t kOutcomes = 6;
+
   void record(const std::string& tool, Outcome outcome, std::chrono::microseconds duration);
-  std::string prometheusText() const;
+  // One vCenter SOAP round trip (vsphere::ConnectionOptions::on_call).
+  void recordVcenter(std::string_view method, std::chrono::microseconds duration, bool ok);
+  // `policy` (may be null) adds its filter decisions and failed authentications.
+  std::string prometheusText(const policy::Policy* policy = nullptr) const;
 
  private:
-  struct ToolStats {
-    std::uint64_t ok = 0, error = 0, dry_run = 0;
+  struct Histogram {
+    static constexpr size_t kBuckets = 8;  // le 0.01, 0.05, 0.1, 0.5, 1, 5, 30, +Inf
     double seconds_sum = 0;
-    std::uint64_t buckets[8] = {};  // le 0.01, 0.05, 0.1, 0.5, 1, 5, 30, +Inf
+    std::uint64_t buckets[kBuckets] = {};
+    void add(std::chrono::microseconds duration);
+    void render(std::string& out, const std::string& metric, const std::string& labels) const;
+  };
+  struct ToolStats {
+    std::uint64_t outcomes[kOutcomes] = {};
+    Histogram latency;
+  };
+  struct VcenterStats {
+    std::uint64_t ok = 0, failed = 0;
+    Histogram latency;
   };
   mutable std::mutex mu_;
-  std::map<std::string, ToolStats> tools_;  // guarded by mu_
+  std::map<std::string, ToolStats> tools_;                       // guarded by mu_
+  std::map<std::string, VcenterStats, std::less<>> vcenter_;    // guarded by mu_
 };
 
 }  // namespace vsmcp::apps

@@ -126,7 +126,7 @@ await check('--read-only registers only read tools', async () => {
 await check('over HTTP, MCP_API_KEY is required', async () => {
   const { spawn } = await import('node:child_process');
   const env = { ...process.env, VCENTER_HOST: url, VCENTER_USER: 'user', VCENTER_PASSWORD: 'pass',
-                VCENTER_CA_BUNDLE: ca, MCP_API_KEY: 'k3y-for-tests' };
+                VCENTER_CA_BUNDLE: ca, MCP_API_KEY: 'k3y-for-tests-0123456789' };
   const child = spawn(binary, ['--transport', 'http', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const mcpUrl = await new Promise((resolve, reject) => {
@@ -145,7 +145,7 @@ await check('over HTTP, MCP_API_KEY is required', async () => {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const c = new Client({ name: 'vsmcp-e2e-http', version: '1.0.0' });
     await c.connect(new StreamableHTTPClientTransport(new URL(mcpUrl),
-      { requestInit: { headers: { Authorization: 'Bearer k3y-for-tests' } } }));
+      { requestInit: { headers: { Authorization: 'Bearer k3y-for-tests-0123456789' } } }));
     const r = await c.callTool({ name: 'vm_list', arguments: {} });
     assert.ok(r.structuredContent.total >= 3);
     await c.callTool({ name: 'vm_destroy', arguments: { vm: 'DC0_H0_VM1' } });  // a dry run
