@@ -39,7 +39,11 @@ int main(int argc, char** argv) {
   apps::ServerConfig cfg;
   apps::ConfigFiles files;
   apps::addOptions(app, cfg, files);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is a success; any bad option is a usage error
+  }
   if (Status s = apps::finishConfig(cfg, files); !s.ok()) return fail(s.message());
   auto setup = apps::buildPolicy(cfg);
   if (!setup.ok()) return fail(setup.status().message());
