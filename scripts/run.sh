@@ -30,6 +30,11 @@ if [[ -z "${VCENTER_HOST:-}" ]]; then
   echo "No VCENTER_HOST set: using the bundled vCenter simulator at $VCENTER_HOST"
 fi
 port="${MCP_PORT:-8000}"
+auth_note=""
+if [[ -n "${MCP_API_KEY:-}${MCP_API_KEY_FILE:-}${MCP_TOKENS_FILE:-}" ]]; then
+  auth_note="  Authentication is on: add the header \"Authorization\": \"Bearer <your token>\" to the HTTP entries
+  (Claude Code: --header \"Authorization: Bearer <your token>\")."
+fi
 cat <<CONFIG
 
 Client configuration (HTTP, while this runs):
@@ -39,6 +44,7 @@ Client configuration (HTTP, while this runs):
   Claude Desktop (claude_desktop_config.json), stdio:
     {"mcpServers": {"vsphere": {"command": "$server",
       "env": {"VCENTER_HOST": "https://your-vcenter/sdk", "VCENTER_USER": "...", "VCENTER_PASSWORD_FILE": "/path/to/password"}}}}
-
+$auth_note
+Roles, rate limits and the audit log: docs/policy.md. Audit records go to stderr unless MCP_AUDIT_LOG is set.
 CONFIG
 "$server" --transport http --port "$port"
