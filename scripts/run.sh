@@ -41,8 +41,16 @@ Client configuration (HTTP, while this runs):
   Claude Code:    claude mcp add --transport http vsphere http://127.0.0.1:$port/mcp
   VS Code (.vscode/mcp.json):
     {"servers": {"vsphere": {"type": "http", "url": "http://127.0.0.1:$port/mcp"}}}
-  Claude Desktop (claude_desktop_config.json), stdio:
+
+Client configuration (stdio: the client starts mcp-server itself):
+  Claude Desktop (claude_desktop_config.json):
     {"mcpServers": {"vsphere": {"command": "$server",
+      "env": {"VCENTER_HOST": "https://your-vcenter/sdk", "VCENTER_USER": "...", "VCENTER_PASSWORD_FILE": "/path/to/password"}}}}
+  Claude Code:
+    claude mcp add vsphere --env VCENTER_HOST=https://your-vcenter/sdk --env VCENTER_USER=... \
+      --env VCENTER_PASSWORD_FILE=/path/to/password -- $server
+  VS Code (.vscode/mcp.json):
+    {"servers": {"vsphere": {"type": "stdio", "command": "$server",
       "env": {"VCENTER_HOST": "https://your-vcenter/sdk", "VCENTER_USER": "...", "VCENTER_PASSWORD_FILE": "/path/to/password"}}}}
 $auth_note
 Roles, rate limits and the audit log: docs/policy.md. Audit records go to stderr unless MCP_AUDIT_LOG is set.
