@@ -1,21 +1,13 @@
-// JSON Schema validation for tool arguments (the subset MCP tools use): type (one or a list),
-// required, properties, additionalProperties (bool or schema), enum, const, minimum, maximum,
-// exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, pattern, format is
-// ignored, items, minItems, maxItems, uniqueItems, anyOf, oneOf, allOf, nested objects.
-// Errors name the field and the rule: "count: must be >= 1 (minimum)".
+// JSON Schema checks for MCP tools: argument validation is vsmcp::validateJson
+// (vsmcp/json_schema.hpp); this adds the check that a schema is usable as a tool schema.
 // Thread-safe (pure functions).
 #pragma once
 
-#include <string>
-
-#include "vsmcp/json.hpp"
-#include "vsmcp/status.hpp"
+#include "vsmcp/json_schema.hpp"
 
 namespace vsmcp::mcp {
 
-// InvalidArgument naming the first violation, or OK. `root` names the value in messages
-// (e.g. "arguments").
-Status validateJson(const Json& schema, const Json& value, const std::string& root = "");
+using ::vsmcp::validateJson;
 
 // InvalidArgument if `schema` is not usable as a tool input schema (must be an object schema).
 Status checkToolSchema(const Json& schema);
