@@ -1,28 +1,50 @@
-// mcp-server configuration: command-line options, the same settings from environment
-// variables (the names the Python vSphere MCP servers use), and an optional TOML/INI config
-// file (--config). Precedence: command line, then config file, then environment.
-// Bad configuration fails at start with a message that names the setting.
+// Settings the servers share (mcp-server, rest-gateway): the vCenter connection, the policy
+// (tokens, roles, rate limits, audit), and HTTP serving. Each comes from a command-line
+// option, an environment variable (the names the Python vSphere MCP servers use) or a
+// TOML/INI config file (--config). Precedence: command line, then config file, then
+// environment. Bad settings fail at start with a message that names the setting.
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "policy/policy.hpp"
-#include "tool_bridge.hpp"
+#include "vsphere/client.hpp"
 
 namespace vsmcp::apps {
 
-// Declares every option on `app`, bound to `config` (and to `password_file`, `api_key_file`).
-struct ConfigFiles {
-  std::string password_file;  // VCENTER_PASSWORD_FILE
-  std::string api_key_file;   // MCP_API_KEY_FILE
-  bool no_auth = false;       // accept serving a non-loopback address without authentication
+struct Settings {
+  vsphere::ConnectionOptions vcenter;
+  std::vector<std::string> allowed_vcenters;  // host globs; empty = any
+  std::string password_file;                  // VCENTER_PASSWORD_FILE
+
+  std::string http_host = "127.0.0.1";
+  unsigned short http_port = 8000;
+  std::string tls_cert_file;  // both set = HTTPS
+  std::string tls_key_file;
+
+  std::string api_key;               // MCP_API_KEY: principal "api-key" with role admin
+  std::string api_key_file;          // MCP_API_KEY_FILE
+  std::string tokens_file;           // roles and tokens (docs/policy.md)
+  std::string rate_limits_file;      // rate limits (docs/policy.md)
+  std::string audit_log = "stderr";  // file path, "-" (stdout), "stderr" or "off"
+  std::string anonymous_role = "admin";  // role of callers without a token
+  bool no_auth = false;  // allow a non-loopback HTTP address without tokens
 };
-void addOptions(CLI::App& app, ServerConfig& config, ConfigFiles& files);
+
+// Declares the vCenter options (VCENTER_*), the policy options and the HTTP serving options.
+// `host_env`/`port_env` name the bind address variables (MCP_HOST/MCP_PORT for mcp-server).
+void addVcenterOptions(CLI::App& app, Settings& s);
+void addPolicyOptions(CLI::App& app, Settings& s);
+void addHttpOptions(CLI::App& app, Settings& s, const std::string& host_env, const std::string& port_env,
+                    unsigned short default_port);
 
 // After parsing: reads the secret files and checks the settings against each other.
-Status finishConfig(ServerConfig& config, const ConfigFiles& files);
+// `serving_http` = the program will listen on http_host (checks the no-auth rule).
+Status finishSettings(Settings& s, bool serving_http);
 
 // The policy the settings describe (roles, tokens, rate limits, audit target) and its audit
 // sink (null when audit_log is "off").
@@ -30,6 +52,9 @@ struct PolicySetup {
   policy::PolicyConfig config;
   std::shared_ptr<policy::AuditSink> audit;
 };
-Result<PolicySetup> buildPolicy(const ServerConfig& config);
+Result<PolicySetup> buildPolicy(const Settings& s);
+
+// The credential of an HTTP request's headers: "Authorization: Bearer <t>" or "X-API-Key: <t>".
+std::string bearerCredential(const std::string& authorization, const std::string& api_key_header);
 
 }  // namespace vsmcp::apps

@@ -6,9 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "config.hpp"
 #include "mcp/http_transport.hpp"
 #include "mcp/stdio_transport.hpp"
+#include "settings.hpp"
 #include "tool_bridge.hpp"
 #include "vsmcp/log.hpp"
 #include "vsphere/client.hpp"
@@ -22,39 +22,51 @@ int fail(const std::string& message) {
   return 2;
 }
 
-// The credential of an HTTP request: "Authorization: Bearer <t>" or "X-API-Key: <t>".
-std::string credentialOf(const mcp::HttpExtraRequest& req) {
-  std::string key = req.header("X-API-Key");
-  if (!key.empty()) return key;
-  std::string auth = req.header("Authorization");
-  if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0))
-    return auth.substr(7);
-  return "";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"vSphere MCP server: vCenter and ESXi operations as MCP tools"};
-  apps::ServerConfig cfg;
-  apps::ConfigFiles files;
-  apps::addOptions(app, cfg, files);
+  app.set_config("--config", "", "TOML or INI file with the same options (long names without --)");
+  app.option_defaults()->always_capture_default();
+  apps::Settings settings;
+  std::string transport = "stdio";
+  std::vector<std::string> allowed_origins;
+  apps::ToolSelection selection;
+  bool elicit_approval = true;
+  apps::addVcenterOptions(app, settings);
+  app.add_option("--transport", transport, "stdio or http")
+      ->envname("MCP_TRANSPORT")->check(CLI::IsMember({"stdio", "http"}))->group("Serving");
+  apps::addHttpOptions(app, settings, "MCP_HOST", "MCP_PORT", 8000);
+  app.add_option("--allowed-origins", allowed_origins, "Browser Origins allowed on HTTP (default: localhost only)")
+      ->envname("MCP_ALLOWED_ORIGINS")->delimiter(',')->group("Serving");
+  apps::addPolicyOptions(app, settings);
+  app.add_flag("--read-only", selection.read_only, "Register only read tools")->envname("MCP_READ_ONLY")->group("Policy");
+  app.add_option("--allow-tools", selection.allow, "Register only tools matching these globs (e.g. vm_* host_list)")
+      ->envname("MCP_ALLOW_TOOLS")->delimiter(',')->group("Policy");
+  app.add_option("--deny-tools", selection.deny, "Never register tools matching these globs")
+      ->envname("MCP_DENY_TOOLS")->delimiter(',')->group("Policy");
+  app.add_flag("!--no-elicitation", elicit_approval,
+               "Never ask the user to approve destructive calls; without confirm: true they only dry-run")
+      ->group("Policy");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is a success; any bad option is a usage error
   }
-  if (Status s = apps::finishConfig(cfg, files); !s.ok()) return fail(s.message());
-  auto setup = apps::buildPolicy(cfg);
+  if (Status s = apps::finishSettings(settings, transport == "http"); !s.ok()) return fail(s.message());
+  if (transport == "stdio" && settings.audit_log == "-")
+    return fail("MCP_AUDIT_LOG / --audit-log: '-' (stdout) cannot be used with the stdio transport, which speaks "
+                "MCP on stdout");
+  auto setup = apps::buildPolicy(settings);
   if (!setup.ok()) return fail(setup.status().message());
 
   apps::Metrics metrics;  // declared first: outlives the client and the tools that count into it
   policy::Policy policy(std::move(setup->config), setup->audit);
-  cfg.vcenter.on_call = [&metrics](std::string_view method, std::chrono::microseconds d, const Status& s) {
+  settings.vcenter.on_call = [&metrics](std::string_view method, std::chrono::microseconds d, const Status& s) {
     metrics.recordVcenter(method, d, s.ok());
   };
-  auto client = vsphere::Client::connect(cfg.vcenter);
-  if (!client.ok()) return fail("cannot connect to " + policy::hostOf(cfg.vcenter.url) + ": " + client.status().toString());
+  auto client = vsphere::Client::connect(settings.vcenter);
+  if (!client.ok()) return fail("cannot connect to " + policy::hostOf(settings.vcenter.url) + ": " + client.status().toString());
   const auto& about = (*client)->about();
   log(LogLevel::kInfo, "connected to " + about.full_name + " (" + about.api_type + ")");
 
@@ -63,24 +75,25 @@ int main(int argc, char** argv) {
   bridge.client = client->get();
   bridge.policy = &policy;
   bridge.metrics = &metrics;
-  bridge.transport = cfg.transport;
-  bridge.elicit_approval = cfg.elicit_approval;
-  auto registered = apps::registerTools(server, bridge, cfg);
+  bridge.transport = transport;
+  bridge.elicit_approval = elicit_approval;
+  auto registered = apps::registerTools(server, bridge, selection);
   if (!registered.ok()) return fail(registered.status().toString());
   log(LogLevel::kInfo, "registered " + std::to_string(*registered) + " tools");
   if (Status extras = apps::registerResourcesAndPrompts(server, bridge); !extras.ok()) return fail(extras.toString());
 
-  if (cfg.transport == "stdio") return mcp::serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
+  if (transport == "stdio") return mcp::serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
 
   mcp::HttpServerOptions http;
-  http.host = cfg.http_host;
-  http.port = cfg.http_port;
-  http.tls_cert_file = cfg.tls_cert_file;
-  http.tls_key_file = cfg.tls_key_file;
-  http.allowed_origins = cfg.allowed_origins;
+  http.host = settings.http_host;
+  http.port = settings.http_port;
+  http.tls_cert_file = settings.tls_cert_file;
+  http.tls_key_file = settings.tls_key_file;
+  http.allowed_origins = allowed_origins;
   if (policy.authenticationRequired()) {
     http.authorize = [&policy](const mcp::HttpExtraRequest& req) -> std::optional<std::string> {
-      auto who = policy.authenticate(credentialOf(req), "http", req.remote_address);
+      auto who = policy.authenticate(apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key")), "http",
+                                     req.remote_address);
       if (!who) return std::nullopt;
       return who->name;
     };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "vsmcp/glob.hpp"
 
@@ -26,6 +27,58 @@ policy::Action actionOf(vsphere::Safety safety) {
   return policy::Action::kDestructive;
 }
 
+namespace {
+
+// A number with one decimal ("11.0").
+std::string oneDecimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+// At most `max` characters of `text`, with "..." when cut.
+std::string clip(const std::string& text, size_t max) {
+  return text.size() <= max ? text : text.substr(0, max) + "...";
+}
+
+// An ISO time to the second ("2026-11-23T06:45:41.125870471Z" -> "2026-11-23T06:45:41Z").
+std::string toSecond(const std::string& time) {
+  const size_t dot = time.find('.');
+  if (dot == std::string::npos) return time;
+  const size_t end = time.find_first_not_of("0123456789", dot + 1);
+  return time.substr(0, dot) + (end == std::string::npos ? std::string() : time.substr(end));
+}
+
+// A perf counter unit as people write it.
+std::string unitText(const std::string& unit) {
+  static const std::map<std::string, std::string> kUnits = {
+      {"kiloBytesPerSecond", "KB/s"}, {"kiloBitsPerSecond", "kbit/s"}, {"megaBytesPerSecond", "MB/s"},
+      {"megaHertz", "MHz"}, {"kiloBytes", "KB"}, {"megaBytes", "MB"}, {"millisecond", "ms"},
+      {"microsecond", "us"}, {"second", "s"}, {"watt", "W"}, {"number", ""}};
+  auto it = kUnits.find(unit);
+  return it == kUnits.end() ? unit : it->second;
+}
+
+const std::string& stringOf(const Json& obj, const char* key) {
+  static const std::string kEmpty;
+  const Json* v = obj.find(key);
+  return v ? v->asString() : kEmpty;
+}
+
+// Snapshot names of a tree, depth first, with the current one marked.
+void snapshotNames(const Json& nodes, std::string& out, size_t& count) {
+  for (const auto& n : nodes.items()) {
+    ++count;
+    if (count <= 10) {
+      out += (out.empty() ? "" : ", ") + stringOf(n, "name");
+      if (const Json* cur = n.find("current"); cur && cur->asBool()) out += " (current)";
+    }
+    if (const Json* children = n.find("children")) snapshotNames(*children, out, count);
+  }
+}
+
+}  // namespace
+
 std::string summarize(const std::string& operation, const Json& r) {
   if (const Json* dry = r.find("dry_run"); dry && dry->asBool())
     return "DRY RUN, nothing changed: would " + r.find("would")->asString() +
@@ -37,12 +90,14 @@ std::string summarize(const std::string& operation, const Json& r) {
     return "VM " + vm->find("name")->asString() + " (" + vm->find("id")->asString() + "): " +
            vm->find("power_state")->asString() + ", " + std::to_string(vm->find("num_cpu")->asInt()) + " CPU, " +
            std::to_string(vm->find("memory_mb")->asInt()) + " MB, host " + vm->find("host")->asString();
+  if (const Json* t = r.find("template"); t && t->isObject() && t->find("num_cpu"))
+    return "Template " + stringOf(*t, "name") + " (" + stringOf(*t, "id") + "): " +
+           std::to_string(t->find("num_cpu")->asInt()) + " CPU, " + std::to_string(t->find("memory_mb")->asInt()) +
+           " MB, guest " + stringOf(*t, "guest_id") + ", host " + stringOf(*t, "host");
   if (const Json* vms = r.find("vms"); vms && vms->isObject() && r.find("cpu")) {
     auto pct = [&](const char* key) {
       const Json* o = r.find(key);
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.1f%%", o && o->find("used_percent") ? o->find("used_percent")->asDouble() : 0.0);
-      return std::string(buf);
+      return oneDecimal(o && o->find("used_percent") ? o->find("used_percent")->asDouble() : 0.0) + "%";
     };
     return std::to_string(vms->find("total")->asInt()) + " VMs (" + std::to_string(vms->find("powered_on")->asInt()) +
            " on), " + std::to_string(r.find("templates")->asInt()) + " templates, " +
@@ -53,31 +108,119 @@ std::string summarize(const std::string& operation, const Json& r) {
   if (const Json* tmpl = r.find("template"); tmpl && tmpl->isBool() && r.find("vm"))
     return r.find("vm")->asString() + (tmpl->asBool() ? " is now a template" : " is now a virtual machine");
   if (r.size() == 1 && r.members().front().second.isObject() && r.members().front().second.find("name")) {
-    // A get: "<kind> <name> (<id>): key=value, ..." with the scalar fields.
+    // A get: "<kind> <name> (<id>): key=value, ..." with the scalar fields that have a value.
     const auto& [kind, obj] = r.members().front();
     std::string text = kind + " " + obj.find("name")->asString();
     if (const Json* id = obj.find("id")) text += " (" + id->asString() + ")";
     std::string fields;
     for (const auto& [k, v] : obj.members()) {
       if (k == "name" || k == "id" || v.isArray() || v.isObject() || v.isNull()) continue;
+      if (v.isString() && v.asString().empty()) continue;
       fields += (fields.empty() ? ": " : ", ") + k + "=" + (v.isString() ? v.asString() : v.dump());
     }
     return text + fields;
   }
   if (const Json* requested = r.find("requested"); requested && requested->asBool())
     return operation + ": requested; the guest acts on it on its own time";
+  if (const Json* snapshots = r.find("snapshots"); snapshots && snapshots->isArray() && r.find("current")) {
+    std::string names;
+    size_t count = 0;
+    snapshotNames(*snapshots, names, count);
+    if (count == 0) return "no snapshots";
+    return std::to_string(count) + (count == 1 ? " snapshot: " : " snapshots: ") + names + (count > 10 ? ", ..." : "");
+  }
+  if (const Json* tasks = r.find("tasks"); tasks && tasks->isArray() && r.size() == 1) {
+    // "N recent tasks: 1 running, 1 error, 15 success; <name> on <entity> failed: <error>"
+    std::map<std::string, size_t> by_state;
+    std::string notable;
+    size_t shown = 0;
+    for (const auto& t : tasks->items()) {
+      const std::string& state = stringOf(t, "state");
+      ++by_state[state];
+      if (state != "error" && state != "running" && state != "queued") continue;
+      if (++shown > 2) continue;  // name the first two that failed or are not done
+      notable += "; " + stringOf(t, "name") + " on " + stringOf(t, "entity") + " " +
+                 (state == "error" ? "failed" : state) + (t.find("error") ? ": " + clip(stringOf(t, "error"), 60) : "");
+    }
+    if (shown > 2) notable += "; ...";
+    std::string counts;
+    for (const char* state : {"running", "queued", "error", "success"}) {
+      auto it = by_state.find(state);
+      if (it == by_state.end()) continue;
+      counts += (counts.empty() ? ": " : ", ") + std::to_string(it->second) + " " + state;
+    }
+    return std::to_string(tasks->size()) + " recent tasks" + counts + notable;
+  }
+  if (const Json* events = r.find("events"); events && events->isArray() && r.size() == 1) {
+    // "N events, newest first: <type> (<message>) at <time>, ..."
+    std::string text = std::to_string(events->size()) + (events->size() == 1 ? " event" : " events");
+    size_t shown = 0;
+    for (const auto& e : events->items()) {
+      if (shown == 3) {
+        text += ", ...";
+        break;
+      }
+      text += (shown++ ? ", " : ", newest first: ") + stringOf(e, "type");
+      if (!stringOf(e, "message").empty()) text += " (" + clip(stringOf(e, "message"), 80) + ")";
+      text += " at " + toSecond(stringOf(e, "time"));
+    }
+    return text;
+  }
+  if (const Json* series = r.find("series"); series && series->isArray() && r.size() == 1) {
+    // "4 series: cpu.usage.average 13.15% (latest of 15 samples), ..."; vSphere gives percent
+    // counters in hundredths.
+    if (series->size() == 0) return "no samples for these counters at this interval";
+    std::string text = std::to_string(series->size()) + " series:";
+    size_t shown = 0;
+    for (const auto& s : series->items()) {
+      if (shown == 6) {
+        text += ", ...";
+        break;
+      }
+      const Json* values = s.find("values");
+      const size_t n = values ? values->size() : 0;
+      std::string name = stringOf(s, "counter");
+      if (!stringOf(s, "instance").empty()) name += "[" + stringOf(s, "instance") + "]";
+      std::string latest = "no samples";
+      if (n > 0) {
+        // The newest sample: vCenter lists them oldest first, the simulator newest first.
+        const Json* stamps = s.find("timestamps");
+        size_t newest = n - 1;
+        if (stamps && stamps->size() == n)
+          for (size_t i = 0; i < n; ++i)
+            if (toSecond(stamps->items()[i].asString()) > toSecond(stamps->items()[newest].asString())) newest = i;
+        const double v = values->items()[newest].asDouble();
+        const std::string& unit = stringOf(s, "unit");
+        char buf[48];
+        if (unit == "percent") std::snprintf(buf, sizeof buf, "%.2f%%", v / 100.0);
+        else std::snprintf(buf, sizeof buf, "%.0f%s%s", v, unitText(unit).empty() ? "" : " ", unitText(unit).c_str());
+        latest = std::string(buf) + " (latest of " + std::to_string(n) + (n == 1 ? " sample)" : " samples)");
+      }
+      text += (shown++ ? ", " : " ") + name + " " + latest;
+    }
+    return text;
+  }
   if (const Json* total = r.find("total")) {
     for (const auto& [key, value] : r.members()) {
       if (!value.isArray()) continue;
+      // Items by name; by path where two on the page share a name (resource pools "Resources").
+      std::map<std::string, int> seen;
+      for (const auto& item : value.items()) ++seen[stringOf(item, "name")];
       std::string names;
       size_t shown = 0;
       for (const auto& item : value.items()) {
         if (shown == 10) break;
-        names += (shown++ ? ", " : "") + (item.find("name") ? item.find("name")->asString() : item.dump());
+        std::string label = item.find("name") ? stringOf(item, "name") : item.dump();
+        if (seen[label] > 1 && !stringOf(item, "path").empty()) label = stringOf(item, "path");
+        if (const Json* used = item.find("used_percent")) label += " (" + oneDecimal(used->asDouble()) + "% used)";
+        if (const Json* m = item.find("in_maintenance_mode"); m && m->asBool()) label += " (maintenance)";
+        names += (shown++ ? ", " : "") + label;
       }
       std::string text = std::to_string(value.size()) + " of " + std::to_string(total->asInt()) + " " + key;
       if (!names.empty()) text += ": " + names + (value.size() > shown ? ", ..." : "");
       if (const Json* next = r.find("next_offset")) text += " (more: offset " + std::to_string(next->asInt()) + ")";
+      if (const Json* used = r.find("total_used_percent"))
+        text += "; " + oneDecimal(used->asDouble()) + "% used over all that match";
       return text;
     }
   }
@@ -270,7 +413,7 @@ mcp::ToolResult callTool(const Bridge& bridge, const vsphere::Operation& op, con
 
 }  // namespace
 
-Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const ServerConfig& config) {
+Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const ToolSelection& config) {
   size_t count = 0;
   for (const auto& op : vsphere::builtinOperations()) {
     if (config.read_only && op.safety != vsphere::Safety::kRead) continue;

@@ -271,7 +271,7 @@ bool Policy::mayCall(const std::string& name, std::string_view operation, Action
 Status Policy::admit(CallContext& call) {
   call.started = impl_->clock.now();
   if (call.correlation_id.empty()) call.correlation_id = newCorrelationId();
-  call.role = principal(call.principal).role;
+  if (call.role.empty()) call.role = principal(call.principal).role;
   for (size_t i = 0; i < impl_->filters.size(); ++i) {
     Status s = impl_->filters[i]->decide(call);
     if (!s.ok()) {

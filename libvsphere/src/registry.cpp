@@ -378,8 +378,9 @@ std::vector<Operation> makeOperations() {
                          R"(},"required":["vm"],"additionalProperties":false})").c_str()),
                  schema(R"({"type":"object","properties":{"vm":{"type":"object"}},"required":["vm"]})"), Safety::kRead,
                  [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                   VSMCP_ASSIGN_OR_RETURN(auto vm, c.getVm(Locator::any(str(args, "vm"))));
-                   return Json::object().set("vm", toJson(vm));
+                   auto vm = c.getVm(Locator::any(str(args, "vm")));
+                   if (!vm.ok()) return lookupError(vm.status(), "vm_list");
+                   return Json::object().set("vm", toJson(*vm));
                  }});
   ops.push_back({"template_list", "List templates", "List VM templates (clone sources). Filter by name glob. Paged.",
                  schema((std::string(R"({"type":"object","properties":{"name":{"type":"string"},)") + kPaging +
@@ -733,6 +734,35 @@ std::vector<Operation> makeOperations() {
                    for (const auto& e : events)
                      arr.push(Json::object().set("type", e.type).set("time", e.created_time).set("user", e.user_name)
                                   .set("message", e.message));
+                   return Json::object().set("events", arr);
+                 }});
+  ops.push_back({"events_list", "List events",
+                 "Recent vCenter events, newest first: of one VM or host when given (and everything under it), "
+                 "else of the whole inventory. Optionally only events whose type matches a glob "
+                 "(VmPoweredOffEvent, *Migrat*). Use for an activity timeline or to see who changed what.",
+                 schema(R"({"type":"object","properties":{)"
+                        R"("vm":{"type":"string","minLength":1,"description":"Only this VM's events: name, path, id or UUID"},)"
+                        R"("host":{"type":"string","minLength":1,"description":"Only this host's events"},)"
+                        R"("type":{"type":"string","description":"Glob on the event type, e.g. Vm*Event"},)"
+                        R"("max_count":{"type":"integer","minimum":1,"maximum":1000,"description":"Default 100"}},)"
+                        R"("additionalProperties":false})"),
+                 schema(R"({"type":"object","properties":{"events":{"type":"array","items":{"type":"object"}}},"required":["events"]})"),
+                 Safety::kRead, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   if (args.find("vm") && args.find("host"))
+                     return Status::InvalidArgument("give vm or host, not both");
+                   MoRef entity;
+                   if (args.find("vm")) { VSMCP_ASSIGN_OR_RETURN(entity, vmArg(c, args)); }
+                   if (args.find("host")) { VSMCP_ASSIGN_OR_RETURN(entity, hostArg(c, args)); }
+                   int max = static_cast<int>(args.find("max_count") ? args.find("max_count")->asInt(100) : 100);
+                   VSMCP_ASSIGN_OR_RETURN(auto events, c.events(entity, max));
+                   const std::string type = str(args, "type");
+                   Json arr = Json::array();
+                   for (const auto& e : events) {
+                     if (!type.empty() && !globMatch(type, e.type)) continue;
+                     arr.push(Json::object().set("type", e.type).set("time", e.created_time).set("user", e.user_name)
+                                  .set("message", e.message).set("vm", e.vm).set("host", e.host)
+                                  .set("cluster", e.cluster).set("datacenter", e.datacenter));
+                   }
                    return Json::object().set("events", arr);
                  }});
   ops.push_back({"tasks_recent", "Recent tasks", "Recent vCenter tasks with their state, progress and errors.",

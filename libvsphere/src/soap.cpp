@@ -235,8 +235,10 @@ Status faultToStatus(std::string_view type, pugi::xml_node fault, std::string me
     if (type == "InvalidPowerState") {
       auto existing = childText(fault, "existingState");
       auto requested = childText(fault, "requestedState");
-      if (!existing.empty()) message += ": the VM is " + existing;
-      if (!requested.empty()) message += ", the operation needs " + requested;
+      // vCenter puts the state the operation needs in requestedState, the simulator the state
+      // it would reach: say what is known without claiming which.
+      if (!existing.empty()) message += ": the VM is " + existing + ", which does not allow this operation";
+      if (!requested.empty() && requested != existing) message += " (requested state: " + requested + ")";
     } else if (type == "InvalidArgument") {
       auto prop = childText(fault, "invalidProperty");
       if (!prop.empty()) message += ": invalid property '" + prop + "'";

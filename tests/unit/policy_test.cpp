@@ -444,3 +444,19 @@ TEST_CASE("vCenter host allow-list matches the URL's host by glob, any case") {
   CHECK(s.message().find("evil.example") != std::string::npos);
   CHECK_FALSE(checkHostAllowed(allowed, "https://vc01.corp.example.evil.example/sdk").ok());
 }
+
+TEST_CASE("a role set by the surface is kept, and still checked") {
+  ManualClock clock;
+  Policy policy(PolicyConfig{}, nullptr, clock);
+  auto c = call("vc:alice", "vm_power_on", Action::kChange);
+  c.role = "viewer";
+  Status s = policy.admit(c);
+  REQUIRE(s.code() == ErrorCode::kPermissionDenied);
+  CHECK(c.role == "viewer");
+  auto d = call("vc:alice", "vm_power_on", Action::kChange);
+  d.role = "operator";
+  CHECK(policy.admit(d).ok());
+  // Without a role, an unknown principal gets none, so nothing is granted.
+  auto e = call("vc:alice", "vm_list", Action::kRead);
+  CHECK(policy.admit(e).code() == ErrorCode::kPermissionDenied);
+}

@@ -31,7 +31,8 @@
 namespace vsmcp::policy {
 
 // What a surface knows about one call. The surface fills the first block; the chain fills
-// `role`.
+// `role` from the token store, unless the surface authenticated the principal by other means
+// (the REST gateway's vCenter logins) and set `role` itself.
 struct CallContext {
   std::string transport;       // "stdio", "http", "rest", "cli"
   std::string remote;          // peer address when known
@@ -41,7 +42,7 @@ struct CallContext {
   std::string operation;       // registry name, e.g. "vm_power_on"
   Action action = Action::kRead;
   Json arguments;              // as given (masked before they are audited)
-  std::string role;            // set by the chain
+  std::string role;            // set by the chain when empty
   std::chrono::steady_clock::time_point started{};  // set by admit()
 };
 
