@@ -44,7 +44,9 @@ void addHttpOptions(CLI::App& app, Settings& s, const std::string& host_env, con
 
 // After parsing: reads the secret files and checks the settings against each other.
 // `serving_http` = the program will listen on http_host (checks the no-auth rule).
-Status finishSettings(Settings& s, bool serving_http);
+// `require_account` = a vCenter user and password must be given (the gateway can run without
+// one: then only its logins reach vCenter).
+Status finishSettings(Settings& s, bool serving_http, bool require_account = true);
 
 // The policy the settings describe (roles, tokens, rate limits, audit target) and its audit
 // sink (null when audit_log is "off").

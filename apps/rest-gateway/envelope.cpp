@@ -1,0 +1,95 @@
+#include "envelope.hpp"
+
+#include <cctype>
+#include <ctime>
+
+namespace vsmcp::gateway {
+
+std::string isoTime(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+int httpStatusOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return 200;
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kAlreadyExists: return 409;
+    case ErrorCode::kPermissionDenied: return 403;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kInvalidState: return 409;
+    case ErrorCode::kBusy: return 409;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kTimeout: return 504;
+    case ErrorCode::kTls: return 502;
+    case ErrorCode::kProtocol: return 502;
+    case ErrorCode::kCancelled: return 409;
+    case ErrorCode::kRateLimited: return 429;
+    case ErrorCode::kUnsupported: return 400;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string errorCodeText(ErrorCode code) {
+  // "NotFound" -> "NOT_FOUND"
+  std::string name(errorCodeName(code)), out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (i > 0 && std::isupper(static_cast<unsigned char>(name[i]))) out += '_';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+  }
+  return out;
+}
+
+namespace {
+
+Json base(bool success, const std::string& message) {
+  return Json::object()
+      .set("success", success)
+      .set("message", message)
+      .set("timestamp", isoTime(std::chrono::system_clock::now()));
+}
+
+http::Response respond(int status, const Json& body) {
+  http::Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump();
+  return r;
+}
+
+}  // namespace
+
+http::Response ok(int status, const std::string& message, Json data, Json extra) {
+  Json body = base(true, message);
+  body.set("data", std::move(data));
+  for (const auto& [k, v] : extra.members()) body.set(k, v);
+  return respond(status, body);
+}
+
+http::Response error(const Status& status, Json details, int http_status) {
+  if (!status.details().object.empty() && !details.find("object")) details.set("object", status.details().object);
+  if (!status.details().fault.empty() && !details.find("vsphere_fault"))
+    details.set("vsphere_fault", status.details().fault);
+  http::Response r = error(http_status ? http_status : httpStatusOf(status.code()), errorCodeText(status.code()),
+                           status.message(), std::move(details));
+  if (status.code() == ErrorCode::kRateLimited)
+    r.headers.emplace_back("Retry-After", std::to_string(std::max(1, status.details().retry_after_seconds)));
+  if (status.code() == ErrorCode::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+http::Response error(int http_status, const std::string& code, const std::string& message, Json details) {
+  Json body = base(false, message);
+  body.set("error_code", code).set("error_details", std::move(details));
+  return respond(http_status, body);
+}
+
+}  // namespace vsmcp::gateway

@@ -1,0 +1,33 @@
+// The REST gateway's reply format (as the vRA REST server does it): every reply is a JSON
+// object with `success`, `message`, `timestamp` (ISO 8601, UTC) and the data; errors add
+// `error_code` (e.g. "NOT_FOUND") and `error_details`. Status -> HTTP status happens here and
+// nowhere else.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "http/server.hpp"
+#include "vsmcp/json.hpp"
+#include "vsmcp/status.hpp"
+
+namespace vsmcp::gateway {
+
+std::string isoTime(std::chrono::system_clock::time_point t);
+
+// The HTTP status for an error code (kNotFound -> 404, kRateLimited -> 429, ...).
+int httpStatusOf(ErrorCode code);
+// "NOT_FOUND", "RATE_LIMITED", ...
+std::string errorCodeText(ErrorCode code);
+
+// {"success": true, "message", "timestamp", "data": data} plus `extra` members (lists:
+// total_count, page_info).
+http::Response ok(int status, const std::string& message, Json data, Json extra = Json::object());
+// {"success": false, "message", "timestamp", "error_code", "error_details"}; the HTTP status
+// comes from the code unless `status` is given. Retry-After is set for rate limits.
+http::Response error(const Status& status, Json details = Json::object(), int http_status = 0);
+// An error with an explicit HTTP status and code text (422 VALIDATION_ERROR, 413 ...).
+http::Response error(int http_status, const std::string& code, const std::string& message,
+                     Json details = Json::object());
+
+}  // namespace vsmcp::gateway

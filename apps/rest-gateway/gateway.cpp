@@ -1,0 +1,567 @@
+#include "gateway.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+
+#include "docs_pages.hpp"
+#include "envelope.hpp"
+#include "openapi.hpp"
+#include "routes.hpp"
+#include "settings.hpp"
+#include "vsmcp/json_schema.hpp"
+#include "vsmcp/log.hpp"
+#include "vsphere/operations.hpp"
+
+namespace vsmcp::gateway {
+
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 2000;
+
+policy::Action actionOf(vsphere::Safety s) {
+  switch (s) {
+    case vsphere::Safety::kRead: return policy::Action::kRead;
+    case vsphere::Safety::kChange: return policy::Action::kChange;
+    case vsphere::Safety::kDestructive: return policy::Action::kDestructive;
+  }
+  return policy::Action::kDestructive;
+}
+
+std::chrono::microseconds since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t);
+}
+
+http::Response validation(const std::string& field, const std::string& message) {
+  return error(422, "VALIDATION_ERROR", message, Json::object().set("field", field));
+}
+
+// The field a validateJson message names ("memory_mb: must be ..." -> "memory_mb").
+std::string fieldOf(const std::string& message) {
+  size_t colon = message.find(':');
+  return colon == std::string::npos ? std::string() : message.substr(0, colon);
+}
+
+std::optional<bool> parseBool(const std::string& v) {
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return std::nullopt;
+}
+
+// A query string value converted to the type the schema property wants.
+Result<Json> typed(const Json& prop, const std::string& name, const std::string& value) {
+  std::string type = prop.find("type") ? prop.find("type")->asString() : "string";
+  auto bad = [&](const char* what) {
+    return Status::InvalidArgument(name + ": '" + value + "' is not " + what);
+  };
+  if (type == "integer") {
+    char* end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || errno == ERANGE) return bad("an integer");
+    return Json(static_cast<std::int64_t>(n));
+  }
+  if (type == "number") {
+    char* end = nullptr;
+    double d = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !std::isfinite(d)) return bad("a number");
+    return Json(d);
+  }
+  if (type == "boolean") {
+    auto b = parseBool(value);
+    if (!b) return bad("true or false");
+    return Json(*b);
+  }
+  if (type == "array") {
+    Json arr = Json::array();
+    size_t i = 0;
+    while (i <= value.size()) {
+      size_t j = value.find(',', i);
+      if (j == std::string::npos) j = value.size();
+      if (j > i) arr.push(value.substr(i, j - i));
+      i = j + 1;
+    }
+    return arr;
+  }
+  return Json(value);
+}
+
+std::string base64url(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned bits = 0, value = 0;
+  for (unsigned char b : in) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kAlphabet[(value >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += kAlphabet[(value << (6 - bits)) & 63];
+  return out;
+}
+
+std::optional<std::string> unbase64url(const std::string& in) {
+  std::string out;
+  unsigned bits = 0, value = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-') v = 62;
+    else if (c == '_') v = 63;
+    else return std::nullopt;
+    value = (value << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((value >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// A cursor is the offset of the next page bound to the query it continues.
+std::string cursorFor(std::int64_t offset, const std::string& query_key) {
+  return base64url(std::to_string(offset) + "." + query_key);
+}
+
+}  // namespace
+
+struct Gateway::Caller {
+  std::string principal;  // policy principal ("" = anonymous, "vc:<user>" for logins)
+  std::string role;       // "" = from the token store
+  std::string how;        // "login", "token", "anonymous"
+  std::string token;      // the login token (for logout/refresh)
+  std::string username;   // login: the vCenter user
+  std::chrono::system_clock::time_point expires{};
+  vsphere::Client* client = nullptr;
+  std::shared_ptr<vsphere::Client> hold;  // keeps a login session's client alive
+};
+
+Gateway::Gateway(GatewayOptions options, vsphere::Client* service, policy::Policy& policy, apps::Metrics& metrics,
+                 LoginSessions::Connector connect)
+    : options_(std::move(options)),
+      service_(service),
+      policy_(policy),
+      metrics_(metrics),
+      sessions_(options_.vcenter, options_.session_ttl, options_.max_login_sessions, std::move(connect)),
+      tasks_(TaskStore::Options{}),
+      login_limiter_(policy::RateLimitConfig{options_.login_attempts, options_.login_attempts, {}, 10000}),
+      openapi_(openApiDocument(options_.version).dump()),
+      started_(std::chrono::steady_clock::now()) {
+  if (options_.health_interval.count() > 0 && service_) health_thread_ = std::thread([this] { checkHealth(); });
+}
+
+Gateway::~Gateway() {
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    stopping_ = true;
+  }
+  health_cv_.notify_all();
+  if (health_thread_.joinable()) health_thread_.join();
+}
+
+void Gateway::checkHealth() {
+  for (;;) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Status s = service_->ping();
+    const double ms = static_cast<double>(since(t0).count()) / 1000.0;
+    std::unique_lock<std::mutex> lock(health_mu_);
+    reachable_ = s.ok();
+    health_latency_ms_ = ms;
+    health_error_ = s.ok() ? "" : s.message();
+    health_checked_ = isoTime(std::chrono::system_clock::now());
+    if (health_cv_.wait_for(lock, options_.health_interval, [&] { return stopping_; })) return;
+  }
+}
+
+http::Response Gateway::health() const {
+  Json vc = Json::object().set("host", policy_.config().target);
+  std::lock_guard<std::mutex> lock(health_mu_);
+  if (reachable_) {
+    vc.set("reachable", *reachable_).set("checked", health_checked_).set("latency_ms", health_latency_ms_);
+    if (!health_error_.empty()) vc.set("error", health_error_);
+  } else {
+    vc.set("reachable", Json()).set("note", service_ ? "not checked yet" : "no service account: only logins");
+  }
+  const bool healthy = !reachable_ || *reachable_;
+  Json data = Json::object()
+                  .set("status", healthy ? "ok" : "degraded")
+                  .set("version", options_.version)
+                  .set("uptime_seconds", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                       std::chrono::steady_clock::now() - started_)
+                                                                       .count()))
+                  .set("vcenter", vc);
+  return ok(healthy ? 200 : 503, healthy ? "healthy" : "vCenter is not reachable", data);
+}
+
+std::optional<http::Response> Gateway::handleInline(const http::Request& req) {
+  if (req.method != "GET" && req.method != "HEAD") return std::nullopt;
+  if (req.path == "/health") return health();
+  if (req.path == "/") {
+    return ok(200, "vSphere REST gateway (vsmcp)",
+              Json::object()
+                  .set("name", "vsmcp rest-gateway")
+                  .set("version", options_.version)
+                  .set("docs", "/docs")
+                  .set("redoc", "/redoc")
+                  .set("openapi", "/openapi.json")
+                  .set("health", "/health")
+                  .set("vcenter", policy_.config().target)
+                  .set("login", options_.logins ? "POST /auth/login" : "disabled"));
+  }
+  if (req.path == "/openapi.json") {
+    http::Response r;
+    r.body = openapi_;
+    return r;
+  }
+  if (req.path == "/metrics") {
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_.prometheusText(&policy_);
+    return r;
+  }
+  return docsRoute(req, options_.ui_assets_dir);
+}
+
+http::Response Gateway::handle(const http::Request& req) {
+  if (auto quick = handleInline(req)) return *quick;
+  return route(req);
+}
+
+Result<Gateway::Caller> Gateway::authenticate(const http::Request& req) {
+  const std::string cred = apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key"));
+  Caller c;
+  const std::string login_hint = options_.logins ? " (or log in with POST /auth/login)" : "";
+  if (cred.rfind(LoginSessions::kTokenPrefix, 0) == 0) {
+    auto s = sessions_.find(cred);
+    if (!s)
+      return Status::Error(ErrorCode::kUnauthenticated,
+                           "the login token is unknown, expired or logged out: log in again with POST /auth/login");
+    c.principal = "vc:" + s->username;
+    c.role = options_.login_role;
+    c.how = "login";
+    c.token = cred;
+    c.username = s->username;
+    c.expires = s->expires;
+    c.hold = s->client;
+    c.client = c.hold.get();
+    return c;
+  }
+  if (policy_.authenticationRequired()) {
+    auto who = policy_.authenticate(cred, "rest", req.remote_address);
+    if (!who)
+      return Status::Error(ErrorCode::kUnauthenticated,
+                           "a valid bearer token or X-API-Key is required" + login_hint);
+    c.principal = who->name;
+    c.how = "token";
+  } else {
+    if (!cred.empty())
+      return Status::Error(ErrorCode::kUnauthenticated, "unknown token: this gateway has no API tokens" + login_hint);
+    c.how = "anonymous";
+  }
+  if (!service_)
+    return Status::Error(ErrorCode::kUnauthenticated,
+                         "this gateway has no service account (VCENTER_USER): log in with POST /auth/login");
+  c.client = service_;
+  return c;
+}
+
+http::Response Gateway::route(const http::Request& req) {
+  auto segments = req.decodedPathSegments();
+  if (!segments) return error(400, "BAD_REQUEST", "the path has an invalid percent-escape");
+  bool path_exists = false;
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  auto match = matchRoute(method, *segments, &path_exists);
+  if (!match) {
+    if (path_exists) {
+      std::string allow;
+      for (const auto& r : routes()) {
+        auto m = matchRoute(r.method, *segments);
+        if (m && m->route == &r) allow += (allow.empty() ? "" : ", ") + r.method;
+      }
+      http::Response res = error(405, "METHOD_NOT_ALLOWED", req.method + " is not allowed on " + req.path);
+      res.headers.emplace_back("Allow", allow);
+      return res;
+    }
+    return error(404, "NOT_FOUND", "no such resource: " + req.path + " (see /openapi.json or /docs)");
+  }
+  if (!match->route->native.empty()) return native(match->route->native, req, match->params);
+  return operation(*match->route, req, match->params);
+}
+
+http::Response Gateway::native(const std::string& key, const http::Request& req,
+                               const std::vector<std::pair<std::string, std::string>>& params) {
+  auto param = [&](const char* name) {
+    for (const auto& [k, v] : params)
+      if (k == name) return v;
+    return std::string();
+  };
+  if (key == "auth.login") {
+    if (!options_.logins) return error(403, "LOGIN_DISABLED", "logins are disabled on this gateway; use an API key");
+    if (Status limited = login_limiter_.admit(req.remote_address, policy::Action::kRead); !limited.ok())
+      return error(Status::Error(ErrorCode::kRateLimited,
+                                 "too many login attempts from " + req.remote_address + "; retry after " +
+                                     std::to_string(limited.details().retry_after_seconds) + " s",
+                                 limited.details()));
+    auto body = Json::parse(req.body);
+    if (!body.ok() || !body->isObject())
+      return error(400, "BAD_REQUEST", "the body must be a JSON object {\"username\": ..., \"password\": ...}");
+    const Json* user = body->find("username");
+    const Json* pass = body->find("password");
+    if (!user || !user->isString() || user->asString().empty()) return validation("username", "username is required");
+    if (!pass || !pass->isString() || pass->asString().empty()) return validation("password", "password is required");
+    policy::CallContext call;
+    call.transport = "rest";
+    call.remote = req.remote_address;
+    call.principal = "vc:" + user->asString();
+    call.role = options_.login_role;
+    call.operation = "auth_login";
+    call.correlation_id = policy_.newCorrelationId();
+    call.started = std::chrono::steady_clock::now();
+    auto session = sessions_.login(user->asString(), pass->asString());
+    policy_.finished(call, session.ok() ? "ok" : "error", session.status());
+    if (!session.ok()) return error(session.status());
+    return ok(200, "logged in as " + user->asString(),
+              Json::object()
+                  .set("token", session->first)
+                  .set("token_type", "Bearer")
+                  .set("expires_at", isoTime(session->second.expires))
+                  .set("expires_in", static_cast<std::int64_t>(options_.session_ttl.count()))
+                  .set("username", user->asString()));
+  }
+  auto caller = authenticate(req);
+  if (!caller.ok()) return error(caller.status());
+  if (key == "auth.status") {
+    Json data = Json::object()
+                    .set("principal", caller->principal.empty() ? "anonymous" : caller->principal)
+                    .set("role", caller->role.empty() ? policy_.principal(caller->principal).role : caller->role)
+                    .set("authenticated_by", caller->how);
+    if (caller->how == "login") data.set("username", caller->username).set("expires_at", isoTime(caller->expires));
+    return ok(200, "authenticated", data);
+  }
+  if (key == "auth.logout" || key == "auth.refresh") {
+    if (caller->how != "login")
+      return error(400, "NOT_A_LOGIN", "only a login token (from POST /auth/login) can be " +
+                                           std::string(key == "auth.logout" ? "logged out" : "refreshed"));
+    if (key == "auth.logout") {
+      Status s = sessions_.logout(caller->token);
+      if (!s.ok() && s.code() != ErrorCode::kNotFound) return error(s);
+      return ok(200, "logged out; the vCenter session is closed", Json::object());
+    }
+    auto fresh = sessions_.refresh(caller->token);
+    if (!fresh.ok()) return error(fresh.status());
+    return ok(200, "token refreshed; the old one no longer works",
+              Json::object()
+                  .set("token", fresh->first)
+                  .set("token_type", "Bearer")
+                  .set("expires_at", isoTime(fresh->second.expires))
+                  .set("expires_in", static_cast<std::int64_t>(options_.session_ttl.count())));
+  }
+  const std::string owner = caller->principal.empty() ? "anonymous" : caller->principal;
+  if (key == "tasks.list") {
+    Json arr = Json::array();
+    for (const auto& t : tasks_.list(owner)) arr.push(toJson(t));
+    const auto n = static_cast<std::int64_t>(arr.size());
+    return ok(200, std::to_string(n) + " tasks", arr, Json::object().set("total_count", n));
+  }
+  if (key == "tasks.get" || key == "tasks.cancel") {
+    auto t = key == "tasks.get" ? tasks_.get(param("id"), owner) : tasks_.cancel(param("id"), owner);
+    if (!t.ok()) return error(t.status());
+    return ok(200, "task " + t->id + " is " + t->state, toJson(*t));
+  }
+  return error(500, "INTERNAL", "no handler for route " + key);
+}
+
+http::Response Gateway::operation(const Route& route, const http::Request& req,
+                                  const std::vector<std::pair<std::string, std::string>>& params) {
+  const auto started = std::chrono::steady_clock::now();
+  const vsphere::Operation* op = vsphere::findOperation(route.operation);
+  if (!op) return error(500, "INTERNAL", "no operation " + route.operation);
+  auto caller = authenticate(req);
+  if (!caller.ok()) return error(caller.status());
+
+  const Json* props = op->input_schema.find("properties");
+  Json args = Json::object();
+  for (const auto& [param, arg] : route.path_args)
+    for (const auto& [k, v] : params)
+      if (k == param) args.set(arg, v);
+  const bool is_list = !route.list_key.empty();
+  const bool destructive = op->safety == vsphere::Safety::kDestructive;
+  std::int64_t page_size = kDefaultPageSize, offset = 0;
+  bool first_page_only = false, confirm = false;
+  std::string cursor;
+  std::map<std::string, std::string> filters;  // the query a cursor belongs to
+  std::vector<std::string> seen;
+  for (const auto& [k, v] : req.queryParams()) {
+    if (std::find(seen.begin(), seen.end(), k) != seen.end())
+      return validation(k, "query parameter '" + k + "' is given more than once");
+    seen.push_back(k);
+    if (is_list && k == "page_size") {
+      auto n = typed(Json::object().set("type", "integer"), k, v);
+      if (!n.ok() || n->asInt() < 1 || n->asInt() > kMaxPageSize)
+        return validation(k, "page_size must be an integer from 1 to " + std::to_string(kMaxPageSize));
+      page_size = n->asInt();
+      continue;
+    }
+    if (is_list && k == "first_page_only") {
+      auto b = parseBool(v);
+      if (!b) return validation(k, "first_page_only must be true or false");
+      first_page_only = *b;
+      continue;
+    }
+    if (is_list && k == "cursor") {
+      cursor = v;
+      continue;
+    }
+    if (destructive && k == "confirm") {
+      auto b = parseBool(v);
+      if (!b) return validation(k, "confirm must be true or false");
+      confirm = *b;
+      continue;
+    }
+    const Json* prop = props ? props->find(k) : nullptr;
+    bool path_arg = false;
+    for (const auto& pa : route.path_args) path_arg = path_arg || pa.second == k;
+    if (!prop || path_arg || k == "confirm" || (is_list && (k == "limit" || k == "offset"))) {
+      std::string known;
+      if (props)
+        for (const auto& [name, p] : props->members()) {
+          bool hidden = name == "confirm" || (is_list && (name == "limit" || name == "offset"));
+          for (const auto& pa : route.path_args) hidden = hidden || pa.second == name;
+          if (!hidden) known += (known.empty() ? "" : ", ") + name;
+        }
+      if (is_list) known += std::string(known.empty() ? "" : ", ") + "page_size, cursor, first_page_only";
+      if (destructive) known += std::string(known.empty() ? "" : ", ") + "confirm";
+      return validation(k, "unknown query parameter '" + k + "'" + (known.empty() ? "" : " (known: " + known + ")"));
+    }
+    auto value = typed(*prop, k, v);
+    if (!value.ok()) return validation(k, value.status().message());
+    args.set(k, *value);
+    filters[k] = v;
+  }
+  std::string query_key;
+  for (const auto& [k, v] : filters) query_key += k + "=" + v + "&";
+  if (req.method == "POST" || req.method == "PATCH") {
+    if (!req.body.empty()) {
+      std::string type = req.header("Content-Type");
+      if (type.rfind("application/json", 0) != 0)
+        return error(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be JSON (Content-Type: application/json)");
+      auto body = Json::parse(req.body);
+      if (!body.ok()) return error(400, "BAD_REQUEST", "the body is not valid JSON: " + body.status().message());
+      if (!body->isObject()) return error(400, "BAD_REQUEST", "the body must be a JSON object");
+      for (const auto& [k, v] : body->members()) {
+        bool path_arg = false;
+        for (const auto& pa : route.path_args) path_arg = path_arg || pa.second == k;
+        if (path_arg) return validation(k, "'" + k + "' comes from the path, not the body");
+        if (k == "confirm") return validation(k, "confirm goes in the query: ?confirm=true");
+        args.set(k, v);
+      }
+    }
+  }
+  if (is_list) {
+    if (!cursor.empty()) {
+      auto text = unbase64url(cursor);
+      size_t dot = text ? text->find('.') : std::string::npos;
+      char* end = nullptr;
+      const std::string number = dot == std::string::npos ? "" : text->substr(0, dot);
+      long long o = number.empty() ? -1 : std::strtoll(number.c_str(), &end, 10);
+      if (o < 0 || (end && *end != '\0')) return validation("cursor", "cursor is not one this gateway gave out");
+      if (text->substr(dot + 1) != policy::sha256Hex(query_key).substr(0, 16))
+        return validation("cursor", "cursor belongs to a query with other filters; start again without it");
+      offset = o;
+    }
+    args.set("limit", page_size).set("offset", offset);
+  }
+  if (destructive && confirm) args.set("confirm", true);
+  if (Status valid = validateJson(op->input_schema, args, ""); !valid.ok())
+    return validation(fieldOf(valid.message()), valid.message());
+
+  policy::CallContext call;
+  call.transport = "rest";
+  call.remote = req.remote_address;
+  call.correlation_id = req.header("X-Request-Id");
+  call.principal = caller->principal;
+  call.role = caller->role;
+  call.operation = op->name;
+  call.action = actionOf(op->safety);
+  call.arguments = args;
+  if (Status admitted = policy_.admit(call); !admitted.ok()) {
+    metrics_.record(op->name,
+                    admitted.code() == ErrorCode::kRateLimited ? apps::Metrics::Outcome::kRateLimited
+                                                               : apps::Metrics::Outcome::kDenied,
+                    since(started));
+    return error(admitted);
+  }
+  vsphere::Client* client = caller->client;
+  if (destructive && !confirm) {
+    vsphere::OperationContext ctx;
+    ctx.dry_run = true;
+    auto dry = op->handler(*client, args, ctx);
+    policy_.finished(call, dry.ok() ? "dry_run" : "error", dry.status());
+    metrics_.record(op->name, dry.ok() ? apps::Metrics::Outcome::kDryRun : apps::Metrics::Outcome::kError,
+                    since(started));
+    if (!dry.ok()) return error(dry.status());
+    const Json* would = dry->find("would");
+    std::string what = would ? would->asString() : "change vSphere";
+    return error(400, "CONFIRMATION_REQUIRED",
+                 "this would " + what + "; repeat the request with ?confirm=true to do it",
+                 Json::object().set("dry_run", true).set("would", what).set("confirm", "?confirm=true"));
+  }
+  if (route.async) {
+    auto hold = caller->hold;
+    policy::Policy* policy = &policy_;
+    apps::Metrics* metrics = &metrics_;
+    const vsphere::Operation* operation = op;
+    auto task = tasks_.submit(caller->principal.empty() ? "anonymous" : caller->principal, op->name,
+                              [=](const vsphere::ProgressCallback& progress, const vsphere::CancelToken& cancel) {
+                                (void)hold;  // keeps a login session's client alive until the task ends
+                                vsphere::OperationContext ctx;
+                                ctx.on_progress = progress;
+                                ctx.cancel = &cancel;
+                                policy->started(call);
+                                auto result = operation->handler(*client, args, ctx);
+                                policy->finished(call, result.ok() ? "ok" : (cancel.cancelled() ? "cancelled" : "error"),
+                                                 result.status());
+                                metrics->record(operation->name,
+                                                result.ok() ? apps::Metrics::Outcome::kOk
+                                                            : apps::Metrics::Outcome::kError,
+                                                since(started));
+                                return result;
+                              });
+    if (!task.ok()) return error(task.status());
+    http::Response r = ok(202, op->name + " accepted: follow /tasks/" + task->id, toJson(*task));
+    r.headers.emplace_back("Location", "/tasks/" + task->id);
+    return r;
+  }
+  if (op->safety != vsphere::Safety::kRead) policy_.started(call);
+  auto result = op->handler(*client, args, vsphere::OperationContext{});
+  policy_.finished(call, result.ok() ? "ok" : "error", result.status());
+  metrics_.record(op->name, result.ok() ? apps::Metrics::Outcome::kOk : apps::Metrics::Outcome::kError,
+                  since(started));
+  if (!result.ok()) return error(result.status());
+  if (is_list) {
+    Json items = result->find(route.list_key.c_str()) ? *result->find(route.list_key.c_str()) : Json::array();
+    const std::int64_t total = result->find("total") ? result->find("total")->asInt() : static_cast<std::int64_t>(items.size());
+    const Json* next = result->find("next_offset");
+    Json page_info = Json::object()
+                         .set("page_size", page_size)
+                         .set("offset", offset)
+                         .set("count", static_cast<std::int64_t>(items.size()))
+                         .set("has_more", next != nullptr)
+                         .set("first_page_only", first_page_only);
+    page_info.set("next_cursor",
+                  next && !first_page_only ? Json(cursorFor(next->asInt(), policy::sha256Hex(query_key).substr(0, 16)))
+                                           : Json());
+    std::string message = std::to_string(items.size()) + " of " + std::to_string(total) + " " + route.list_key;
+    return ok(200, message, items, Json::object().set("total_count", total).set("page_info", page_info));
+  }
+  return ok(200, "OK", std::move(result).value());
+}
+
+}  // namespace vsmcp::gateway

@@ -1,0 +1,151 @@
+#include "routes.hpp"
+
+namespace vsmcp::gateway {
+
+namespace {
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 1;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::vector<Route> makeRoutes() {
+  std::vector<Route> r;
+  auto op = [&](const char* method, const char* path, const char* tag, const char* operation,
+                std::vector<std::pair<std::string, std::string>> args = {}, bool async = false) {
+    Route route;
+    route.method = method;
+    route.path = path;
+    route.tag = tag;
+    route.operation = operation;
+    route.path_args = std::move(args);
+    route.async = async;
+    r.push_back(std::move(route));
+  };
+  auto list = [&](const char* path, const char* tag, const char* operation, const char* key) {
+    op("GET", path, tag, operation);
+    r.back().list_key = key;
+  };
+  auto native = [&](const char* method, const char* path, const char* tag, const char* key, const char* summary,
+                    bool is_public = false) {
+    Route route;
+    route.method = method;
+    route.path = path;
+    route.tag = tag;
+    route.native = key;
+    route.summary = summary;
+    route.public_route = is_public;
+    r.push_back(std::move(route));
+  };
+  const std::pair<std::string, std::string> vm{"id", "vm"}, host{"id", "host"};
+
+  native("GET", "/", "Service", "welcome", "Welcome: what this API is and where its docs are", true);
+  native("GET", "/health", "Service", "health", "Health: version, uptime and vCenter reachability", true);
+  native("GET", "/metrics", "Service", "metrics", "Prometheus metrics", true);
+  native("GET", "/openapi.json", "Service", "openapi", "This API's OpenAPI 3.1 document", true);
+  native("POST", "/auth/login", "Auth", "auth.login",
+         "Log in with vCenter credentials: opens a vCenter session for you and returns a bearer token", true);
+  native("POST", "/auth/logout", "Auth", "auth.logout", "End your gateway token and its vCenter session");
+  native("GET", "/auth/status", "Auth", "auth.status", "Who you are, how you authenticated, when your token expires");
+  native("POST", "/auth/refresh", "Auth", "auth.refresh", "Exchange your login token for a new one with a new expiry");
+  native("GET", "/tasks", "Tasks", "tasks.list", "Your long-running requests (202 answers) and their state");
+  native("GET", "/tasks/{id}", "Tasks", "tasks.get", "One long-running request: state, progress and result");
+  native("POST", "/tasks/{id}/cancel", "Tasks", "tasks.cancel",
+         "Cancel a long-running request (a running vCenter task is cancelled too)");
+  native("GET", "/docs", "Service", "docs", "Swagger UI for this API", true);
+  native("GET", "/redoc", "Service", "redoc", "ReDoc for this API", true);
+
+  list("/vms", "VMs", "vm_list", "vms");
+  op("POST", "/vms", "VMs", "vm_create", {}, true);
+  op("GET", "/vms/{id}", "VMs", "vm_get", {vm});
+  op("PATCH", "/vms/{id}", "VMs", "vm_reconfigure", {vm}, true);
+  op("DELETE", "/vms/{id}", "VMs", "vm_destroy", {vm}, true);
+  op("POST", "/vms/{id}/power/on", "VMs", "vm_power_on", {vm}, true);
+  op("POST", "/vms/{id}/power/off", "VMs", "vm_power_off", {vm}, true);
+  op("POST", "/vms/{id}/power/reset", "VMs", "vm_reset", {vm}, true);
+  op("POST", "/vms/{id}/power/suspend", "VMs", "vm_suspend", {vm}, true);
+  op("POST", "/vms/{id}/guest/shutdown", "VMs", "vm_shutdown_guest", {vm});
+  op("POST", "/vms/{id}/guest/reboot", "VMs", "vm_reboot_guest", {vm});
+  op("POST", "/vms/{id}/clone", "VMs", "vm_clone", {vm}, true);
+  op("POST", "/vms/{id}/relocate", "VMs", "vm_relocate", {vm}, true);
+  op("POST", "/vms/{id}/mark-template", "VMs", "vm_mark_template", {vm});
+  op("GET", "/vms/{id}/events", "VMs", "vm_events", {vm});
+  op("GET", "/vms/{id}/stats", "VMs", "vm_perf", {vm});
+  op("GET", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_list", {vm});
+  op("POST", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_create", {vm}, true);
+  op("DELETE", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_delete_all", {vm}, true);
+  op("POST", "/vms/{id}/snapshots/{snapshot}/revert", "Snapshots", "vm_snapshot_revert",
+     {vm, {"snapshot", "snapshot"}}, true);
+  op("DELETE", "/vms/{id}/snapshots/{snapshot}", "Snapshots", "vm_snapshot_delete", {vm, {"snapshot", "snapshot"}},
+     true);
+
+  list("/templates", "Templates", "template_list", "templates");
+  op("GET", "/templates/{id}", "Templates", "template_get", {{"id", "template"}});
+  op("POST", "/templates/{id}/convert-to-vm", "Templates", "template_to_vm", {{"id", "template"}});
+
+  list("/hosts", "Hosts", "host_list", "hosts");
+  op("GET", "/hosts/{id}", "Hosts", "host_get", {host});
+  op("GET", "/hosts/{id}/stats", "Hosts", "host_perf", {host});
+  op("POST", "/hosts/{id}/maintenance/enter", "Hosts", "host_enter_maintenance", {host}, true);
+  op("POST", "/hosts/{id}/maintenance/exit", "Hosts", "host_exit_maintenance", {host}, true);
+
+  list("/clusters", "Inventory", "cluster_list", "clusters");
+  op("GET", "/clusters/{id}", "Inventory", "cluster_get", {{"id", "cluster"}});
+  list("/datacenters", "Inventory", "datacenter_list", "datacenters");
+  op("GET", "/datacenters/{id}", "Inventory", "datacenter_get", {{"id", "datacenter"}});
+  list("/datastores", "Inventory", "datastore_list", "datastores");
+  list("/reports/datastore-usage", "Reports", "datastore_usage", "datastores");
+  op("GET", "/datastores/{id}", "Inventory", "datastore_get", {{"id", "datastore"}});
+  list("/networks", "Inventory", "network_list", "networks");
+  op("GET", "/networks/{id}", "Inventory", "network_get", {{"id", "network"}});
+  list("/resource-pools", "Inventory", "resource_pool_list", "resource_pools");
+  op("GET", "/resource-pools/{id}", "Inventory", "resource_pool_get", {{"id", "resource_pool"}});
+  list("/folders", "Inventory", "folder_list", "folders");
+  op("GET", "/folders/{id}", "Inventory", "folder_get", {{"id", "folder"}});
+  op("GET", "/events", "Events", "events_list");
+  op("GET", "/vcenter-tasks", "Tasks", "tasks_recent");
+  op("GET", "/reports/inventory", "Reports", "inventory_summary");
+  return r;
+}
+
+}  // namespace
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> kRoutes = makeRoutes();
+  return kRoutes;
+}
+
+std::optional<Match> matchRoute(const std::string& method, const std::vector<std::string>& segments,
+                                bool* path_exists) {
+  if (path_exists) *path_exists = false;
+  for (const auto& route : routes()) {
+    auto pattern = split(route.path);
+    if (pattern.size() != segments.size()) continue;
+    Match m;
+    bool matched = true;
+    for (size_t i = 0; i < pattern.size() && matched; ++i) {
+      const std::string& p = pattern[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}')
+        m.params.emplace_back(p.substr(1, p.size() - 2), segments[i]);
+      else
+        matched = p == segments[i];
+    }
+    if (!matched) continue;
+    if (route.method != method) {
+      if (path_exists) *path_exists = true;
+      continue;
+    }
+    m.route = &route;
+    return m;
+  }
+  return std::nullopt;
+}
+
+}  // namespace vsmcp::gateway

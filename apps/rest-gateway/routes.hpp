@@ -1,0 +1,42 @@
+// The REST routes over the operation registry: which HTTP method and path runs which
+// operation, how path parameters map to the operation's arguments, and whether the reply is
+// a paged list, a plain result or a task (202). Gateway-native routes (auth, tasks, docs)
+// are listed too, so the OpenAPI document covers everything from this one table.
+// Thread safety: the table is immutable after first use.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vsmcp/json.hpp"
+
+namespace vsmcp::gateway {
+
+struct Route {
+  std::string method;  // "GET", "POST", "PATCH", "DELETE"
+  std::string path;    // "/vms/{id}/power/on"
+  std::string tag;     // OpenAPI tag: "VMs", "Hosts", ...
+  std::string summary;
+  std::string operation;  // registry operation; "" = native (handled by the gateway itself)
+  std::string native;     // native route key ("auth.login", "tasks.get", ...)
+  std::vector<std::pair<std::string, std::string>> path_args;  // {"id", "vm"}: path param -> argument
+  std::string list_key;   // paged list: the array member of the operation's result ("vms")
+  bool async = false;     // answers 202 with a task resource at /tasks/{id}
+  bool public_route = false;  // no authentication (welcome, health, docs, login)
+  std::string description;    // extra OpenAPI text
+};
+
+const std::vector<Route>& routes();
+
+// The route for a method and decoded path segments, with path parameters bound; nullopt when
+// none matches. `method_allowed` tells whether the path exists for another method (405).
+struct Match {
+  const Route* route = nullptr;
+  std::vector<std::pair<std::string, std::string>> params;  // path param name -> value
+};
+std::optional<Match> matchRoute(const std::string& method, const std::vector<std::string>& segments,
+                                bool* path_exists = nullptr);
+
+}  // namespace vsmcp::gateway
