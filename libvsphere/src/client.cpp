@@ -52,6 +52,7 @@ ServiceContent parseServiceContent(pugi::xml_node rv) {
   sc.task_manager = soap::readMoRef(child(rv, "taskManager"));
   sc.event_manager = soap::readMoRef(child(rv, "eventManager"));
   sc.perf_manager = soap::readMoRef(child(rv, "perfManager"));
+  sc.custom_fields_manager = soap::readMoRef(child(rv, "customFieldsManager"));
   sc.about = parseAbout(child(rv, "about"));
   return sc;
 }
@@ -533,7 +534,7 @@ Client::~Client() {
   }
 }
 
-Result<std::unique_ptr<Client>> Client::connect(const ConnectionOptions& options) {
+TransportOptions transportOptions(const ConnectionOptions& options) {
   TransportOptions t;
   t.url = options.url;
   t.insecure = options.insecure;
@@ -544,7 +545,11 @@ Result<std::unique_ptr<Client>> Client::connect(const ConnectionOptions& options
   t.max_retries = options.max_retries;
   t.retry_backoff = options.retry_backoff;
   t.user_agent = options.user_agent;
-  VSMCP_ASSIGN_OR_RETURN(auto transport, makeHttpTransport(t));
+  return t;
+}
+
+Result<std::unique_ptr<Client>> Client::connect(const ConnectionOptions& options) {
+  VSMCP_ASSIGN_OR_RETURN(auto transport, makeHttpTransport(transportOptions(options)));
   return connect(options, std::move(transport));
 }
 
@@ -558,6 +563,8 @@ Result<std::unique_ptr<Client>> Client::connect(const ConnectionOptions& options
 }
 
 const AboutInfo& Client::about() const { return impl_->sc_.about; }
+
+const ConnectionOptions& Client::options() const { return impl_->options_; }
 
 Status Client::logout() { return impl_->logout(); }
 

@@ -20,6 +20,7 @@ namespace vsmcp::vsphere {
 struct ServiceContent {
   MoRef root_folder, property_collector, view_manager, session_manager, search_index,
       task_manager, event_manager, perf_manager;
+  MoRef custom_fields_manager;  // vCenter only
   AboutInfo about;
 };
 

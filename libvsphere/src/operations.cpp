@@ -1,6 +1,7 @@
 // VM and host operations: power, snapshots, clone/create/destroy, reconfigure, templates,
 // relocation and maintenance mode. Each encodes its vim25 request in XSD element order.
 #include <algorithm>
+#include <cctype>
 #include <functional>
 
 #include "client_impl.hpp"
@@ -196,10 +197,75 @@ struct Placement {
 
 }  // namespace
 
+namespace {
+
+bool isIpv4(const std::string& s) {
+  int parts = 0;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = s.find('.', i);
+    if (j == std::string::npos) j = s.size();
+    std::string part = s.substr(i, j - i);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(part) > 255)
+      return false;
+    ++parts;
+    i = j + 1;
+  }
+  return parts == 4;
+}
+
+Status checkCustomization(const GuestCustomization& c) {
+  const std::string& h = c.host_name;
+  bool ok = !h.empty() && h.size() <= 63 && h.front() != '-' && h.back() != '-';
+  for (char ch : h) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-');
+  if (!ok)
+    return Status::InvalidArgument("host_name '" + h + "' must be 1-63 letters, digits or '-', not starting or ending with '-'");
+  if (c.domain.empty()) return Status::InvalidArgument("the customization domain must not be empty");
+  if (!c.ip_address.empty()) {
+    if (!isIpv4(c.ip_address)) return Status::InvalidArgument("ip_address '" + c.ip_address + "' is not an IPv4 address");
+    if (!isIpv4(c.netmask)) return Status::InvalidArgument("netmask '" + c.netmask + "' is not an IPv4 netmask");
+  }
+  if (!c.gateway.empty() && !isIpv4(c.gateway))
+    return Status::InvalidArgument("gateway '" + c.gateway + "' is not an IPv4 address");
+  for (const auto& d : c.dns_servers)
+    if (!isIpv4(d)) return Status::InvalidArgument("dns server '" + d + "' is not an IPv4 address");
+  return Status::Ok();
+}
+
+// CustomizationSpec, members in the order vim25 declares them: identity, globalIPSettings,
+// nicSettingMap.
+void writeCustomization(SoapWriter& w, const GuestCustomization& c) {
+  w.open("customization");
+  w.open("identity", "CustomizationLinuxPrep");
+  w.open("hostName", "CustomizationFixedName").text("name", c.host_name).close("hostName");
+  w.text("domain", c.domain);
+  w.close("identity");
+  w.open("globalIPSettings");
+  for (const auto& d : c.dns_servers) w.text("dnsServerList", d);
+  w.close("globalIPSettings");
+  w.open("nicSettingMap").open("adapter");
+  if (c.ip_address.empty()) {
+    w.open("ip", "CustomizationDhcpIpGenerator").close("ip");
+  } else {
+    w.open("ip", "CustomizationFixedIp").text("ipAddress", c.ip_address).close("ip");
+    w.text("subnetMask", c.netmask);
+  }
+  if (!c.gateway.empty()) w.text("gateway", c.gateway);
+  w.close("adapter").close("nicSettingMap");
+  w.close("customization");
+}
+
+}  // namespace
+
 Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
                                  const TaskOptions& options) {
   VSMCP_RETURN_IF_ERROR(checkVmName(spec.name));
   VSMCP_RETURN_IF_ERROR(checkSizing(spec.num_cpus, spec.memory_mb));
+  if (spec.customization) {
+    VSMCP_RETURN_IF_ERROR(checkCustomization(*spec.customization));
+    if (!isVCenter()) return Status::Unsupported("guest customization needs vCenter; this is a standalone ESXi host");
+  }
   MoRef parent, pool, host;
   VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
       {source}, {"parent", "resourcePool", "runtime.host"}, [&](const ObjectContent& oc) {
@@ -242,6 +308,7 @@ Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
     writeConfigFields(w, std::nullopt, spec.annotation, spec.num_cpus, spec.memory_mb);
     w.close("config");
   }
+  if (spec.customization) writeCustomization(w, *spec.customization);
   w.boolean("powerOn", spec.power_on && !spec.as_template);
   if (!snapshot.empty()) w.moref("snapshot", snapshot);
   w.close("spec");

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "registry_util.hpp"
 #include "vsphere/operations.hpp"
 
 namespace vsmcp::vsphere {
@@ -19,46 +20,9 @@ std::string_view safetyName(Safety s) {
 
 namespace {
 
-Json ref(const MoRef& r) { return r.empty() ? Json() : Json(r.value); }
+using namespace registry;
 
-Json strings(const std::vector<std::string>& v) {
-  Json a = Json::array();
-  for (const auto& s : v) a.push(s);
-  return a;
-}
 
-std::string str(const Json& args, const char* key) {
-  const Json* v = args.find(key);
-  return v ? v->asString() : std::string();
-}
-
-Json schema(const char* text) {
-  auto j = Json::parse(text);
-  return j.ok() ? *j : Json::object();
-}
-
-// An input schema: an object with these properties (JSON members, without the braces), the
-// required ones, and no others.
-Json inputSchema(const std::string& properties, const std::vector<std::string>& required = {}) {
-  std::string req;
-  for (const auto& r : required) req += (req.empty() ? "\"" : ",\"") + r + "\"";
-  return schema((R"({"type":"object","properties":{)" + properties + "}," +
-                 (required.empty() ? std::string() : R"("required":[)" + req + "],") +
-                 R"("additionalProperties":false})")
-                    .c_str());
-}
-
-// An output schema: an object whose `key` member is an object.
-Json objectOutput(const std::string& key) {
-  return schema((R"({"type":"object","properties":{")" + key + R"(":{"type":"object"}},"required":[")" + key +
-                 R"("]})")
-                    .c_str());
-}
-
-// A share in percent with one decimal (12.3); 0 when there is no whole.
-double percent(std::int64_t part, std::int64_t whole) {
-  return whole > 0 ? std::round(static_cast<double>(part) * 1000.0 / static_cast<double>(whole)) / 10.0 : 0.0;
-}
 
 Json toJsonCluster(const ClusterSummary& c) {
   return Json::object()
@@ -97,69 +61,14 @@ Json toJsonSnapshot(const SnapshotNode& n) {
       .set("current", n.is_current).set("children", children);
 }
 
-// Pages a list: {"total": N, "count": n, "offset": o, "<key>": [...], "next_offset"?: o + n},
-// converting only the items of the page.
-template <typename T, typename F>
-Json listOf(const std::vector<T>& items, const Json& args, const char* key, F conv) {
-  const std::int64_t total = static_cast<std::int64_t>(items.size());
-  std::int64_t offset = std::clamp<std::int64_t>(args.find("offset") ? args.find("offset")->asInt(0) : 0, 0, total);
-  std::int64_t limit = std::clamp<std::int64_t>(args.find("limit") ? args.find("limit")->asInt(100) : 100, 1, 2000);
-  Json arr = Json::array();
-  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) arr.push(conv(items[static_cast<size_t>(i)]));
-  Json out = Json::object();
-  out.set("total", total).set("count", static_cast<std::int64_t>(arr.size())).set("offset", offset).set(key, arr);
-  if (offset + limit < total) out.set("next_offset", offset + limit);
-  return out;
-}
+
 
 template <typename T>
 Json page(const std::vector<T>& items, const Json& args, const char* key) {
   return listOf(items, args, key, [](const T& item) { return toJson(item); });
 }
 
-// Schemas shared by many operations.
-constexpr const char* kPaging =
-    R"("limit":{"type":"integer","minimum":1,"maximum":2000,"description":"Items per page, default 100"},)"
-    R"("offset":{"type":"integer","minimum":0,"description":"Items to skip, default 0"})";
-constexpr const char* kVmArg =
-    R"("vm":{"type":"string","minLength":1,"description":"VM name, inventory path (/DC/vm/x), id (vm-42) or BIOS UUID"})";
-constexpr const char* kHostArg =
-    R"("host":{"type":"string","minLength":1,"description":"Host name, inventory path, id (host-12) or UUID"})";
-constexpr const char* kConfirmArg =
-    R"("confirm":{"type":"boolean","description":"Must be true to act; otherwise a dry run"})";
 
-// The output of a paged list under `key`; `extra_properties` (JSON members) are required too.
-Json listOutput(const char* key, const std::string& extra_properties = "",
-                const std::vector<std::string>& extra_required = {}) {
-  std::string required;
-  for (const auto& r : extra_required) required += ",\"" + r + "\"";
-  return schema((std::string(R"({"type":"object","properties":{"total":{"type":"integer"},"count":{"type":"integer"},)"
-                             R"("offset":{"type":"integer"},"next_offset":{"type":"integer"},")") +
-                 key + R"(":{"type":"array","items":{"type":"object"}})" +
-                 (extra_properties.empty() ? "" : "," + extra_properties) + R"(},"required":["total","count","offset",")" +
-                 key + "\"" + required + "]}")
-                    .c_str());
-}
-
-Json taskOutput() {
-  return schema(R"({"type":"object","properties":{"task":{"type":"object"},"dry_run":{"type":"boolean"},)"
-                R"("would":{"type":"string"}},"required":[]})");
-}
-
-Result<MoRef> vmArg(Client& c, const Json& args) { return c.resolve("VirtualMachine", Locator::any(str(args, "vm"))); }
-Result<MoRef> hostArg(Client& c, const Json& args) { return c.resolve("HostSystem", Locator::any(str(args, "host"))); }
-
-TaskOptions taskOptions(const OperationContext& ctx) {
-  TaskOptions o;
-  o.on_progress = ctx.on_progress;
-  o.cancel = ctx.cancel;
-  return o;
-}
-
-Result<Json> taskResult(const Result<TaskInfo>& t) {
-  if (!t.ok()) return t.status();
-  return Json::object().set("task", toJson(*t));
-}
 
 // A VM operation that starts a task: resolve, run, report.
 Operation vmTask(const char* name, const char* title, const char* description, Safety safety,
@@ -187,11 +96,7 @@ Operation vmCall(const char* name, const char* title, const char* description,
           }};
 }
 
-// A lookup's NotFound, with a pointer to the listing that shows what exists.
-Status lookupError(const Status& s, const char* list_op) {
-  if (s.code() != ErrorCode::kNotFound) return s;
-  return Status::Error(ErrorCode::kNotFound, s.message() + " (" + list_op + " lists what exists)", s.details());
-}
+
 
 // "<kind>_get": one object found by name, inventory path or id, returned as {key: item} in the
 // shape its listing uses.
@@ -346,6 +251,13 @@ Result<Json> inventorySummary(Client& c) {
                           .set("used_percent", percent(std::max<std::int64_t>(0, capacity - free), capacity)))
       .set("by_cluster", by_cluster);
 }
+
+}  // namespace
+
+// registry_catalog.cpp: tags, catalog, deployments.
+void appendCatalogOperations(std::vector<Operation>& ops);
+
+namespace {
 
 std::vector<Operation> makeOperations() {
   std::vector<Operation> ops;
@@ -623,12 +535,17 @@ std::vector<Operation> makeOperations() {
                  }});
   ops.push_back({"vm_clone", "Clone a VM or template",
                  "Clone a VM or template to a new VM (or template). Optional target folder, resource pool, host "
-                 "and datastore; power_on starts the clone; linked_snapshot makes a linked clone from that "
-                 "snapshot of the source.",
+                 "and datastore; CPUs and memory; power_on starts the clone; linked_snapshot makes a linked clone "
+                 "from that snapshot of the source; customization sets a Linux guest's host name and IP address.",
                  schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
                          R"(,"name":{"type":"string","minLength":1,"maxLength":80},"folder":{"type":"string"},)"
                          R"("resource_pool":{"type":"string"},"host":{"type":"string"},"datastore":{"type":"string"},)"
-                         R"("power_on":{"type":"boolean"},"as_template":{"type":"boolean"},"linked_snapshot":{"type":"string"}},)"
+                         R"("power_on":{"type":"boolean"},"as_template":{"type":"boolean"},"linked_snapshot":{"type":"string"},)"
+                         R"("num_cpus":{"type":"integer","minimum":1,"maximum":768},"memory_mb":{"type":"integer","minimum":4,"multipleOf":4},)"
+                         R"("customization":{"type":"object","description":"Guest customization of a Linux guest, vCenter only: host name, and a fixed IPv4 address or DHCP",)"
+                         R"("properties":{"host_name":{"type":"string","minLength":1,"maxLength":63},"domain":{"type":"string","minLength":1},)"
+                         R"("ip_address":{"type":"string"},"netmask":{"type":"string"},"gateway":{"type":"string"},)"
+                         R"("dns_servers":{"type":"array","items":{"type":"string"}}},"required":["host_name"],"additionalProperties":false}},)"
                          R"("required":["vm","name"],"additionalProperties":false})").c_str()),
                  taskOutput(), Safety::kChange,
                  [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
@@ -642,6 +559,19 @@ std::vector<Operation> makeOperations() {
                    spec.linked_snapshot = str(args, "linked_snapshot");
                    spec.power_on = args.find("power_on") && args.find("power_on")->asBool();
                    spec.as_template = args.find("as_template") && args.find("as_template")->asBool();
+                   if (const Json* v = args.find("num_cpus")) spec.num_cpus = static_cast<int>(v->asInt());
+                   if (const Json* v = args.find("memory_mb")) spec.memory_mb = v->asInt();
+                   if (const Json* cust = args.find("customization")) {
+                     GuestCustomization g;
+                     g.host_name = str(*cust, "host_name");
+                     if (cust->find("domain")) g.domain = str(*cust, "domain");
+                     g.ip_address = str(*cust, "ip_address");
+                     g.netmask = str(*cust, "netmask");
+                     g.gateway = str(*cust, "gateway");
+                     if (const Json* d = cust->find("dns_servers"))
+                       for (const auto& v : d->items()) g.dns_servers.push_back(v.asString());
+                     spec.customization = g;
+                   }
                    return taskResult(c.cloneVm(vm, spec, taskOptions(ctx)));
                  }});
   ops.push_back({"vm_create", "Create a VM",
@@ -820,6 +750,7 @@ std::vector<Operation> makeOperations() {
                  schema(host_schema.c_str()), taskOutput(), Safety::kChange, maintenance(true)});
   ops.push_back({"host_exit_maintenance", "Exit maintenance mode", "Take the named host out of maintenance mode.",
                  schema(host_schema.c_str()), taskOutput(), Safety::kChange, maintenance(false)});
+  appendCatalogOperations(ops);
   return ops;
 }
 

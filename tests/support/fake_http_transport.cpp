@@ -61,13 +61,19 @@ std::string FakeHttpTransport::soapMethod(const std::string& body) {
   return body.substr(pos + 1, end - pos - 1);
 }
 
+std::string FakeHttpTransport::key(const vsphere::HttpRequest& request) {
+  std::string method = soapMethod(request.body);
+  if (method.empty()) method = request.method + " " + request.target;
+  return method;
+}
+
 void FakeHttpTransport::delay(const std::string& method, std::chrono::milliseconds d) {
   std::lock_guard<std::mutex> lock(mu_);
   delays_[method] = d;
 }
 
 Result<vsphere::HttpResponse> FakeHttpTransport::send(const vsphere::HttpRequest& request) {
-  std::string method = soapMethod(request.body);
+  std::string method = key(request);
   std::chrono::milliseconds wait{0};
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,7 +1,8 @@
 // FakeHttpTransport: records every request and answers from a script keyed by SOAP method.
 // Tests queue replies per method ("RetrievePropertiesEx" -> [reply1, reply2]); the last reply
-// of a queue repeats. A method with no script gets a transport error, so a test fails loudly
-// when the client sends something unexpected.
+// of a queue repeats. A request that is not SOAP (vAPI REST) is keyed by its HTTP method and
+// target, e.g. "GET /rest/com/vmware/cis/tagging/category". A method with no script gets a
+// transport error, so a test fails loudly when the client sends something unexpected.
 #pragma once
 
 #include <chrono>
@@ -17,7 +18,7 @@
 namespace vsmcp::testing {
 
 struct RecordedRequest {
-  std::string method;  // SOAP method, e.g. "Login"
+  std::string method;  // SOAP method, e.g. "Login"; or "GET /rest/..." for a REST request
   vsphere::HttpRequest request;
   std::string header(const std::string& name) const;
 };
@@ -47,6 +48,8 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
 
   // Extracts the SOAP method name from an envelope.
   static std::string soapMethod(const std::string& body);
+  // The script key of a request: its SOAP method, else "<HTTP method> <target>".
+  static std::string key(const vsphere::HttpRequest& request);
 
  private:
   struct Reply {

@@ -12,9 +12,11 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vsmcp/result.hpp"
@@ -38,7 +40,8 @@ struct ConnectionOptions {
   int page_size = 1000;  // objects per RetrievePropertiesEx page (maxObjects)
   std::string user_agent = "vsmcp/0.1";
   // Observer of vCenter calls, e.g. for metrics; empty = none. Called after every SOAP round
-  // trip (login included) with the vim25 method name ("RetrievePropertiesEx"), the time from
+  // trip (login included) with the vim25 method name ("RetrievePropertiesEx"), or after every
+  // REST round trip of a RestClient with a fixed name ("rest:tagging.tag.get"), the time from
   // sending the request to a parsed reply, and the outcome (a fault or transport error is a
   // failed Status). Called on the thread that made the call (listings and the keepalive use
   // threads of their own): must be thread-safe and quick, and must not throw. Never given
@@ -47,6 +50,9 @@ struct ConnectionOptions {
                      const Status& outcome)>
       on_call;
 };
+
+// The transport settings of a connection (URL, TLS trust, timeouts, retries, user agent).
+TransportOptions transportOptions(const ConnectionOptions& options);
 
 class Client {
  public:
@@ -60,6 +66,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   const AboutInfo& about() const;
+  // The options this client was connected with. They hold the password: never log them.
+  const ConnectionOptions& options() const;
   bool isVCenter() const { return about().isVCenter(); }
   Status logout();
   // Cheap call that keeps the session alive and tells whether it still is.
@@ -143,6 +151,22 @@ class Client {
   Result<std::vector<PerfCounterInfo>> perfCounters();
   Result<std::vector<PerfSeries>> queryPerf(const MoRef& entity, const PerfQuery& query);
   Result<std::vector<EventInfo>> events(const MoRef& entity, int max_count = 100);
+
+  // --- custom attributes (vCenter's CustomFieldsManager; kUnsupported on standalone ESXi) ---
+  // The key of the custom field `name` that applies to `managed_type` ("VirtualMachine"; ""
+  // = a global field, for every type), defining it if there is none (a global field of that
+  // name counts).
+  Result<int> ensureCustomField(const std::string& name,
+                                const std::string& managed_type = "VirtualMachine");
+  // Sets `field` on `entity` to `value`, defining the field for the entity's type when
+  // missing. kNotFound naming the entity if it does not exist.
+  Status setCustomValue(const MoRef& entity, const std::string& field, const std::string& value);
+  // The entity's custom values by field name (1 round trip).
+  Result<std::map<std::string, std::string>> customValues(const MoRef& entity);
+  // Every VM and template with a non-empty value for `field`, with the value, sorted by id;
+  // empty if no such field is defined. A constant number of round trips (4), whatever the
+  // number of VMs.
+  Result<std::vector<std::pair<MoRef, std::string>>> findByCustomValue(const std::string& field);
 
   class Impl;
 

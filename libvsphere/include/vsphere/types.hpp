@@ -248,6 +248,17 @@ struct SnapshotTree {
   std::vector<SnapshotNode> roots;
 };
 
+// Guest OS customization of a clone (vCenter only; needs VMware Tools and Perl/cloud-init in a
+// Linux guest): the host name, and a fixed IPv4 address or DHCP on the first NIC.
+struct GuestCustomization {
+  std::string host_name;  // required: letters, digits and '-', at most 63
+  std::string domain = "localdomain";
+  std::string ip_address;  // "" = DHCP
+  std::string netmask;     // with ip_address
+  std::string gateway;     // optional
+  std::vector<std::string> dns_servers;
+};
+
 struct CloneSpec {
   std::string name;           // required
   std::string folder;         // locator of the target folder; "" = the source's folder
@@ -260,6 +271,7 @@ struct CloneSpec {
   std::optional<int> num_cpus;
   std::optional<std::int64_t> memory_mb;
   std::optional<std::string> annotation;
+  std::optional<GuestCustomization> customization;  // Linux guest: host name and address
 };
 
 struct CreateVmSpec {
