@@ -83,6 +83,40 @@ std::string summarize(const std::string& operation, const Json& r) {
   if (const Json* dry = r.find("dry_run"); dry && dry->asBool())
     return "DRY RUN, nothing changed: would " + r.find("would")->asString() +
            ". Call again with confirm: true to do it.";
+  if (const Json* dep = r.find("deployment"); dep && dep->isObject() && dep->find("status")) {
+    std::string vms;
+    for (const auto& v : dep->find("vms") ? dep->find("vms")->items() : Json::Array{})
+      vms += (vms.empty() ? "" : ", ") + v.asString();
+    return "deployment " + stringOf(*dep, "id") + " '" + stringOf(*dep, "name") + "' is " + stringOf(*dep, "status") +
+           (vms.empty() ? ", no VMs" : ", VMs: " + vms);
+  }
+  if (const Json* attached = r.find("attached"); attached && attached->isBool() && r.find("tag") && r.find("object"))
+    return "tag '" + stringOf(*r.find("tag"), "name") + "' " + (attached->asBool() ? "attached to " : "detached from ") +
+           stringOf(*r.find("object"), "type") + " " + stringOf(*r.find("object"), "id");
+  if (const Json* tags = r.find("tags"); tags && tags->isArray() && r.find("object")) {
+    std::string names;
+    for (const auto& t : tags->items()) names += (names.empty() ? "" : ", ") + stringOf(t, "name");
+    return stringOf(*r.find("object"), "type") + " " + stringOf(*r.find("object"), "id") + " has " +
+           std::to_string(tags->size()) + " tags" + (names.empty() ? "" : ": " + names);
+  }
+  if (const Json* objects = r.find("objects"); objects && objects->isArray() && r.find("tag")) {
+    std::string ids;
+    for (const auto& o : objects->items()) ids += (ids.empty() ? "" : ", ") + stringOf(o, "id");
+    return "tag '" + stringOf(*r.find("tag"), "name") + "' is on " + std::to_string(objects->size()) + " objects" +
+           (ids.empty() ? "" : ": " + clip(ids, 200));
+  }
+  if (const Json* deleted = r.find("deleted"); deleted && deleted->isString())
+    return operation + ": deleted " + deleted->asString();
+  if (const Json* form = r.find("schema"); form && form->isObject() && r.size() == 1) {
+    std::string names;
+    for (const auto& [k, v] : form->find("properties") ? form->find("properties")->members() : Json::Object{})
+      names += (names.empty() ? "" : ", ") + k;
+    return "request form: " + names + " (required: name)";
+  }
+  if (r.find("by_item") && r.find("unsynced"))
+    return std::to_string(r.find("by_deployment")->size()) + " deployments of " + std::to_string(r.find("by_item")->size()) +
+           " catalog items in " + std::to_string(r.find("by_project")->size()) + " projects; " +
+           std::to_string(r.find("unsynced")->size()) + " unsynced";
   if (const Json* task = r.find("task"))
     return operation + ": task " + task->find("id")->asString() + " " + task->find("state")->asString() +
            (task->find("result") ? " (result " + task->find("result")->asString() + ")" : "");

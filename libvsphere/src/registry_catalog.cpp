@@ -97,9 +97,13 @@ Json toJsonDeployment(const Deployment& d) {
   return j;
 }
 
-// Every deployment, newest first. A missing category means none yet.
-Result<std::vector<Deployment>> deployments(RestClient& r) {
+// Every deployment, newest first, with only the VMs that still exist (vCenter drops a deleted
+// VM's tag associations, but not every server does). A missing category means none yet.
+Result<std::vector<Deployment>> deployments(RestClient& r, Client& c) {
   std::vector<Deployment> out;
+  VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms({}, VmDetail::kState));
+  std::set<std::string> existing;
+  for (const auto& v : vms) existing.insert(v.ref.value);
   auto tags = r.listTags(kDeploymentCategory);
   if (!tags.ok()) {
     if (tags.status().code() == ErrorCode::kNotFound) return out;
@@ -111,7 +115,9 @@ Result<std::vector<Deployment>> deployments(RestClient& r) {
     d.tag_id = t.id;
     auto record = Json::parse(t.description);
     d.record = record.ok() && record->isObject() ? *record : Json::object().set("status", "unknown");
-    VSMCP_ASSIGN_OR_RETURN(d.vms, r.listAttachedObjects(t.id));
+    VSMCP_ASSIGN_OR_RETURN(auto attached, r.listAttachedObjects(t.id));
+    for (auto& m : attached)
+      if (m.type == "VirtualMachine" && existing.count(m.value)) d.vms.push_back(std::move(m));
     out.push_back(std::move(d));
   }
   std::sort(out.begin(), out.end(), [](const Deployment& a, const Deployment& b) {
@@ -121,8 +127,8 @@ Result<std::vector<Deployment>> deployments(RestClient& r) {
   return out;
 }
 
-Result<Deployment> findDeployment(RestClient& r, const std::string& id) {
-  VSMCP_ASSIGN_OR_RETURN(auto all, deployments(r));
+Result<Deployment> findDeployment(RestClient& r, Client& c, const std::string& id) {
+  VSMCP_ASSIGN_OR_RETURN(auto all, deployments(r, c));
   for (auto& d : all)
     if (d.id == id) return d;
   return Status::Error(ErrorCode::kNotFound, "no deployment '" + id + "' (deployment_list lists what exists)",
@@ -560,7 +566,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
                    if (!c.isVCenter()) return listOf(std::vector<Json>{}, args, "deployments", [](const Json& j) { return j; });
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
-                   VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r));
+                   VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r, c));
                    std::vector<Json> out;
                    for (const auto& d : all) {
                      Json j = toJsonDeployment(d);
@@ -575,7 +581,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  objectOutput("deployment"), Safety::kRead,
                  [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
-                   VSMCP_ASSIGN_OR_RETURN(auto d, findDeployment(*r, str(args, "deployment")));
+                   VSMCP_ASSIGN_OR_RETURN(auto d, findDeployment(*r, c, str(args, "deployment")));
                    Json j = toJsonDeployment(d);
                    Json resources = Json::array();
                    for (const auto& vm : d.vms) {
@@ -591,7 +597,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  taskOutput(), Safety::kDestructive,
                  [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
-                   VSMCP_ASSIGN_OR_RETURN(auto d, findDeployment(*r, str(args, "deployment")));
+                   VSMCP_ASSIGN_OR_RETURN(auto d, findDeployment(*r, c, str(args, "deployment")));
                    if (ctx.dry_run) {
                      std::string names;
                      for (const auto& vm : d.vms) {
@@ -630,7 +636,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                                     .set("by_deployment", Json::array()).set("unsynced", Json::array());
                    if (!c.isVCenter()) return empty;
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
-                   VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r));
+                   VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r, c));
                    VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms({}, VmDetail::kBrief));
                    std::map<std::string, const VmSummary*> by_id;
                    for (const auto& v : vms) by_id[v.ref.value] = &v;

@@ -616,6 +616,93 @@ await check('vm_events, events_list, tasks_recent, vm_perf and host_perf', async
   await fails(b, 'vm_perf', { vm, counters: ['no.such.counter'] }, /no\.such\.counter/);
 });
 
+// ---- tags, catalog, deployments ----------------------------------------------------------------
+
+await check('tag categories and tags: create, update, attach, detach, delete; b sees each step', async () => {
+  const cat = (await call(a, 'tag_category_create', { name: 'env', cardinality: 'SINGLE', associable_types: ['VirtualMachine'] })).category;
+  assert.equal((await call(b, 'tag_category_get', { category: 'env' })).category.id, cat.id);
+  assert.ok((await call(b, 'tag_category_list')).categories.some((c) => c.id === cat.id && c.cardinality === 'SINGLE'));
+  await fails(a, 'tag_category_create', { name: 'env' }, /already exists|AlreadyExists/);
+  await call(a, 'tag_category_update', { category: 'env', description: 'Environment' });
+  assert.equal((await call(b, 'tag_category_get', { category: cat.id })).category.description, 'Environment');
+
+  const tag = (await call(a, 'tag_create', { name: 'prod', category: 'env' })).tag;
+  assert.equal(tag.category_id, cat.id);
+  await call(a, 'tag_update', { tag: 'prod', category: 'env', description: 'Production' });
+  assert.equal((await call(b, 'tag_get', { tag: 'prod', category: 'env' })).tag.description, 'Production');
+  assert.deepEqual((await call(b, 'tag_list', { category: 'env' })).tags.map((t) => t.name), ['prod']);
+
+  const vm = 'DC0_C0_RP0_VM0';
+  const id = (await vmOf(vm)).id;
+  const attached = await call(a, 'tag_attach', { tag: 'prod', category: 'env', object: vm });
+  assert.deepEqual(attached.object, { type: 'VirtualMachine', id });
+  assert.deepEqual((await call(b, 'tag_list_attached', { object: id })).tags.map((t) => t.name), ['prod']);
+  assert.deepEqual((await call(b, 'tag_list_objects', { tag: tag.id })).objects, [{ type: 'VirtualMachine', id }]);
+  await fails(a, 'tag_attach', { tag: 'prod', category: 'env', object: 'no-such-vm-anywhere' }, /no-such-vm-anywhere/);
+  await call(a, 'tag_detach', { tag: 'prod', category: 'env', object: `VirtualMachine:${id}` });
+  assert.deepEqual((await call(b, 'tag_list_attached', { object: vm })).tags, []);
+
+  const dryTag = await call(a, 'tag_delete', { tag: 'prod', category: 'env' });
+  assert.equal(dryTag.dry_run, true);
+  assert.ok((await call(b, 'tag_get', { tag: tag.id })).tag);
+  await call(a, 'tag_delete', { tag: 'prod', category: 'env', confirm: true });
+  await fails(b, 'tag_get', { tag: tag.id }, /NotFound|no tag/);
+  const dryCat = await call(a, 'tag_category_delete', { category: 'env' });
+  assert.match(dryCat.would, /delete tag category 'env' and its 0 tags/);
+  await call(a, 'tag_category_delete', { category: 'env', confirm: true });
+  await fails(b, 'tag_category_get', { category: cat.id }, /NotFound|no category/i);
+});
+
+await check('catalog: a template becomes an item; a request makes a deployment b sees; delete and unsynced', async () => {
+  const created = await call(a, 'vm_create', { name: 'catalog-src', num_cpus: 2, memory_mb: 256 });
+  await call(a, 'vm_mark_template', { vm: created.task.result });
+  const items = (await call(b, 'catalog_item_list', { kind: 'template' })).items;
+  const item = items.find((i) => i.name === 'catalog-src');
+  assert.ok(item, JSON.stringify(items));
+  assert.equal(item.id, `template:${created.task.result}`);
+  assert.equal(item.deployable, true);
+  assert.equal((await call(b, 'catalog_item_get', { item: item.id })).item.name, 'catalog-src');
+  const form = (await call(b, 'catalog_item_schema', { item: item.id })).schema;
+  assert.deepEqual(form.required, ['name']);
+  assert.equal(form.properties.num_cpus.default, 2);
+  assert.equal(form.properties.memory_mb.default, 256);
+  await fails(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-bad', memory_mb: 1001 } }, /inputs\.memory_mb/);
+  await fails(a, 'catalog_item_get', { item: 'nonsense' }, /template:vm-42/);
+
+  const req = await call(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-vm-1', project: 'vm' } });
+  const dep = req.deployment;
+  assert.match(dep.id, /^dep-[0-9a-f]{12}$/);
+  assert.equal(dep.status, 'ready');
+  assert.equal(dep.item_name, 'catalog-src');
+  assert.equal(req.task.state, 'success');
+  await fails(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-vm-1' } }, /already exists/);
+  const seen = (await call(b, 'deployment_list')).deployments.find((d) => d.id === dep.id);
+  assert.deepEqual([seen?.name, seen?.status, seen?.vm_count], ['dep-vm-1', 'ready', 1]);
+  const got = (await call(b, 'deployment_get', { deployment: dep.id })).deployment;
+  assert.deepEqual(got.resources.map((r) => r.name), ['dep-vm-1']);
+  assert.equal((await vmOf('dep-vm-1')).template, false);
+  const report = await call(b, 'report_deployments');
+  assert.ok(report.by_item.some((r) => r.item === 'catalog-src' && r.deployments === 1 && r.vms === 1));
+  assert.ok(report.by_project.some((r) => r.project === 'vm' && r.deployments >= 1));
+
+  const dry = await call(a, 'deployment_delete', { deployment: dep.id });
+  assert.match(dry.would, /destroy deployment dep-[0-9a-f]+: 1 VMs \('dep-vm-1'\)/);
+  assert.equal((await vmOf('dep-vm-1')).name, 'dep-vm-1');
+  await call(a, 'deployment_delete', { deployment: dep.id, confirm: true });
+  await fails(b, 'vm_get', { vm: 'dep-vm-1' }, /dep-vm-1/);
+  assert.ok(!(await call(b, 'deployment_list')).deployments.some((d) => d.id === dep.id));
+  await fails(b, 'deployment_get', { deployment: dep.id }, /no deployment/);
+
+  // A deployment whose VM was destroyed behind its back is reported as unsynced.
+  const lost = (await call(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-vm-2' } })).deployment;
+  await call(a, 'vm_power_off', { vm: 'dep-vm-2' }).catch(() => {});
+  await call(a, 'vm_destroy', { vm: 'dep-vm-2', confirm: true });
+  const unsynced = await call(b, 'deployment_list', { status: 'unsynced' });
+  assert.deepEqual(unsynced.deployments.map((d) => d.id), [lost.id]);
+  assert.ok((await call(b, 'report_deployments')).unsynced.some((d) => d.id === lost.id));
+  await call(a, 'deployment_delete', { deployment: lost.id, confirm: true });
+});
+
 // ---- resources, prompts, errors, other configurations -----------------------------------------
 
 await check('resources and prompts', async () => {
