@@ -11,7 +11,13 @@ packages=(
   libboost-dev
   # the vCenter simulator (govmomi's vcsim, built from source) and test peers
   golang-go golang-github-vmware-govmomi-dev curl openssl python3-pyvmomi procps
+  # vsphere-cli's terminal tests (progress bar, prompt) and shell completion tests
+  tmux zsh
+  # headless browser that renders the REST gateway's /docs and /redoc pages in tests
+  chromium
 )
+# Extra packages a caller needs beyond these (bench/rest.sh: wrk), installed the same way.
+packages+=("$@")
 # Node.js runs the official MCP SDK client and conformance suite (tests/node). Any nodejs
 # package that provides node and npm will do; install Debian's only when none is present.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi

@@ -13,6 +13,7 @@ bash scripts/install-deps.sh
 if [[ ! -d tests/node/node_modules || tests/node/package-lock.json -nt tests/node/node_modules ]]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
+bash scripts/install-ui.sh  # swagger-ui-dist and redoc for the gateway's /docs and /redoc tests
 
 export BUILD_DIR=build/release
 if [[ "${1:-}" == "--sanitize" ]]; then

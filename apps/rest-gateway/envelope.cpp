@@ -92,4 +92,23 @@ http::Response error(int http_status, const std::string& code, const std::string
   return respond(http_status, body);
 }
 
+std::string errorEnvelope(int http_status, const std::string& message) {
+  const char* code = "HTTP_ERROR";
+  switch (http_status) {
+    case 400: code = "BAD_REQUEST"; break;
+    case 403: code = "FORBIDDEN"; break;
+    case 404: code = "NOT_FOUND"; break;
+    case 408: code = "REQUEST_TIMEOUT"; break;
+    case 413: code = "PAYLOAD_TOO_LARGE"; break;
+    case 417: code = "EXPECTATION_FAILED"; break;
+    case 431: code = "HEADERS_TOO_LARGE"; break;
+    case 500: code = "INTERNAL"; break;
+    case 501: code = "NOT_IMPLEMENTED"; break;
+    case 503: code = "UNAVAILABLE"; break;
+    case 504: code = "TIMEOUT"; break;
+    default: break;
+  }
+  return error(http_status, code, message).body;
+}
+
 }  // namespace vsmcp::gateway

@@ -30,4 +30,8 @@ http::Response error(const Status& status, Json details = Json::object(), int ht
 http::Response error(int http_status, const std::string& code, const std::string& message,
                      Json details = Json::object());
 
+// The envelope text of an answer the HTTP layer makes itself (413, 431, 408, 503...): the
+// error code is derived from the status ("PAYLOAD_TOO_LARGE").
+std::string errorEnvelope(int http_status, const std::string& message);
+
 }  // namespace vsmcp::gateway

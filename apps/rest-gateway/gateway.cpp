@@ -197,7 +197,9 @@ http::Response Gateway::health() const {
                                                                        std::chrono::steady_clock::now() - started_)
                                                                        .count()))
                   .set("vcenter", vc);
-  return ok(healthy ? 200 : 503, healthy ? "healthy" : "vCenter is not reachable", data);
+  // A 503 is an error like any other (success false, error_code), with the report in its details.
+  if (!healthy) return error(503, errorCodeText(ErrorCode::kUnavailable), "vCenter is not reachable", data);
+  return ok(200, "healthy", data);
 }
 
 std::optional<http::Response> Gateway::handleInline(const http::Request& req) {
@@ -302,6 +304,11 @@ http::Response Gateway::native(const std::string& key, const http::Request& req,
       if (k == name) return v;
     return std::string();
   };
+  // These routes take no query parameters: refuse them (422) as the operation routes do,
+  // rather than ignore them.
+  if (auto query = req.queryParams(); !query.empty())
+    return validation(query.front().first, "unknown query parameter '" + query.front().first + "': " +
+                                               req.method + " " + req.path + " takes none");
   if (key == "auth.login") {
     if (!options_.logins) return error(403, "LOGIN_DISABLED", "logins are disabled on this gateway; use an API key");
     if (Status limited = login_limiter_.admit(req.remote_address, policy::Action::kRead); !limited.ok())
@@ -445,8 +452,11 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     args.set(k, *value);
     filters[k] = v;
   }
-  std::string query_key;
-  for (const auto& [k, v] : filters) query_key += k + "=" + v + "&";
+  // What a cursor is bound to: the list and its filters (as JSON, so that values holding '&'
+  // or '=' cannot pass for other filters).
+  Json query = Json::object();
+  for (const auto& [k, v] : filters) query.set(k, v);
+  const std::string query_key = Json::array({Json(route.path), query}).dump();
   if (req.method == "POST" || req.method == "PATCH") {
     if (!req.body.empty()) {
       std::string type = req.header("Content-Type");
@@ -455,13 +465,16 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
       auto body = Json::parse(req.body);
       if (!body.ok()) return error(400, "BAD_REQUEST", "the body is not valid JSON: " + body.status().message());
       if (!body->isObject()) return error(400, "BAD_REQUEST", "the body must be a JSON object");
-      for (const auto& [k, v] : body->members()) {
+      if (!route.body_arg.empty()) args.set(route.body_arg, *body);
+      for (const auto& [k, v] : route.body_arg.empty() ? body->members() : Json::Object{}) {
         bool path_arg = false;
         for (const auto& pa : route.path_args) path_arg = path_arg || pa.second == k;
         if (path_arg) return validation(k, "'" + k + "' comes from the path, not the body");
         if (k == "confirm") return validation(k, "confirm goes in the query: ?confirm=true");
         args.set(k, v);
       }
+    } else if (!route.body_arg.empty()) {
+      args.set(route.body_arg, Json::object());
     }
   }
   if (is_list) {
@@ -561,7 +574,14 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     std::string message = std::to_string(items.size()) + " of " + std::to_string(total) + " " + route.list_key;
     return ok(200, message, items, Json::object().set("total_count", total).set("page_info", page_info));
   }
-  return ok(200, "OK", std::move(result).value());
+  Json data = std::move(result).value();
+  for (const auto& key : route.data_path) {
+    const Json* member = data.find(key);
+    if (!member) return error(500, "INTERNAL", "the result of " + op->name + " has no '" + key + "'");
+    Json next = *member;
+    data = std::move(next);
+  }
+  return ok(route.success_status, route.success_status == 201 ? "created" : "OK", std::move(data));
 }
 
 }  // namespace vsmcp::gateway

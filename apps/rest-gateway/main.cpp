@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "envelope.hpp"
 #include "gateway.hpp"
 #include "http/server.hpp"
 #include "settings.hpp"
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
   http_options.tls_cert_file = settings.tls_cert_file;
   http_options.tls_key_file = settings.tls_key_file;
   http_options.server_header = "vsmcp-rest-gateway";
+  http_options.error_body = [](int status, const std::string& message) {
+    return gateway::errorEnvelope(status, message);
+  };
   http::Server server(
       http_options, [&gw](const http::Request& r) { return gw.handle(r); },
       [&gw](const http::Request& r) { return gw.handleInline(r); });

@@ -110,6 +110,40 @@ std::vector<Route> makeRoutes() {
   list("/folders", "Inventory", "folder_list", "folders");
   op("GET", "/folders/{id}", "Inventory", "folder_get", {{"id", "folder"}});
   op("GET", "/events", "Events", "events_list");
+  op("GET", "/reports/activity", "Reports", "events_list");
+  op("GET", "/reports/deployments", "Reports", "report_deployments");
+
+  // Self-service catalog on plain vCenter; deployments are recorded as vCenter tags.
+  list("/catalog/items", "Catalog", "catalog_item_list", "items");
+  op("GET", "/catalog/items/{id}", "Catalog", "catalog_item_get", {{"id", "item"}});
+  op("GET", "/catalog/items/{id}/schema", "Catalog", "catalog_item_schema", {{"id", "item"}});
+  r.back().data_path = {"schema"};
+  op("POST", "/catalog/items/{id}/request", "Catalog", "catalog_request", {{"id", "item"}}, true);
+  r.back().body_arg = "inputs";
+  list("/deployments", "Deployments", "deployment_list", "deployments");
+  op("GET", "/deployments/{id}", "Deployments", "deployment_get", {{"id", "deployment"}});
+  op("GET", "/deployments/{id}/resources", "Deployments", "deployment_get", {{"id", "deployment"}});
+  r.back().data_path = {"deployment", "resources"};
+  op("DELETE", "/deployments/{id}", "Deployments", "deployment_delete", {{"id", "deployment"}}, true);
+
+  // vCenter tagging.
+  list("/tag-categories", "Tags", "tag_category_list", "categories");
+  op("POST", "/tag-categories", "Tags", "tag_category_create");
+  r.back().success_status = 201;
+  op("GET", "/tag-categories/{id}", "Tags", "tag_category_get", {{"id", "category"}});
+  op("PATCH", "/tag-categories/{id}", "Tags", "tag_category_update", {{"id", "category"}});
+  op("DELETE", "/tag-categories/{id}", "Tags", "tag_category_delete", {{"id", "category"}});
+  list("/tags", "Tags", "tag_list", "tags");
+  op("POST", "/tags", "Tags", "tag_create");
+  r.back().success_status = 201;
+  op("GET", "/tags/{id}", "Tags", "tag_get", {{"id", "tag"}});
+  op("PATCH", "/tags/{id}", "Tags", "tag_update", {{"id", "tag"}});
+  op("DELETE", "/tags/{id}", "Tags", "tag_delete", {{"id", "tag"}});
+  op("GET", "/tags/{id}/objects", "Tags", "tag_list_objects", {{"id", "tag"}});
+  op("GET", "/resources/{id}/tags", "Tags", "tag_list_attached", {{"id", "object"}});
+  op("POST", "/resources/{id}/tags", "Tags", "tag_attach", {{"id", "object"}});
+  r.back().success_status = 201;
+  op("DELETE", "/resources/{id}/tags/{tag}", "Tags", "tag_detach", {{"id", "object"}, {"tag", "tag"}});
   op("GET", "/vcenter-tasks", "Tasks", "tasks_recent");
   op("GET", "/reports/inventory", "Reports", "inventory_summary");
   return r;

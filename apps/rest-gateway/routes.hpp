@@ -25,6 +25,9 @@ struct Route {
   std::string list_key;   // paged list: the array member of the operation's result ("vms")
   bool async = false;     // answers 202 with a task resource at /tasks/{id}
   bool public_route = false;  // no authentication (welcome, health, docs, login)
+  int success_status = 200;   // 201 for routes that create something synchronously
+  std::string body_arg;       // the whole JSON body becomes this argument (catalog inputs)
+  std::vector<std::string> data_path;  // reply data = this member path of the result
   std::string description;    // extra OpenAPI text
 };
 

@@ -1,0 +1,144 @@
+// http::Server: a small HTTP/1.1 server on Boost.Beast for the REST gateway (plain HTTP, or
+// HTTPS with OpenSSL, TLS 1.2 and later).
+//
+// A request is read completely (headers and body, within the limits of ServerOptions), then
+// given to the InlineHandler on the I/O thread, and when that declines, queued for the Handler
+// on a pool of worker threads. Responses leave each connection in request order (keep-alive and
+// pipelining are safe); every one carries Date, Server, Content-Length (except 204) and
+// X-Request-Id. The server answers by itself: 400 (malformed HTTP, missing Host, a target that
+// is neither a path, an absolute URL nor OPTIONS *), 403 (a bound loopback address and a
+// non-loopback Host or Origin, against DNS rebinding), 408, 413, 417, 431, 500 (a handler threw or
+// gave an invalid response), 501 (a Transfer-Encoding other than chunked), 503 (queue full, or
+// stopping) and 504 (handler slower than handler_timeout). Server-made error bodies are JSON:
+// {"error":{"status":413,"message":"..."}}.
+//
+// Ownership: the Server owns its threads (I/O and workers), connections and handlers. I/O is
+// asynchronous: no thread per connection.
+// Thread safety: every method is thread-safe. start() succeeds at most once; stop() is
+// idempotent, joins every thread and is prompt with open idle connections; requests being
+// handled are answered (those still queued get 503) before their connections close.
+// Handler runs on several workers at once and InlineHandler on several I/O threads at once:
+// both must be thread-safe.
+// REQUIRES: stop() and the destructor are not called from a handler (they join its thread).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vsmcp/status.hpp"
+
+namespace vsmcp::http {
+
+struct Request {
+  std::string method;  // "GET"
+  std::string target;  // as sent: "/vms?page_size=10"
+  // The target before '?', raw (not percent-decoded: "/vms/a%2Fb" stays so; see
+  // decodedPathSegments). An absolute-form target ("http://h/vms") gives its path ("/vms").
+  std::string path;
+  std::string query;  // after '?', raw; "" if none
+  // In arrival order, names as sent. X-Request-Id is always present exactly once: the
+  // client's when sane, else the one the server generated (the response carries the same).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // peer IP, e.g. "127.0.0.1"
+
+  // The first header of that name (case-insensitive); "" if absent.
+  std::string header(std::string_view name) const;
+  // Query parameters percent-decoded ('+' = space), in order. A name given twice keeps all
+  // values in order. "a" alone gives ("a", ""); empty pieces ("a=1&&b=2") are skipped. A bad
+  // escape ("%zz", a lone "%") or "%00" is kept as written.
+  std::vector<std::pair<std::string, std::string>> queryParams() const;
+  // The path split on '/', each segment percent-decoded ("/vms/web%2F01" -> {"vms",
+  // "web/01"}); the leading '/' starts no segment, so "/" -> {} and "/vms/" -> {"vms", ""}.
+  // '+' stays '+'. nullopt when a segment has a bad escape or decodes to NUL.
+  std::optional<std::vector<std::string>> decodedPathSegments() const;
+};
+
+struct Response {
+  int status = 200;  // 200..599; anything else -> the server answers 500 instead
+  std::string content_type = "application/json";  // "" = no Content-Type header
+  // More headers. Names must be HTTP tokens; names or values with CR, LF or NUL -> the server
+  // answers 500 instead. The server sets Content-Length, Transfer-Encoding, Connection, Date,
+  // Server, X-Request-Id and Content-Type itself: such names here are ignored.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // not sent for HEAD, 204 or 304 (Content-Length still tells its size;
+                     // a 204 has none)
+};
+
+// Runs on a worker thread: may block (vCenter calls). Exceptions it throws become 500 (logged).
+using Handler = std::function<Response(const Request&)>;
+// Runs on the I/O thread first: must be quick and never block. nullopt = pass the request to
+// Handler. Exceptions it throws become 500 (logged).
+using InlineHandler = std::function<std::optional<Response>(const Request&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // bind address (IP literal or name); loopback by default
+  unsigned short port = 0;         // 0 = any free port; read back with port()
+  unsigned io_threads = 2;         // threads doing network I/O and InlineHandler (0 = 1)
+  unsigned workers = 8;            // threads running Handler (at least 1)
+  size_t max_queued = 256;         // requests waiting for a worker; more -> 503 with Retry-After: 1
+  size_t max_body_bytes = 1u << 20;     // larger -> 413 (answered from Content-Length before
+                                        // reading the body; chunked bodies when they cross it)
+  size_t max_header_bytes = 16u << 10;  // request line + headers; larger -> 431
+  // The whole request (headers + body) must arrive within this, counted from its first byte
+  // -> else 408 + close. Also bounds the TLS handshake and a new connection's wait for its
+  // first byte (then closed without answer).
+  std::chrono::seconds request_timeout{30};
+  // Keep-alive wait for the next request (then closed without answer); also bounds a slow
+  // write (a client that stops reading is dropped).
+  std::chrono::seconds idle_timeout{60};
+  // 0 = none; else the client gets 504 if the handler (with its wait in the queue) is slower.
+  // The handler still finishes; its late response is dropped.
+  std::chrono::seconds handler_timeout{0};
+  size_t max_connections = 1024;  // more simultaneous connections are closed at once
+  // Both set = HTTPS only (PEM certificate chain and PEM private key files).
+  std::string tls_cert_file, tls_key_file;
+  std::string server_header = "vsmcp";  // "Server:" value; "" = no Server header
+  // The JSON body of answers the server makes itself (400, 403, 408, 413, 431, 500, 503, 504,
+  // ...), so they can share the application's error format; must be quick and not throw.
+  // Empty = {"error":{"status":N,"message":"..."}}.
+  std::function<std::string(int status, const std::string& message)> error_body;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler, InlineHandler inline_handler = nullptr);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads the TLS files if any, binds, listens and starts the threads; returns once
+  // connections are accepted. Errors, with no thread left behind: kInvalidArgument (bad host,
+  // only one TLS file, workers or max_connections 0, a request or idle timeout not positive, a
+  // server_header with CR/LF, no handler), kTls (bad cert/key: the message names the file),
+  // kUnavailable (port in use), kInvalidState (called twice).
+  Status start();
+  // The bound port (the chosen one when options.port was 0); 0 before start().
+  unsigned short port() const;
+  // "http://127.0.0.1:<port>" ("https" with TLS; IPv6 in brackets); "" before start().
+  std::string url() const;
+  // Stops accepting, closes idle connections at once, answers queued requests 503, lets
+  // running handlers finish and sends their responses (bounded by min(idle_timeout, 5 s) of
+  // writing), then closes everything and joins every thread. Idempotent.
+  void stop();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// For main(): start, call on_ready(url), serve until SIGINT/SIGTERM (on any thread), stop.
+// Installs handlers for those two signals for the duration of the call and restores the old
+// ones. Returns start()'s error, or kInvalidState when another call is already serving.
+Status serveUntilSignal(Server& server,
+                        const std::function<void(const std::string& url)>& on_ready);
+
+}  // namespace vsmcp::http
