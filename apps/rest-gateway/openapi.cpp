@@ -269,19 +269,6 @@ Json components() {
                                              .set("message", typed("string")),
                                          {"error_code", "message"})),
           {"id", "operation", "state", "progress", "created", "href"}));
-  schemas.set(
-      "HttpError",
-      Json::object()
-          .set("description",
-               "A refusal by the HTTP layer before the gateway sees the request (malformed "
-               "HTTP, Host or Origin not allowed on a loopback bind, too large, overloaded)")
-          .set("type", "object")
-          .set("properties",
-               Json::object().set("error", closedObject(Json::object()
-                                                            .set("status", typed("integer"))
-                                                            .set("message", typed("string")),
-                                                        {"status", "message"})))
-          .set("required", Json::array({Json("error")})));
   Json responses = Json::object();
   const std::pair<const char*, const char*> errors[] = {
       {"BadRequest",
@@ -306,19 +293,10 @@ Json components() {
        "loopback bind (403), request timeout (408), too large (413, 431), unsupported Expect "
        "(417)"},
   };
-  // Statuses the HTTP layer also answers by itself, with its own body.
-  const std::set<std::string> http_layer = {"BadRequest",         "Forbidden",
-                                            "PayloadTooLarge",    "InternalError",
-                                            "ServiceUnavailable", "GatewayTimeout"};
-  for (const auto& [name, description] : errors) {
-    Json schema = ref("Error");
-    if (std::string(name) == "HttpRefused")
-      schema = ref("HttpError");
-    else if (http_layer.count(name))
-      schema = Json::object().set("oneOf", Json::array({ref("Error"), ref("HttpError")}));
-    responses.set(
-        name, Json::object().set("description", description).set("content", jsonContent(schema)));
-  }
+  // The HTTP layer's own refusals (malformed request, Host not allowed, too large, timeouts,
+  // overload) use the same envelope: main.cpp gives it errorEnvelope().
+  for (const auto& [name, description] : errors)
+    responses.set(name, Json::object().set("description", description).set("content", jsonContent(ref("Error"))));
   Json security =
       Json::object()
           .set("bearerAuth",

@@ -254,6 +254,12 @@ const char* kObjectArg =
 
 Json dryRun(const std::string& would) { return Json::object().set("dry_run", true).set("would", would); }
 
+// Deletes: a dry run ({dry_run, would}) or what was deleted.
+Json deleteOutput() {
+  return schema(R"({"type":"object","properties":{"dry_run":{"type":"boolean"},"would":{"type":"string"},)"
+                R"("deleted":{"type":"string"},"vms":{"type":"integer"}}})");
+}
+
 bool confirmed(const OperationContext& ctx) { return !ctx.dry_run; }
 
 }  // namespace
@@ -321,7 +327,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  }});
   ops.push_back({"tag_category_delete", "Delete a tag category",
                  "Delete a tag category and every tag in it (their attachments go too).",
-                 inputSchema(std::string(kCategoryArg) + "," + kConfirmArg, {"category"}), taskOutput(),
+                 inputSchema(std::string(kCategoryArg) + "," + kConfirmArg, {"category"}), deleteOutput(),
                  Safety::kDestructive, [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto cat, r->getCategory(str(args, "category")));
@@ -382,7 +388,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                    return Json::object().set("tag", toJsonTag(after));
                  }});
   ops.push_back({"tag_delete", "Delete a tag", "Delete a tag (it is detached from everything).",
-                 inputSchema(std::string(kTagArg) + "," + kCategoryArg + "," + kConfirmArg, {"tag"}), taskOutput(),
+                 inputSchema(std::string(kTagArg) + "," + kCategoryArg + "," + kConfirmArg, {"tag"}), deleteOutput(),
                  Safety::kDestructive, [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto tag, r->getTag(str(args, "tag"), str(args, "category")));
@@ -594,7 +600,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
   ops.push_back({"deployment_delete", "Delete a deployment",
                  "Destroy a deployment's VMs (powered off first) and remove its record.",
                  inputSchema(R"("deployment":{"type":"string","minLength":1},)" + std::string(kConfirmArg), {"deployment"}),
-                 taskOutput(), Safety::kDestructive,
+                 deleteOutput(), Safety::kDestructive,
                  [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto d, findDeployment(*r, c, str(args, "deployment")));
