@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include <cctype>
 #include <fstream>
 
 namespace vsmcp::apps {
@@ -127,12 +128,19 @@ Result<PolicySetup> buildPolicy(const Settings& s) {
   return setup;
 }
 
-std::string bearerCredential(const std::string& authorization, const std::string& api_key_header) {
-  if (!api_key_header.empty()) return api_key_header;
-  if (authorization.size() > 7 &&
-      (authorization.compare(0, 7, "Bearer ") == 0 || authorization.compare(0, 7, "bearer ") == 0))
-    return authorization.substr(7);
-  return "";
+std::optional<std::string> bearerCredential(const std::string& authorization, const std::string& api_key_header) {
+  std::string bearer;
+  if (authorization.size() > 6) {
+    std::string scheme = authorization.substr(0, 6);
+    for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (scheme == "bearer" && (authorization[6] == ' ' || authorization[6] == '\t')) {
+      size_t start = authorization.find_first_not_of(" \t", 6);
+      size_t end = authorization.find_last_not_of(" \t");
+      if (start != std::string::npos) bearer = authorization.substr(start, end - start + 1);
+    }
+  }
+  if (!bearer.empty() && !api_key_header.empty() && bearer != api_key_header) return std::nullopt;
+  return bearer.empty() ? api_key_header : bearer;
 }
 
 }  // namespace vsmcp::apps

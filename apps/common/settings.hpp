@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,9 @@ struct PolicySetup {
 };
 Result<PolicySetup> buildPolicy(const Settings& s);
 
-// The credential of an HTTP request's headers: "Authorization: Bearer <t>" or "X-API-Key: <t>".
-std::string bearerCredential(const std::string& authorization, const std::string& api_key_header);
+// The credential of an HTTP request's headers: "Authorization: Bearer <t>" (the scheme in any
+// case) or "X-API-Key: <t>"; "" when there is none. nullopt when both are sent and differ:
+// such a request is refused rather than one of them silently winning.
+std::optional<std::string> bearerCredential(const std::string& authorization, const std::string& api_key_header);
 
 }  // namespace vsmcp::apps

@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
   http.allowed_origins = allowed_origins;
   if (policy.authenticationRequired()) {
     http.authorize = [&policy](const mcp::HttpExtraRequest& req) -> std::optional<std::string> {
-      auto who = policy.authenticate(apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key")), "http",
+      auto credential = apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key"));
+      if (!credential) return std::nullopt;  // Authorization and X-API-Key disagree
+      auto who = policy.authenticate(*credential, "http",
                                      req.remote_address);
       if (!who) return std::nullopt;
       return who->name;

@@ -237,7 +237,11 @@ http::Response Gateway::handle(const http::Request& req) {
 }
 
 Result<Gateway::Caller> Gateway::authenticate(const http::Request& req) {
-  const std::string cred = apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key"));
+  const auto given = apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key"));
+  if (!given)
+    return Status::Error(ErrorCode::kUnauthenticated,
+                         "Authorization and X-API-Key carry different credentials: send one");
+  const std::string cred = *given;
   Caller c;
   const std::string login_hint = options_.logins ? " (or log in with POST /auth/login)" : "";
   if (cred.rfind(LoginSessions::kTokenPrefix, 0) == 0) {

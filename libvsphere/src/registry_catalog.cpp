@@ -468,7 +468,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                    return listOf(items, args, "items", [](const Json& j) { return j; });
                  }});
   ops.push_back({"catalog_item_get", "Get a catalog item", "One catalog item by id (template:vm-42, library:<uuid>).",
-                 inputSchema(R"("item":{"type":"string","minLength":1})", {"item"}), objectOutput("item"), Safety::kRead,
+                 inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"})", {"item"}), objectOutput("item"), Safety::kRead,
                  [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto ref, catalogRef(str(args, "item")));
                    if (ref.kind == "library") {
@@ -484,7 +484,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  }});
   ops.push_back({"catalog_item_schema", "Request form of a catalog item",
                  "The JSON Schema of what a request for this catalog item takes, with defaults and limits.",
-                 inputSchema(R"("item":{"type":"string","minLength":1})", {"item"}), objectOutput("schema"),
+                 inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"})", {"item"}), objectOutput("schema"),
                  Safety::kRead, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto ref, catalogRef(str(args, "item")));
                    VSMCP_ASSIGN_OR_RETURN(auto t, templateOf(c, ref));
@@ -494,7 +494,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
   ops.push_back({"catalog_request", "Request a catalog item",
                  "Deploy a catalog item: clone the template with the given inputs (see catalog_item_schema) into a "
                  "new deployment recorded in vCenter. Returns the deployment and the clone task.",
-                 inputSchema(R"("item":{"type":"string","minLength":1},"inputs":{"type":"object"})", {"item", "inputs"}),
+                 inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"},"inputs":{"type":"object"})", {"item", "inputs"}),
                  schema(R"({"type":"object","properties":{"deployment":{"type":"object"},"task":{"type":"object"}},"required":["deployment"]})"),
                  Safety::kChange, [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto ref, catalogRef(str(args, "item")));
@@ -570,7 +570,6 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                              std::string(kPaging)),
                  listOutput("deployments"), Safety::kRead,
                  [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                   if (!c.isVCenter()) return listOf(std::vector<Json>{}, args, "deployments", [](const Json& j) { return j; });
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r, c));
                    std::vector<Json> out;
@@ -638,9 +637,6 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                         R"("by_deployment":{"type":"array"},"unsynced":{"type":"array"}},)"
                         R"("required":["by_item","by_project","by_deployment","unsynced"]})"),
                  Safety::kRead, [](Client& c, const Json&, const OperationContext&) -> Result<Json> {
-                   Json empty = Json::object().set("by_item", Json::array()).set("by_project", Json::array())
-                                    .set("by_deployment", Json::array()).set("unsynced", Json::array());
-                   if (!c.isVCenter()) return empty;
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r, c));
                    VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms({}, VmDetail::kBrief));

@@ -110,6 +110,11 @@ try {
     assert.equal(wrong.status, 401);
     const xkey = await fetch(url, { method: 'POST', headers: { ...rpcHeaders(), 'x-api-key': TOKENS.vic }, body: initBody });
     assert.equal(xkey.status, 200);
+    const lower = await fetch(url, { method: 'POST', headers: { ...rpcHeaders(), authorization: `bearer ${TOKENS.vic}` }, body: initBody });
+    assert.equal(lower.status, 200);
+    // A viewer's bearer with an admin's API key is not an admin: conflicting credentials are refused.
+    const mixed = await fetch(url, { method: 'POST', headers: { ...rpcHeaders(TOKENS.vic), 'x-api-key': TOKENS.ada }, body: initBody });
+    assert.equal(mixed.status, 401);
     const records = audit().filter((r) => r.outcome === 'unauthenticated');
     assert.ok(records.length >= 2, JSON.stringify(records));
     assert.ok(records.every((r) => r.remote === '127.0.0.1'));

@@ -897,7 +897,11 @@ try {
     assert.equal(form.type, 'object');
     assert.ok(form.properties.name && form.required.includes('name'));
     await fails(main, 'GET', `/catalog/items/${enc('template:vm-999999')}`, 404, 'NOT_FOUND');
-    await fails(main, 'GET', '/catalog/items/nonsense', 400, 'INVALID_ARGUMENT');
+    await invalid(main, 'GET', '/catalog/items/nonsense', 'item');
+    // A malformed item id is refused up front: no task is created.
+    const tasksBefore = (await read(main, '/tasks')).length;
+    await invalid(main, 'POST', '/catalog/items/nonsense/request', 'item', { body: { name: 'never' } });
+    assert.equal((await read(main, '/tasks')).length, tasksBefore);
 
     const depName = 'e2e dep «1»';
     const before = await read(main, '/deployments');
@@ -1064,6 +1068,15 @@ try {
     await fails(keys, 'POST', '/vms/DC0_H0_VM0/power/off', 401, 'UNAUTHENTICATED');
     assert.equal((await api(keys, 'GET', '/vms', { auth: TOKENS.vic })).body.total_count, 4);
     assert.equal((await api(keys, 'GET', '/vms', { auth: { apiKey: TOKENS.vic } })).body.total_count, 4);
+    // The scheme name is case-insensitive; extra blanks around the token do not matter.
+    for (const authorization of [`bearer ${TOKENS.vic}`, `BEARER  ${TOKENS.vic} `])
+      assert.equal((await api(keys, 'GET', '/vms', { headers: { authorization } })).status, 200, authorization);
+    // Two different credentials are refused, whichever one is valid.
+    await fails(keys, 'GET', '/vms', 401, 'UNAUTHENTICATED',
+                { headers: { authorization: 'Bearer garbage-garbage-garbage', 'x-api-key': TOKENS.vic } });
+    await fails(keys, 'GET', '/vms', 401, 'UNAUTHENTICATED',
+                { headers: { authorization: `Bearer ${TOKENS.vic}`, 'x-api-key': 'garbage-garbage-garbage' } });
+    assert.equal((await api(keys, 'GET', '/vms', { headers: { authorization: `Bearer ${TOKENS.vic}`, 'x-api-key': TOKENS.vic } })).status, 200);
     const s = await read(keys, '/auth/status', { auth: TOKENS.opal });
     assert.deepEqual([s.principal, s.role, s.authenticated_by], ['opal', 'operator', 'token']);
     await fails(keys, 'POST', '/auth/logout', 400, 'NOT_A_LOGIN', { auth: TOKENS.opal });
