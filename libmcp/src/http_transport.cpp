@@ -486,6 +486,10 @@ class SessionEntry {
     std::lock_guard<std::mutex> lock(mu_);
     last_used_ = Clock::now();
   }
+  Clock::time_point lastUsed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_used_;
+  }
   // Not used since `cutoff`, with no stream being read and no request running.
   bool idleSince(Clock::time_point cutoff) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -511,8 +515,26 @@ class SessionEntry {
 
 class SessionTable {
  public:
-  bool tryAdd(std::shared_ptr<SessionEntry> entry, size_t limit) {
+  // Adds `entry` unless `limit` sessions exist. When its principal already holds
+  // `per_principal` (0 = no limit), that principal's least recently used session is taken out
+  // first and returned in `evicted`, for the caller to end.
+  bool tryAdd(std::shared_ptr<SessionEntry> entry, size_t limit, size_t per_principal,
+              std::shared_ptr<SessionEntry>& evicted) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (per_principal > 0) {
+      const std::string& who = entry->session().principal();
+      size_t held = 0;
+      auto oldest = entries_.end();
+      for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+        if (it->second->session().principal() != who) continue;
+        ++held;
+        if (oldest == entries_.end() || it->second->lastUsed() < oldest->second->lastUsed()) oldest = it;
+      }
+      if (held >= per_principal && oldest != entries_.end()) {
+        evicted = std::move(oldest->second);
+        entries_.erase(oldest);
+      }
+    }
     if (entries_.size() >= limit) return false;
     const std::string id = entry->id();
     entries_[id] = std::move(entry);
@@ -1056,7 +1078,15 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     auto session =
         shared_.server.createSession(std::make_shared<StandaloneSink>(standalone), principal);
     auto entry = std::make_shared<SessionEntry>(session, standalone);
-    if (!shared_.sessions.tryAdd(entry, options().max_sessions)) {
+    std::shared_ptr<SessionEntry> evicted;
+    const bool added = shared_.sessions.tryAdd(entry, options().max_sessions,
+                                               options().max_sessions_per_principal, evicted);
+    if (evicted) {
+      vsmcp::log(Level::kWarning, "MCP HTTP: ended the least recently used session of a principal that reached " +
+                                      std::to_string(options().max_sessions_per_principal) + " sessions");
+      shared_.endSession(evicted);
+    }
+    if (!added) {
       shared_.server.removeSession(session->id());
       vsmcp::log(Level::kWarning, "MCP HTTP: refused a session: the limit of " +
                                       std::to_string(options().max_sessions) + " is reached");

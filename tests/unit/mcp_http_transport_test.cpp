@@ -1141,3 +1141,29 @@ TEST_CASE("HTTPS serves the endpoint when a certificate and key are given", "[ht
   CHECK(lower(text).find("mcp-session-id: ") != std::string::npos);
   CHECK(text.find("\"protocolVersion\":\"2025-11-25\"") != std::string::npos);
 }
+
+TEST_CASE("a principal at its session limit loses its least recently used session, not others", "[http]") {
+  HttpServerOptions o;
+  o.authorize = twoPrincipals;
+  o.max_sessions_per_principal = 2;
+  Fixture f(o);
+  Client c(f.port());
+  auto open = [&](const char* token) {
+    Reply init = c.roundTrip("POST", "/mcp", as(token), initializeBody());
+    REQUIRE(init.status == 200);
+    const std::string sid = init.header("Mcp-Session-Id");
+    REQUIRE(c.roundTrip("POST", "/mcp", as(token, withSession(sid)), kInitialized).status == 202);
+    return sid;
+  };
+  const std::string ping = R"({"jsonrpc":"2.0","id":5,"method":"ping"})";
+  const std::string bob = open("bob-token");
+  const std::string a1 = open("alice-token");
+  const std::string a2 = open("alice-token");
+  REQUIRE(c.roundTrip("POST", "/mcp", as("alice-token", withSession(a1)), ping).status == 200);  // a2 is now older
+  const std::string a3 = open("alice-token");
+  CHECK(c.roundTrip("POST", "/mcp", as("alice-token", withSession(a2)), ping).status == 404);
+  CHECK(c.roundTrip("POST", "/mcp", as("alice-token", withSession(a1)), ping).status == 200);
+  CHECK(c.roundTrip("POST", "/mcp", as("alice-token", withSession(a3)), ping).status == 200);
+  // Another principal's session is untouched.
+  CHECK(c.roundTrip("POST", "/mcp", as("bob-token", withSession(bob)), ping).status == 200);
+}

@@ -92,6 +92,9 @@ struct HttpServerOptions {
                                               // streams (reconnection delay)
   size_t max_connections = 4096;              // more simultaneous connections are closed at once
   size_t max_sessions = 1000;                 // more initialize requests get 503
+  // Sessions one principal may hold (0 = no own limit): its next initialize ends its least
+  // recently used session, so one caller cannot take every slot from the others.
+  size_t max_sessions_per_principal = 100;
   // Sessions with no request and no open stream for this long are closed; 0 = never.
   // Sessions that never completed the handshake (notifications/initialized) are closed after
   // min(60 s, this) idle, so bare initialize requests cannot hold every slot.
