@@ -522,6 +522,19 @@ int Program::fail(const std::string& what, const Status& status) {
 }
 
 int Program::print(const Json& result, const Leaf& leaf) {
+  if (!g_.columns.empty() && !g_.json && g_.format != "json" && !g_.quiet) {
+    // Columns must name members of the listed objects.
+    const Json* list = listOf(result, nullptr);
+    if (list && list->size() > 0 && list->items().front().isObject()) {
+      const Json& first = list->items().front();
+      for (const auto& column : g_.columns)
+        if (!first.find(column)) {
+          std::string known;
+          for (const auto& [k, v] : first.members()) known += (known.empty() ? "" : ", ") + k;
+          return usage("--columns: no column '" + column + "' (known: " + known + ")");
+        }
+    }
+  }
   Rendered r = renderResult(result, leaf.entry->columns, outputOptions());
   io_.out << r.out << std::flush;
   if (!r.note.empty() && !g_.quiet) io_.err << r.note;
@@ -805,7 +818,7 @@ int Program::runOperation(Leaf& leaf) {
     }
     return fail(leaf.entry->path, result.status());
   }
-  print(*result, leaf);
+  if (int printed = print(*result, leaf); printed != 0) return printed;
   if (interrupted) {
     io_.err << kProgram
             << ": interrupted, but the task had already finished before it could be cancelled\n";
@@ -839,6 +852,8 @@ int Program::run(int argc, const char* const* argv) {
     return code == 0 ? 0 : toInt(ExitCode::kUsage);  // --help and --version succeed
   }
   setLogLevel(g_.verbose ? LogLevel::kDebug : LogLevel::kWarning);
+  if (g_.json && g_.format != "table" && g_.format != "json")
+    return usage("--json and --format " + g_.format + " contradict each other; give one");
   const CLI::App* selected = &app_;
   for (;;) {
     auto subs = selected->get_subcommands();

@@ -6,6 +6,7 @@
 
 namespace vsmcp::cli {
 
+
 namespace {
 
 struct Range {
@@ -210,18 +211,6 @@ bool isTree(const Json& items) {
 
 // The list a result carries: its one array of objects, when it has no other array and no
 // object member (inventory_summary and report_deployments are documents).
-const Json* listOf(const Json& result, std::string* key) {
-  if (!result.isObject()) return nullptr;
-  const Json* found = nullptr;
-  for (const auto& [k, v] : result.members()) {
-    if (v.isObject()) return nullptr;
-    if (!v.isArray()) continue;
-    if (found || !objectArray(v)) return nullptr;
-    found = &v;
-    if (key) *key = k;
-  }
-  return found;
-}
 
 // The object a "get" result wraps: {"vm": {...}} -> {...}.
 const Json* wrappedObject(const Json& result) {
@@ -373,6 +362,19 @@ void prettyInto(const Json& v, int indent, std::string& out) {
 }
 
 }  // namespace
+
+const Json* listOf(const Json& result, std::string* key) {
+  if (!result.isObject()) return nullptr;
+  const Json* found = nullptr;
+  for (const auto& [k, v] : result.members()) {
+    if (v.isObject()) return nullptr;
+    if (!v.isArray()) continue;
+    if (found || !objectArray(v)) return nullptr;
+    found = &v;
+    if (key) *key = k;
+  }
+  return found;
+}
 
 size_t displayWidth(std::string_view text) {
   size_t width = 0;

@@ -25,6 +25,10 @@ struct Rendered {
   std::string note;  // for stderr: what the table leaves out (more pages, totals); "" = none
 };
 
+// The array of objects a list result holds (its key in `key` when not null); null when the
+// result is not one list.
+const Json* listOf(const Json& result, std::string* key);
+
 // Renders a result. `default_columns` (comma-separated) are the table columns of list items
 // when --columns is not given.
 Rendered renderResult(const Json& result, const std::string& default_columns,

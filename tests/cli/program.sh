@@ -72,6 +72,10 @@ head -1 "$work/out" | grep -qE '^NAME +POWER_STATE +NUM_CPU +MEMORY_MB +HOST +IP
 grep -q ' $' "$work/out" && fail "table lines end with spaces" || pass "no trailing spaces"
 expect 0 "vm ls --columns name,id --format csv" -- "$cli" vm ls --columns name,id --format csv
 [[ $(head -1 "$work/out") == "name,id" ]] && pass "--columns" || fail "--columns: $(head -1 "$work/out")"
+expect 2 "vm ls --columns nope" -- "$cli" vm ls --columns nope
+grep -q "no column 'nope' (known: id, name" "$work/err" && pass "an unknown column is named" || fail "unknown column: $(cat "$work/err")"
+expect 2 "vm ls --json --format csv" -- "$cli" vm ls --json --format csv
+grep -q "contradict" "$work/err" && pass "--json and --format csv conflict" || fail "format conflict: $(cat "$work/err")"
 expect 0 "inventory summary --json" -- "$cli" inventory summary --json
 json '"by_cluster" in j and j["vms"]["total"] == '"$total" && pass "inventory summary counts the VMs" ||
   fail "inventory summary"
