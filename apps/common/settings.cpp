@@ -72,7 +72,7 @@ void addHttpOptions(CLI::App& app, Settings& s, const std::string& host_env, con
   app.add_option("--tls-key", s.tls_key_file, "PEM private key for --tls-cert")->envname("MCP_TLS_KEY")->group(g);
 }
 
-Status finishSettings(Settings& s, bool serving_http, bool require_account) {
+Status finishSettings(Settings& s, bool serving_http, bool require_account, bool require_password) {
   if (s.vcenter.url.empty()) return Status::InvalidArgument("no vCenter given: set VCENTER_HOST or --vcenter-host");
   if (s.vcenter.username.empty() && require_account)
     return Status::InvalidArgument("no user given: set VCENTER_USER or --vcenter-user");
@@ -82,7 +82,7 @@ Status finishSettings(Settings& s, bool serving_http, bool require_account) {
   } else if (const char* p = std::getenv("VCENTER_PASSWORD")) {
     s.vcenter.password = p;
   }
-  if (s.vcenter.password.empty() && !s.vcenter.username.empty())
+  if (s.vcenter.password.empty() && !s.vcenter.username.empty() && require_password)
     return Status::InvalidArgument("no password given: set VCENTER_PASSWORD or VCENTER_PASSWORD_FILE");
   if (!s.api_key_file.empty()) {
     VSMCP_RETURN_IF_ERROR(readSecret(s.api_key_file, "MCP_API_KEY_FILE / --api-key-file", s.api_key));

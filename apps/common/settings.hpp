@@ -47,7 +47,10 @@ void addHttpOptions(CLI::App& app, Settings& s, const std::string& host_env, con
 // `serving_http` = the program will listen on http_host (checks the no-auth rule).
 // `require_account` = a vCenter user and password must be given (the gateway can run without
 // one: then only its logins reach vCenter).
-Status finishSettings(Settings& s, bool serving_http, bool require_account = true);
+// `require_password` = false: a user without a password is accepted (vsphere-cli resuming a
+// stored session).
+Status finishSettings(Settings& s, bool serving_http, bool require_account = true,
+                      bool require_password = true);
 
 // The policy the settings describe (roles, tokens, rate limits, audit target) and its audit
 // sink (null when audit_log is "off").

@@ -1,13 +1,18 @@
 #include "cli.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -231,6 +236,8 @@ class Program {
   int runOperation(Leaf& leaf);
   Result<Json> arguments(Leaf& leaf);
   Result<std::unique_ptr<vsphere::Client>> connect();
+  bool keep_session_ = false;  // session login: leave the vCenter session open to resume it
+  bool stored_only_ = false;   // session logout: resume the stored session even with a password
   Result<Json> invoke(vsphere::Client& client, const vsphere::Operation& op, const Json& args,
                       const vsphere::OperationContext& ctx, bool all_pages);
   Result<Json> dryRunChange(vsphere::Client& client, const vsphere::Operation& op,
@@ -587,11 +594,73 @@ Result<Json> Program::arguments(Leaf& leaf) {
   return args;
 }
 
+namespace {
+
+// Where `session login` keeps a vCenter session cookie for a host and user, like govc's
+// session cache: $XDG_CACHE_HOME/vsmcp/sessions (or ~/.cache/...), one 0600 file each.
+std::string sessionPath(const std::string& host, const std::string& user) {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string dir = cache && *cache ? std::string(cache) : std::string(home ? home : ".") + "/.cache";
+  return dir + "/vsmcp/sessions/" + policy::sha256Hex(host + "\n" + user).substr(0, 32);
+}
+
+std::optional<std::string> readSession(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto j = Json::parse(text);
+  if (!in || !j.ok() || !j->find("cookie") || j->find("cookie")->asString().empty()) return std::nullopt;
+  return j->find("cookie")->asString();
+}
+
+Status writeSession(const std::string& path, const std::string& host, const std::string& user,
+                    const std::string& cookie) {
+  std::string dir = path.substr(0, path.rfind('/'));
+  for (size_t i = 1; i <= dir.size(); ++i)
+    if (i == dir.size() || dir[i] == '/') ::mkdir(dir.substr(0, i).c_str(), 0700);
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Unavailable("cannot write the session file under " + dir);
+  const std::string text = Json::object().set("host", host).set("user", user).set("cookie", cookie).dump() + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Unavailable("cannot write the session file under " + dir);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<vsphere::Client>> Program::connect() {
   apps::Settings s = g_.settings;
   s.password_file = expandHome(s.password_file);
   s.vcenter.ca_bundle = expandHome(s.vcenter.ca_bundle);
+  const char* env_password = std::getenv("VCENTER_PASSWORD");
+  const bool have_password = !s.password_file.empty() || (env_password && *env_password);
+  if ((!have_password || stored_only_) && !keep_session_ && !s.vcenter.url.empty() &&
+      !s.vcenter.username.empty()) {
+    const std::string host = policy::hostOf(s.vcenter.url);
+    const std::string path = sessionPath(host, s.vcenter.username);
+    if (auto cookie = readSession(path)) {
+      VSMCP_RETURN_IF_ERROR(apps::finishSettings(s, false, true, /*require_password=*/false));
+      s.vcenter.session_cookie = *cookie;
+      s.vcenter.password.clear();         // the stored session, or nothing
+      s.vcenter.logout_on_close = false;  // the stored session stays for the next command
+      auto client = io_.connect(s.vcenter);
+      if (!client.ok() && client.status().code() == ErrorCode::kUnauthenticated) {
+        ::unlink(path.c_str());
+        return Status::Error(ErrorCode::kUnauthenticated,
+                             "the stored session of '" + s.vcenter.username + "' on " + host +
+                                 " has expired: run `" + std::string(kProgram) + " session login` again");
+      }
+      if (!client.ok()) return client.status().withContext("cannot connect to " + host);
+      return client;
+    }
+  }
   VSMCP_RETURN_IF_ERROR(apps::finishSettings(s, false, true));
+  if (keep_session_) s.vcenter.logout_on_close = false;
   auto client = io_.connect(s.vcenter);
   if (!client.ok())
     return client.status().withContext("cannot connect to " + policy::hostOf(s.vcenter.url));
@@ -667,17 +736,32 @@ int Program::runBuiltin(Leaf& leaf) {
     case Builtin::kCompletionZsh:
       io_.out << zshCompletion(completion());
       return 0;
-    case Builtin::kSessionLogout:
+    case Builtin::kSessionLogout: {
+      const std::string host = policy::hostOf(g_.settings.vcenter.url);
+      const std::string path = sessionPath(host, g_.settings.vcenter.username);
+      bool ended = false;
+      if (readSession(path)) {
+        stored_only_ = true;
+        auto client = connect();  // resumes the stored session, not a new login
+        if (client.ok()) {
+          ended = (*client)->logout().ok();
+        } else if (client.status().code() != ErrorCode::kUnauthenticated) {
+          return fail(leaf.entry->path, client.status());
+        }
+        ::unlink(path.c_str());
+      }
       if (!g_.quiet) {
         if (outputOptions().format == Format::kJson)
-          io_.out << Json::object().set("session_stored", false).dump() << "\n";
+          io_.out << Json::object().set("session_ended", ended).set("session_stored", false).dump() << "\n";
         else
-          io_.out << "no session to end: " << kProgram
-                  << " stores none (each command logs in and out)\n";
+          io_.out << (ended ? "session ended; its stored cookie is removed\n"
+                            : "no stored session to end for this user and host\n");
       }
       return 0;
+    }
     case Builtin::kAbout:
     case Builtin::kSessionLogin: {
+      keep_session_ = leaf.entry->builtin == Builtin::kSessionLogin;
       auto client = connect();
       if (!client.ok()) return fail(leaf.entry->path, client.status());
       const vsphere::AboutInfo& a = (*client)->about();
@@ -696,12 +780,19 @@ int Program::runBuiltin(Leaf& leaf) {
                        .set("user", (*client)->options().username)
                        .set("product", a.full_name)
                        .set("api_type", a.api_type)
-                       .set("session_stored", false);
+                       .set("session_stored", true);
+      const std::string host = policy::hostOf(g_.settings.vcenter.url);
+      Status stored = writeSession(sessionPath(host, (*client)->options().username), host,
+                                   (*client)->options().username, (*client)->sessionCookie());
+      if (!stored.ok()) {
+        (void)(*client)->logout();
+        return fail(leaf.entry->path, stored);
+      }
       if (outputOptions().format == Format::kTable && !g_.quiet) {
-        io_.out << "logged in to " << login.find("host")->asString() << " (" << a.full_name
-                << ") as " << login.find("user")->asString()
-                << ": the credentials work. No session is stored: each command "
-                << "logs in with them and logs out.\n";
+        io_.out << "logged in to " << host << " (" << a.full_name << ") as "
+                << login.find("user")->asString()
+                << ": the session is stored (mode 0600); later commands use it without a password "
+                << "until it expires or `" << kProgram << " session logout`\n";
         return 0;
       }
       return print(login, leaf);

@@ -109,7 +109,17 @@ Status Client::Impl::start() {
   if (!v.empty() && v.size() < 32 &&
       std::all_of(v.begin(), v.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; }))
     soap_action_ = "\"urn:vim25/" + v + "\"";
-  VSMCP_RETURN_IF_ERROR(login());
+  if (!options_.session_cookie.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(bool resumed, resume(options_.session_cookie));
+    if (!resumed) {
+      if (options_.password.empty())
+        return Status::Error(ErrorCode::kUnauthenticated,
+                             "the saved session with " + url_.hostPort() + " has expired: log in again");
+      VSMCP_RETURN_IF_ERROR(login());
+    }
+  } else {
+    VSMCP_RETURN_IF_ERROR(login());
+  }
   if (options_.keepalive_interval.count() > 0) {
     keepalive_ = std::thread([this] { keepaliveLoop(); });
   }
@@ -152,6 +162,28 @@ Status Client::Impl::login() {
   logged_in_ = true;
   ++login_generation_;
   return Status::Ok();
+}
+
+Result<bool> Client::Impl::resume(const std::string& cookie) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cookie_ = cookie;
+    logged_in_ = true;
+    ++login_generation_;
+  }
+  // SessionManager.currentSession is unset when the cookie names no live session.
+  bool alive = false;
+  Status read = retrieveObjects({sc_.session_manager}, {"currentSession"}, [&](const ObjectContent& oc) {
+    alive = static_cast<bool>(oc.get("currentSession").first_child());
+    return Status::Ok();
+  });
+  if (!read.ok() && read.details().fault != "NotAuthenticated") return read;
+  if (!alive) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cookie_.clear();
+    logged_in_ = false;
+  }
+  return alive;
 }
 
 Status Client::Impl::logout() {
@@ -528,7 +560,7 @@ Result<TaskInfo> Client::Impl::waitTask(const MoRef& task, std::string_view labe
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() {
-  if (impl_) {
+  if (impl_ && impl_->options_.logout_on_close) {
     auto st = impl_->logout();
     if (!st.ok()) log(LogLevel::kDebug, "logout on close failed: " + st.toString());
   }
@@ -567,6 +599,8 @@ const AboutInfo& Client::about() const { return impl_->sc_.about; }
 const ConnectionOptions& Client::options() const { return impl_->options_; }
 
 Status Client::logout() { return impl_->logout(); }
+
+std::string Client::sessionCookie() const { return impl_->sessionCookie(); }
 
 Status Client::ping() {
   SoapWriter w("CurrentTime");

@@ -73,6 +73,12 @@ class Client::Impl {
   ~Impl();
 
   Status start();  // RetrieveServiceContent + Login + keepalive thread
+  std::string sessionCookie() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cookie_;
+  }
+  // Uses `cookie` as the session; false when it names no live session (then not logged in).
+  Result<bool> resume(const std::string& cookie);
   Status login();
   Status logout();
   void stopKeepalive();  // stops and joins the keepalive thread; idempotent

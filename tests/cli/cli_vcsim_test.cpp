@@ -5,6 +5,8 @@
 // exit codes for not found, login and TLS refusals, failed operations; lists merge all pages.
 #include <stdlib.h>
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <deque>
 #include <map>
@@ -64,6 +66,9 @@ class Cli {
     ::setenv("VCENTER_USER", "user", 1);
     ::setenv("VCENTER_PASSWORD", "pass", 1);
     ::setenv("VCENTER_CA_BUNDLE", sim.certFile().c_str(), 1);
+    // Stored sessions (session login) go to a folder of this test, not the user's cache.
+    const std::string cache = "/tmp/vsmcp-cli-test-cache-" + std::to_string(::getpid());
+    ::setenv("XDG_CACHE_HOME", cache.c_str(), 1);
     for (const char* n : {"VCENTER_INSECURE", "VCENTER_THUMBPRINT", "VCENTER_PASSWORD_FILE",
                           "VCENTER_ALLOWED_HOSTS", "VSPHERE_CLI_PROFILE", "VSPHERE_CLI_ROLE",
                           "VSPHERE_CLI_AUDIT_LOG"})
@@ -390,8 +395,18 @@ TEST_CASE("every command runs against the simulator, reads print the registry's 
   CliRun login = cli.run({"session", "login", "--json"});
   REQUIRE(login.code == 0);
   CHECK(login.json().find("user")->asString() == "user");
-  CHECK_FALSE(login.json().find("session_stored")->asBool());
-  CHECK(cli.run({"session", "logout"}).code == 0);
+  CHECK(login.json().find("session_stored")->asBool());
+  {
+    // Without a password, the stored session is resumed.
+    ::unsetenv("VCENTER_PASSWORD");
+    CHECK(cli.run({"vm", "ls", "-q"}).code == 0);
+    CliRun out = cli.run({"session", "logout", "--json"});
+    CHECK(out.code == 0);
+    CHECK(out.json().find("session_ended")->asBool());
+    // Ended: without a password there is nothing to log in with.
+    CHECK(cli.run({"vm", "ls", "-q"}).code == 2);
+    ::setenv("VCENTER_PASSWORD", "pass", 1);
+  }
   CHECK(cli.run({"completion", "bash"}).out.find("complete -F _vsphere_cli vsphere-cli") !=
         std::string::npos);
   CHECK(cli.run({"completion", "zsh"}).out.find("#compdef vsphere-cli") != std::string::npos);

@@ -86,7 +86,22 @@ json 'j["api_type"] == "VirtualCenter" and j["name"]' && pass "about" || fail "a
 printf 'pass\n' >"$work/password"
 chmod 600 "$work/password"
 expect 0 "--password-file" -- env -u VCENTER_PASSWORD "$cli" session login --password-file "$work/password"
-grep -q "the credentials work" "$work/out" && pass "session login says the credentials work" || fail "session login"
+grep -q "the session is stored" "$work/out" && pass "session login stores the session" || fail "session login"
+session_file=$(ls "$HOME"/.cache/vsmcp/sessions/* 2>/dev/null | head -1)
+[[ -n "$session_file" && $(stat -c %a "$session_file") == 600 ]] && pass "the session file is 0600" ||
+  fail "session file: '$session_file'"
+grep -q "pass" "$session_file" && fail "the session file holds the password" || pass "no password in the session file"
+expect 0 "a stored session works without a password" -- env -u VCENTER_PASSWORD "$cli" vm ls -q
+# A session vCenter no longer knows: exit 4, and the stale file goes.
+python3 - "$session_file" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j["cookie"] = 'vmware_soap_session="00000000-dead-beef"'
+open(sys.argv[1], "w").write(json.dumps(j))
+PY
+expect 4 "an expired stored session" -- env -u VCENTER_PASSWORD "$cli" vm ls -q
+grep -q "session login" "$work/err" && pass "says to log in again" || fail "expired session message"
+[[ ! -e "$session_file" ]] && pass "the stale session file is removed" || fail "stale session file kept"
+expect 0 "session login again" -- env -u VCENTER_PASSWORD "$cli" session login --password-file "$work/password"
 expect 0 "VCENTER_PASSWORD_FILE" -- env -u VCENTER_PASSWORD VCENTER_PASSWORD_FILE="$work/password" "$cli" about -q
 mkdir -p "$XDG_CONFIG_HOME/vsmcp"
 cat >"$XDG_CONFIG_HOME/vsmcp/cli.toml" <<EOF
@@ -101,7 +116,15 @@ expect 0 "a profile (pinned thumbprint, no CA bundle)" -- \
   env -u VCENTER_HOST -u VCENTER_USER -u VCENTER_PASSWORD -u VCENTER_CA_BUNDLE "$cli" --profile sim vm ls -q
 expect 0 "VSPHERE_CLI_PROFILE" -- \
   env -u VCENTER_HOST -u VCENTER_PASSWORD -u VCENTER_CA_BUNDLE VSPHERE_CLI_PROFILE=sim "$cli" host ls -q
+session_file=$(ls "$HOME"/.cache/vsmcp/sessions/* 2>/dev/null | head -1)
+cp "$session_file" "$work/session.saved"
 expect 0 "session logout" -- "$cli" session logout
+grep -q "session ended" "$work/out" && pass "session logout ends the stored session" || fail "session logout: $(cat "$work/out")"
+[[ ! -e "$session_file" ]] && pass "session logout removes the file" || fail "session file kept after logout"
+cp "$work/session.saved" "$session_file"  # the old cookie no longer opens the session on vCenter
+expect 4 "a logged-out session cannot be resumed" -- env -u VCENTER_PASSWORD "$cli" vm ls -q
+rm -f "$session_file"
+expect 2 "after logout, no password and no session" -- env -u VCENTER_PASSWORD "$cli" vm ls -q
 
 # --- exit codes -----------------------------------------------------------------------------
 expect 2 "usage: unknown flag" -- "$cli" vm ls --frobnicate

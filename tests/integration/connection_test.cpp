@@ -159,3 +159,34 @@ TEST_CASE("a password full of XML characters logs in") {
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.status().code() == ErrorCode::kUnauthenticated);
 }
+
+TEST_CASE("a session kept open is resumed from its cookie, and an ended one is refused") {
+  Vcsim sim;
+  std::string cookie;
+  {
+    auto o = sim.options();
+    o.logout_on_close = false;
+    auto first = vsphere::Client::connect(o);
+    REQUIRE(first.ok());
+    cookie = (*first)->sessionCookie();
+    REQUIRE_FALSE(cookie.empty());
+  }  // not logged out
+  auto o = sim.options();
+  o.password.clear();
+  o.session_cookie = cookie;
+  auto resumed = vsphere::Client::connect(o);
+  REQUIRE(resumed.ok());
+  CHECK((*resumed)->sessionCookie() == cookie);
+  CHECK((*resumed)->listVms().ok());
+  REQUIRE((*resumed)->logout().ok());  // ends the session on the server
+  auto again = vsphere::Client::connect(o);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().code() == ErrorCode::kUnauthenticated);
+  CHECK(again.status().message().find("expired") != std::string::npos);
+  // With the password, an ended session is replaced by a new login.
+  auto with_password = sim.options();
+  with_password.session_cookie = cookie;
+  auto fresh = vsphere::Client::connect(with_password);
+  REQUIRE(fresh.ok());
+  CHECK((*fresh)->sessionCookie() != cookie);
+}

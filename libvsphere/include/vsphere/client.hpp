@@ -39,6 +39,11 @@ struct ConnectionOptions {
   std::chrono::milliseconds keepalive_interval{0};    // >0: ping the session this often
   int page_size = 1000;  // objects per RetrievePropertiesEx page (maxObjects)
   std::string user_agent = "vsmcp/0.1";
+  // Resume this session (a value sessionCookie() returned) instead of logging in; when it has
+  // expired, connect logs in with username/password if a password is given, else fails with
+  // kUnauthenticated. Never logged.
+  std::string session_cookie;
+  bool logout_on_close = true;  // false: the destructor leaves the session open (to resume it)
   // Observer of vCenter calls, e.g. for metrics; empty = none. Called after every SOAP round
   // trip (login included) with the vim25 method name ("RetrievePropertiesEx"), or after every
   // REST round trip of a RestClient with a fixed name ("rest:tagging.tag.get"), the time from
@@ -70,6 +75,9 @@ class Client {
   const ConnectionOptions& options() const;
   bool isVCenter() const { return about().isVCenter(); }
   Status logout();
+  // The session cookie, to resume the session later (ConnectionOptions::session_cookie).
+  // A secret: store it like a password.
+  std::string sessionCookie() const;
   // Cheap call that keeps the session alive and tells whether it still is.
   Status ping();
 
