@@ -51,7 +51,8 @@ function start(args, env) {
   const child = spawn(binary, args, { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes after stdout and stderr were read to the end.
+  const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   const ready = new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
       out += d;

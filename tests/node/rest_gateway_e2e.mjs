@@ -105,7 +105,7 @@ function startProcess(command, args, env, pattern, name) {
   children.push(child);
   let out = '', err = '';
   child.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? signal)));
   const ready = new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
       out += d;
