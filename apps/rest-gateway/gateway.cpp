@@ -12,6 +12,7 @@
 #include "settings.hpp"
 #include "vsmcp/json_schema.hpp"
 #include "vsmcp/log.hpp"
+#include "vsmcp/random.hpp"
 #include "vsphere/operations.hpp"
 
 namespace vsmcp::gateway {
@@ -86,43 +87,6 @@ Result<Json> typed(const Json& prop, const std::string& name, const std::string&
     return arr;
   }
   return Json(value);
-}
-
-std::string base64url(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  unsigned bits = 0, value = 0;
-  for (unsigned char b : in) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(value >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(value << (6 - bits)) & 63];
-  return out;
-}
-
-std::optional<std::string> unbase64url(const std::string& in) {
-  std::string out;
-  unsigned bits = 0, value = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '-') v = 62;
-    else if (c == '_') v = 63;
-    else return std::nullopt;
-    value = (value << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((value >> bits) & 0xFF);
-    }
-  }
-  return out;
 }
 
 // A cursor is the offset of the next page bound to the query it continues.
@@ -483,7 +447,7 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   }
   if (is_list) {
     if (!cursor.empty()) {
-      auto text = unbase64url(cursor);
+      auto text = base64urlDecode(cursor);
       size_t dot = text ? text->find('.') : std::string::npos;
       char* end = nullptr;
       const std::string number = dot == std::string::npos ? "" : text->substr(0, dot);

@@ -1,6 +1,5 @@
 #include "sessions.hpp"
-
-#include <openssl/rand.h>
+#include "vsmcp/random.hpp"
 
 #include <vector>
 
@@ -10,24 +9,8 @@ namespace vsmcp::gateway {
 
 namespace {
 
-std::string newToken() {
-  unsigned char bytes[32];
-  RAND_bytes(bytes, sizeof bytes);
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out = LoginSessions::kTokenPrefix;
-  // base64url without padding: 32 bytes -> 43 characters.
-  unsigned bits = 0, value = 0;
-  for (unsigned char b : bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(value >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(value << (6 - bits)) & 63];
-  return out;
-}
+// "vsg_" + base64url of 32 random bytes (43 characters).
+std::string newToken() { return LoginSessions::kTokenPrefix + base64url(randomBytes(32)); }
 
 }  // namespace
 

@@ -1,6 +1,5 @@
 #include "tasks.hpp"
-
-#include <openssl/rand.h>
+#include "vsmcp/random.hpp"
 
 #include "envelope.hpp"
 
@@ -16,17 +15,7 @@ struct TaskStore::Entry {
 
 namespace {
 
-std::string newId() {
-  unsigned char bytes[8];
-  RAND_bytes(bytes, sizeof bytes);
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "t-";
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string newId() { return "t-" + randomHex(8); }
 
 std::string now() { return isoTime(std::chrono::system_clock::now()); }
 

@@ -1,8 +1,8 @@
 // The MCP server core: JSON-RPC checks, lifecycle, the registry and its methods, the worker
 // pool, per-request contexts (progress, logging, cancellation, client requests).
 #include "mcp/server.hpp"
+#include "vsmcp/random.hpp"
 
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <atomic>
@@ -96,21 +96,7 @@ std::string makeNotification(std::string_view method, Json params) {
   return n.dump();
 }
 
-std::string randomId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    // RAND_bytes only fails without entropy; fall back to a non-cryptographic source.
-    std::random_device rd;
-    for (auto& b : bytes) b = static_cast<unsigned char>(rd());
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string randomId() { return randomHex(16); }
 
 std::string base64(const std::string& in) {
   static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

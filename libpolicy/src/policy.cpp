@@ -1,11 +1,9 @@
 #include "policy/policy.hpp"
-
-#include <openssl/rand.h>
+#include "vsmcp/random.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "vsmcp/glob.hpp"
@@ -315,20 +313,7 @@ void Policy::audit(const CallContext& call, std::string_view event, std::string_
   impl_->audit->write(r);
 }
 
-std::string Policy::newCorrelationId() const {
-  unsigned char bytes[8];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    std::random_device rd;
-    for (auto& b : bytes) b = static_cast<unsigned char>(rd());
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string Policy::newCorrelationId() const { return randomHex(8); }
 
 std::vector<FilterStats> Policy::stats() const {
   std::vector<FilterStats> out;

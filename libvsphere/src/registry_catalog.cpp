@@ -8,10 +8,9 @@
 // item, who asked, when, status), attached to each VM of the deployment. A deployment whose
 // VMs are all gone keeps its tag: that is how unsynced deployments are found.
 #include <algorithm>
+#include "vsmcp/random.hpp"
 #include <map>
 #include <set>
-
-#include <openssl/rand.h>
 
 #include "registry_util.hpp"
 #include "vsmcp/json_schema.hpp"
@@ -63,17 +62,7 @@ Result<MoRef> objectArg(Client& c, const std::string& value) {
   return Status::NotFound("no VM or host named '" + value + "'; give an id such as vm-42 or Type:id");
 }
 
-std::string newDeploymentId() {
-  unsigned char bytes[6];
-  RAND_bytes(bytes, sizeof bytes);
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "dep-";
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string newDeploymentId() { return "dep-" + randomHex(6); }
 
 // ---- deployments -------------------------------------------------------------------------------
 
