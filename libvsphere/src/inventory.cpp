@@ -29,7 +29,7 @@ const std::vector<std::string> kVmFull = {
     "guest.toolsStatus", "guest.toolsRunningStatus", "config.uuid",
     "config.instanceUuid", "config.template", "parent",
     "resourcePool",   "datastore",              "config.annotation",
-    "overallStatus"};
+    "overallStatus",  "network"};
 
 const std::vector<std::string>& vmPaths(VmDetail detail) {
   switch (detail) {
@@ -158,8 +158,10 @@ Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const
       for (const auto& k : kinds) {
         MoRef ref{k, locator.value};
         bool found = false;
-        Status st = impl_->retrieveObjects({ref}, {"name"}, [&](const ObjectContent&) {
+        Status st = impl_->retrieveObjects({ref}, {"name"}, [&](const ObjectContent& oc) {
           found = true;
+          // The server names the object's own type (a port group asked for as a Network).
+          if (!oc.ref.type.empty() && oc.ref.value == ref.value) ref.type = oc.ref.type;
           return Status::Ok();
         });
         if (st.ok() && found) return ref;
@@ -236,6 +238,7 @@ namespace {
 struct VmLinks {
   MoRef parent;
   std::vector<MoRef> datastores;
+  std::vector<MoRef> networks;
 };
 
 // Decodes what the VM's own properties hold; linkVm fills the names afterwards.
@@ -266,6 +269,7 @@ VmSummary decodeVm(const ObjectContent& oc, VmDetail detail, VmLinks& links) {
   vm.is_template = oc.boolean("config.template");
   links.parent = oc.moref("parent");
   links.datastores = morefArray(oc.get("datastore"));
+  links.networks = morefArray(oc.get("network"));
   vm.resource_pool = oc.moref("resourcePool");
   vm.annotation = oc.str("config.annotation");
   vm.overall_status = oc.str("overallStatus");
@@ -277,6 +281,10 @@ void linkVm(VmSummary& vm, const VmLinks& links, const InventoryIndex& index) {
   vm.cluster = index.clusterOf(vm.host);
   if (!links.parent.empty()) vm.folder_path = index.path(links.parent);
   for (const auto& ds : links.datastores) vm.datastores.push_back(index.name(ds));
+  for (const auto& n : links.networks) {
+    std::string name = index.name(n);
+    vm.networks.push_back(name.empty() ? n.value : name);  // an NSX opaque network is not indexed
+  }
 }
 
 // Sorts by name, then id, moving each (large) element once: sort an index, then permute.

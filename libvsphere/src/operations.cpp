@@ -256,6 +256,115 @@ void writeCustomization(SoapWriter& w, const GuestCustomization& c) {
   w.close("customization");
 }
 
+// What a NIC needs to attach to a network: a standard port group by name and moref, or a
+// distributed port group by its switch's UUID and its key.
+struct NetworkBacking {
+  MoRef ref;
+  std::string name;
+  std::string switch_uuid;    // distributed port groups only
+  std::string portgroup_key;  // ditto
+};
+
+Result<NetworkBacking> networkBacking(Client& client, Client::Impl& impl, const std::string& network,
+                                      std::string_view who) {
+  NetworkBacking b;
+  VSMCP_ASSIGN_OR_RETURN(b.ref, client.resolve("Network", Locator::any(network)));
+  if (b.ref.type == "OpaqueNetwork")
+    return Status::Unsupported("network '" + network + "' is an NSX opaque network, which " + std::string(who) +
+                               " cannot attach yet");
+  const bool dvpg = b.ref.type == "DistributedVirtualPortgroup";
+  MoRef dvs;
+  VSMCP_RETURN_IF_ERROR(impl.retrieveObjects(
+      {b.ref},
+      dvpg ? std::vector<std::string>{"name", "key", "config.distributedVirtualSwitch"}
+           : std::vector<std::string>{"name"},
+      [&](const ObjectContent& oc) {
+        b.name = oc.str("name");
+        b.portgroup_key = oc.str("key");
+        dvs = oc.moref("config.distributedVirtualSwitch");
+        return Status::Ok();
+      }));
+  if (dvpg) {
+    if (dvs.empty()) return Status::NotFound("cannot find the distributed switch of port group '" + b.name + "'");
+    VSMCP_RETURN_IF_ERROR(impl.retrieveObjects({dvs}, {"uuid"}, [&](const ObjectContent& oc) {
+      b.switch_uuid = oc.str("uuid");
+      return Status::Ok();
+    }));
+  }
+  return b;
+}
+
+void writeNicBacking(SoapWriter& w, const NetworkBacking& b) {
+  if (b.ref.type == "DistributedVirtualPortgroup") {
+    w.open("backing", "VirtualEthernetCardDistributedVirtualPortBackingInfo")
+        .open("port")
+        .text("switchUuid", b.switch_uuid)
+        .text("portgroupKey", b.portgroup_key)
+        .close("port")
+        .close("backing");
+  } else {
+    w.open("backing", "VirtualEthernetCardNetworkBackingInfo")
+        .text("deviceName", b.name)
+        .moref("network", b.ref)
+        .close("backing");
+  }
+}
+
+// A new vmxnet3 NIC on `b` (key -102: negative keys name devices a spec adds).
+void writeAddNic(SoapWriter& w, const NetworkBacking& b) {
+  w.open("deviceChange").text("operation", "add").open("device", "VirtualVmxnet3");
+  w.integer("key", -102);
+  writeNicBacking(w, b);
+  w.open("connectable")
+      .boolean("startConnected", true)
+      .boolean("allowGuestControl", true)
+      .boolean("connected", false)
+      .close("connectable");
+  w.text("addressType", "generated");
+  w.close("device").close("deviceChange");
+}
+
+bool isEthernetCard(std::string_view type) {
+  static const char* const kCards[] = {"VirtualE1000",   "VirtualE1000e",       "VirtualPCNet32",
+                                       "VirtualVmxnet",  "VirtualVmxnet2",      "VirtualVmxnet3",
+                                       "VirtualVmxnet3Vrdma", "VirtualSriovEthernetCard"};
+  return std::any_of(std::begin(kCards), std::end(kCards), [&](const char* c) { return type == c; });
+}
+
+// The first NIC of a VM's device list, as vim25 returned it; empty if it has none.
+pugi::xml_node firstNic(pugi::xml_node devices) {
+  for (auto d = devices.first_child(); d; d = d.next_sibling())
+    if (d.type() == pugi::node_element && isEthernetCard(soap::xsiType(d))) return d;
+  return {};
+}
+
+// Moves the source's first NIC onto `b`: an "edit" of that device carrying its identity (key,
+// label, controller, unit, address type) and connection settings with the new backing. Its MAC is left
+// out unless set by hand, so the clone gets a fresh one as usual.
+void writeEditNic(SoapWriter& w, pugi::xml_node nic, const NetworkBacking& b) {
+  const std::string type(soap::xsiType(nic));
+  w.open("deviceChange").text("operation", "edit").open("device", type);
+  w.integer("key", soap::toInt(child(nic, "key")));
+  std::string label = childText(child(nic, "deviceInfo"), "label");
+  w.open("deviceInfo", "Description")
+      .text("label", label.empty() ? "Network adapter" : label)
+      .text("summary", b.name)
+      .close("deviceInfo");
+  writeNicBacking(w, b);
+  pugi::xml_node conn = child(nic, "connectable");
+  w.open("connectable")
+      .boolean("startConnected", conn ? soap::toBool(child(conn, "startConnected")) : true)
+      .boolean("allowGuestControl", conn ? soap::toBool(child(conn, "allowGuestControl")) : true)
+      .boolean("connected", false)
+      .close("connectable");
+  if (child(nic, "controllerKey")) w.integer("controllerKey", soap::toInt(child(nic, "controllerKey")));
+  if (child(nic, "unitNumber")) w.integer("unitNumber", soap::toInt(child(nic, "unitNumber")));
+  const std::string address_type = childText(nic, "addressType");
+  if (!address_type.empty()) w.text("addressType", address_type);
+  if (address_type == "manual") w.text("macAddress", childText(nic, "macAddress"));
+  w.close("device").close("deviceChange");
+}
+
 }  // namespace
 
 Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
@@ -267,13 +376,21 @@ Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
     if (!isVCenter()) return Status::Unsupported("guest customization needs vCenter; this is a standalone ESXi host");
   }
   MoRef parent, pool, host;
+  pugi::xml_document nic;  // the source's first NIC, copied out of the reply
+  std::vector<std::string> source_props{"parent", "resourcePool", "runtime.host"};
+  if (!spec.network.empty()) source_props.push_back("config.hardware.device");
   VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
-      {source}, {"parent", "resourcePool", "runtime.host"}, [&](const ObjectContent& oc) {
+      {source}, source_props, [&](const ObjectContent& oc) {
         parent = oc.moref("parent");
         pool = oc.moref("resourcePool");
         host = oc.moref("runtime.host");
+        if (auto n = firstNic(oc.get("config.hardware.device"))) nic.append_copy(n);
         return Status::Ok();
       }));
+  std::optional<NetworkBacking> network;
+  if (!spec.network.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(network, networkBacking(*this, *impl_, spec.network, "a clone"));
+  }
   Placement p;
   p.folder = parent;
   if (!spec.folder.empty()) { VSMCP_ASSIGN_OR_RETURN(p.folder, resolve("Folder", Locator::any(spec.folder))); }
@@ -303,9 +420,15 @@ Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
   if (!p.host.empty()) w.moref("host", p.host);
   w.close("location");
   w.boolean("template", spec.as_template);
-  if (spec.num_cpus || spec.memory_mb || spec.annotation) {
+  if (spec.num_cpus || spec.memory_mb || spec.annotation || network) {
     w.open("config");
     writeConfigFields(w, std::nullopt, spec.annotation, spec.num_cpus, spec.memory_mb);
+    if (network) {
+      if (nic.first_child())
+        writeEditNic(w, nic.first_child(), *network);
+      else
+        writeAddNic(w, *network);
+    }
     w.close("config");
   }
   if (spec.customization) writeCustomization(w, *spec.customization);
@@ -390,32 +513,9 @@ Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& o
       return Status::Ok();
     }));
   }
-  // Network backing.
-  MoRef network;
-  std::string network_name, switch_uuid, portgroup_key;
+  std::optional<NetworkBacking> network;
   if (!spec.network.empty()) {
-    VSMCP_ASSIGN_OR_RETURN(network, resolve("Network", Locator::any(spec.network)));
-    if (network.type == "OpaqueNetwork")
-      return Status::Unsupported("network '" + spec.network +
-                                 "' is an NSX opaque network, which createVm cannot attach yet");
-    MoRef dvs;
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects(
-        {network},
-        network.type == "DistributedVirtualPortgroup"
-            ? std::vector<std::string>{"name", "key", "config.distributedVirtualSwitch"}
-            : std::vector<std::string>{"name"},
-        [&](const ObjectContent& oc) {
-          network_name = oc.str("name");
-          portgroup_key = oc.str("key");
-          dvs = oc.moref("config.distributedVirtualSwitch");
-          return Status::Ok();
-        }));
-    if (network.type == "DistributedVirtualPortgroup") {
-      VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({dvs}, {"uuid"}, [&](const ObjectContent& oc) {
-        switch_uuid = oc.str("uuid");
-        return Status::Ok();
-      }));
-    }
+    VSMCP_ASSIGN_OR_RETURN(network, networkBacking(*this, *impl_, spec.network, "createVm"));
   }
 
   SoapWriter w("CreateVM_Task");
@@ -440,30 +540,7 @@ Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& o
     w.integer("capacityInKB", spec.disk_gb * 1024 * 1024);
     w.close("device").close("deviceChange");
   }
-  if (!network.empty()) {
-    w.open("deviceChange").text("operation", "add").open("device", "VirtualVmxnet3");
-    w.integer("key", -102);
-    if (network.type == "DistributedVirtualPortgroup") {
-      w.open("backing", "VirtualEthernetCardDistributedVirtualPortBackingInfo")
-          .open("port")
-          .text("switchUuid", switch_uuid)
-          .text("portgroupKey", portgroup_key)
-          .close("port")
-          .close("backing");
-    } else {
-      w.open("backing", "VirtualEthernetCardNetworkBackingInfo")
-          .text("deviceName", network_name)
-          .moref("network", network)
-          .close("backing");
-    }
-    w.open("connectable")
-        .boolean("startConnected", true)
-        .boolean("allowGuestControl", true)
-        .boolean("connected", false)
-        .close("connectable");
-    w.text("addressType", "generated");
-    w.close("device").close("deviceChange");
-  }
+  if (network) writeAddNic(w, *network);
   w.close("config").moref("pool", p.pool);
   if (!p.host.empty()) w.moref("host", p.host);
   return impl_->runTask(w, "CreateVM_Task", options);

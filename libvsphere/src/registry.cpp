@@ -536,10 +536,12 @@ std::vector<Operation> makeOperations() {
   ops.push_back({"vm_clone", "Clone a VM or template",
                  "Clone a VM or template to a new VM (or template). Optional target folder, resource pool, host "
                  "and datastore; CPUs and memory; power_on starts the clone; linked_snapshot makes a linked clone "
-                 "from that snapshot of the source; customization sets a Linux guest's host name and IP address.",
+                 "from that snapshot of the source; network moves the clone's first NIC to that network (or "
+                 "port group); customization sets a Linux guest's host name and IP address.",
                  schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
                          R"(,"name":{"type":"string","minLength":1,"maxLength":80},"folder":{"type":"string"},)"
                          R"("resource_pool":{"type":"string"},"host":{"type":"string"},"datastore":{"type":"string"},)"
+                         R"("network":{"type":"string","minLength":1,"description":"Network or port group (name or id) for the clone's first NIC; default: the source's"},)"
                          R"("power_on":{"type":"boolean"},"as_template":{"type":"boolean"},"linked_snapshot":{"type":"string"},)"
                          R"("num_cpus":{"type":"integer","minimum":1,"maximum":768},"memory_mb":{"type":"integer","minimum":4,"multipleOf":4},)"
                          R"("customization":{"type":"object","description":"Guest customization of a Linux guest, vCenter only: host name, and a fixed IPv4 address or DHCP",)"
@@ -557,6 +559,7 @@ std::vector<Operation> makeOperations() {
                    spec.host = str(args, "host");
                    spec.datastore = str(args, "datastore");
                    spec.linked_snapshot = str(args, "linked_snapshot");
+                   spec.network = str(args, "network");
                    spec.power_on = args.find("power_on") && args.find("power_on")->asBool();
                    spec.as_template = args.find("as_template") && args.find("as_template")->asBool();
                    if (const Json* v = args.find("num_cpus")) spec.num_cpus = static_cast<int>(v->asInt());
@@ -762,7 +765,7 @@ Json toJson(const VmSummary& vm) {
       .set("id", vm.ref.value).set("name", vm.name).set("power_state", powerStateName(vm.power_state))
       .set("guest_id", vm.guest_id).set("guest_full_name", vm.guest_full_name).set("num_cpu", vm.num_cpu)
       .set("memory_mb", vm.memory_mb).set("host", vm.host_name).set("cluster", vm.cluster)
-      .set("datastores", strings(vm.datastores)).set("ip_address", vm.ip_address).set("ip_addresses", ips)
+      .set("datastores", strings(vm.datastores)).set("networks", strings(vm.networks)).set("ip_address", vm.ip_address).set("ip_addresses", ips)
       .set("tools_status", vm.tools_status).set("uuid", vm.uuid).set("instance_uuid", vm.instance_uuid)
       .set("folder", vm.folder_path).set("template", vm.is_template).set("annotation", vm.annotation)
       .set("overall_status", vm.overall_status);

@@ -182,6 +182,11 @@ Json libraryItem(const LibraryItem& i) {
 Result<Json> requestSchema(Client& c, const VmSummary& t) {
   VSMCP_ASSIGN_OR_RETURN(auto datastores, c.listDatastores());
   VSMCP_ASSIGN_OR_RETURN(auto folders, c.listFolders());
+  VSMCP_ASSIGN_OR_RETURN(auto networks, c.listNetworks());
+  Json nets = Json::array();
+  std::set<std::string> seen_nets;
+  for (const auto& n : networks)
+    if (n.kind != "opaque" && seen_nets.insert(n.name).second) nets.push(n.name);
   Json ds = Json::array();
   for (const auto& d : datastores) ds.push(d.name);
   Json projects = Json::array();
@@ -201,6 +206,8 @@ Result<Json> requestSchema(Client& c, const VmSummary& t) {
                              .set("multipleOf", 4).set("default", t.memory_mb));
   props.set("datastore", Json::object().set("type", "string").set("enum", ds)
                              .set("description", "Default: the template's datastore"));
+  props.set("network", Json::object().set("type", "string").set("enum", nets)
+                           .set("description", "Network for the first NIC. Default: the template's"));
   props.set("resource_pool", Json::object().set("type", "string").set("description", "Resource pool name, path or id"));
   props.set("host", Json::object().set("type", "string").set("description", "Host name or id"));
   props.set("power_on", Json::object().set("type", "boolean").set("default", false));
@@ -515,6 +522,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                    clone.name = name;
                    clone.folder = str(inputs, "project");
                    clone.datastore = str(inputs, "datastore");
+                   clone.network = str(inputs, "network");
                    clone.resource_pool = str(inputs, "resource_pool");
                    clone.host = str(inputs, "host");
                    clone.power_on = inputs.find("power_on") && inputs.find("power_on")->asBool();

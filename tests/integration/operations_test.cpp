@@ -184,6 +184,28 @@ TEST_CASE("a VM is cloned, as a template and as a linked clone") {
   CHECK(r.status().code() == ErrorCode::kNotFound);
   CHECK(b->getVm(Locator::name("linked-2")).status().code() == ErrorCode::kNotFound);
 
+  // A network change rides in the clone's config, which the simulator decodes against the
+  // vim25 types (so a misnamed device or backing type fails here) but does not apply.
+  for (const char* net : {"DC0_DVPG0", "VM Network"}) {
+    CloneSpec moved;
+    moved.name = std::string("net-") + net;
+    moved.network = net;
+    auto m = a->cloneVm(src, moved);
+    INFO(net << ": " << m.status().toString());
+    REQUIRE(m.ok());
+    CHECK(m->state == "success");
+    // The simulator applies the clone's device changes: the clone's one NIC is on `net`.
+    CHECK(vm(*b, moved.name).networks == std::vector<std::string>{net});
+  }
+  CHECK(vm(*b, "clone-1").networks == std::vector<std::string>{"DC0_DVPG0"});
+  CloneSpec bad_net;
+  bad_net.name = "net-missing";
+  bad_net.network = "no-such-network";
+  auto nn = a->cloneVm(src, bad_net);
+  REQUIRE_FALSE(nn.ok());
+  CHECK(nn.status().code() == ErrorCode::kNotFound);
+  CHECK(nn.status().message().find("no-such-network") != std::string::npos);
+  CHECK(b->getVm(Locator::name("net-missing")).status().code() == ErrorCode::kNotFound);
 }
 
 TEST_CASE("a VM is created from a spec with disk and network") {

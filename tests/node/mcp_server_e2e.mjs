@@ -425,6 +425,14 @@ await check('clone, reconfigure, events, tasks and perf', async () => {
   assert.equal(clone.task.state, 'success');
   assert.equal((await call(b, 'vm_get', { vm: 'web-clone' })).vm.name, 'web-clone');
   assert.equal((await vmOf(clone.task.result)).name, 'web-clone');  // the task's result is the clone
+  assert.deepEqual((await vmOf('web-clone')).networks, (await vmOf('DC0_C0_RP0_VM0')).networks);
+  // network moves the clone's first NIC; the source keeps its own.
+  const moved = await call(a, 'vm_clone', { vm: 'DC0_C0_RP0_VM0', name: 'web-clone-net', network: 'VM Network' });
+  assert.equal(moved.task.state, 'success');
+  assert.deepEqual((await vmOf('web-clone-net')).networks, ['VM Network']);
+  assert.deepEqual((await vmOf('DC0_C0_RP0_VM0')).networks, ['DC0_DVPG0']);
+  await fails(a, 'vm_clone', { vm: 'DC0_C0_RP0_VM0', name: 'web-clone-x', network: 'no-such-net' }, /no-such-net/);
+  await fails(b, 'vm_get', { vm: 'web-clone-x' }, /web-clone-x/);
   await call(a, 'vm_reconfigure', { vm: 'web-clone', num_cpus: 2, memory_mb: 2048 });
   const got = await call(b, 'vm_get', { vm: 'web-clone' });
   assert.equal(got.vm.num_cpu, 2);
@@ -666,6 +674,9 @@ await check('catalog: a template becomes an item; a request makes a deployment b
   assert.deepEqual(form.required, ['name']);
   assert.equal(form.properties.num_cpus.default, 2);
   assert.equal(form.properties.memory_mb.default, 256);
+  assert.ok(form.properties.network.enum.includes('VM Network') && form.properties.network.enum.includes('DC0_DVPG0'),
+    JSON.stringify(form.properties.network));
+  await fails(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-bad', network: 'nope' } }, /inputs\.network/);
   await fails(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-bad', memory_mb: 1001 } }, /inputs\.memory_mb/);
   await fails(a, 'catalog_item_get', { item: 'nonsense' }, /item: .*pattern/);
 
@@ -681,6 +692,7 @@ await check('catalog: a template becomes an item; a request makes a deployment b
   const got = (await call(b, 'deployment_get', { deployment: dep.id })).deployment;
   assert.deepEqual(got.resources.map((r) => r.name), ['dep-vm-1']);
   assert.equal((await vmOf('dep-vm-1')).template, false);
+  assert.deepEqual((await vmOf('dep-vm-1')).networks, []);  // the template has no NIC
   const report = await call(b, 'report_deployments');
   assert.ok(report.by_item.some((r) => r.item === 'catalog-src' && r.deployments === 1 && r.vms === 1));
   assert.ok(report.by_project.some((r) => r.project === 'vm' && r.deployments >= 1));
@@ -694,7 +706,9 @@ await check('catalog: a template becomes an item; a request makes a deployment b
   await fails(b, 'deployment_get', { deployment: dep.id }, /no deployment/);
 
   // A deployment whose VM was destroyed behind its back is reported as unsynced.
-  const lost = (await call(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-vm-2' } })).deployment;
+  // A network input gives the template's clone a NIC on that network.
+  const lost = (await call(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-vm-2', network: 'DC0_DVPG0' } })).deployment;
+  assert.deepEqual((await vmOf('dep-vm-2')).networks, ['DC0_DVPG0']);
   await call(a, 'vm_power_off', { vm: 'dep-vm-2' }).catch(() => {});
   await call(a, 'vm_destroy', { vm: 'dep-vm-2', confirm: true });
   const unsynced = await call(b, 'deployment_list', { status: 'unsynced' });

@@ -326,6 +326,79 @@ TEST_CASE("a clone request carries placement, config, power-on and linked snapsh
                  "<numCPUs>2</numCPUs><memoryMB>2048</memoryMB></config>", "<powerOn>true</powerOn></spec>"}));
 }
 
+TEST_CASE("a clone onto a distributed port group edits the source's first NIC, keeping its identity") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  scriptContainerViews(*f);
+  f->replyFixture("RetrievePropertiesEx", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "config.hardware.device", "vm_devices_nic.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", ">dvportgroup-11<", "network_dvpg.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", ">dvs-10<", "dvs_uuid.xml");
+  f->replyFixture("CloneVM_Task", "task_started.xml");
+  TaskOptions nowait;
+  nowait.wait = false;
+  CloneSpec spec;
+  spec.name = "web-03";
+  spec.network = "dvportgroup-11";
+  spec.num_cpus = 4;
+  auto r = client->cloneVm(kVm, spec, nowait);
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  const std::string b = body(*f, "CloneVM_Task");
+  CHECK(inOrder(b, {"<folder type=\"Folder\">folder-3</folder>", "<config><numCPUs>4</numCPUs>",
+                    "<deviceChange><operation>edit</operation><device xsi:type=\"VirtualE1000\"><key>4000</key>",
+                    "<deviceInfo xsi:type=\"Description\"><label>Network adapter 1</label><summary>DC0_DVPG0</summary>"
+                    "</deviceInfo>",
+                    "<backing xsi:type=\"VirtualEthernetCardDistributedVirtualPortBackingInfo\"><port>",
+                    "<switchUuid>50 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8</switchUuid>",
+                    "<portgroupKey>dvportgroup-11</portgroupKey></port></backing>",
+                    "<connectable><startConnected>true</startConnected><allowGuestControl>false</allowGuestControl>"
+                    "<connected>false</connected></connectable>",
+                    "<controllerKey>100</controllerKey><unitNumber>7</unitNumber><addressType>generated</addressType>"
+                    "</device></deviceChange></config>",
+                    "<powerOn>false</powerOn></spec>"}));
+  // Only the first NIC moves, and a generated MAC is not copied onto the clone.
+  CHECK(b.find("4001") == std::string::npos);
+  CHECK(b.find("00:0c:29") == std::string::npos);
+}
+
+TEST_CASE("a clone onto a network from a source without a NIC adds a vmxnet3 NIC") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  scriptContainerViews(*f);
+  f->replyFixture("RetrievePropertiesEx", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "config.hardware.device", "vm_devices_none.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", ">network-7<", "network_std.xml");
+  f->replyFixture("CloneVM_Task", "task_started.xml");
+  TaskOptions nowait;
+  nowait.wait = false;
+  CloneSpec spec;
+  spec.name = "web-04";
+  spec.network = "network-7";
+  auto r = client->cloneVm(kVm, spec, nowait);
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  CHECK(inOrder(body(*f, "CloneVM_Task"),
+                {"<config><deviceChange><operation>add</operation><device xsi:type=\"VirtualVmxnet3\"><key>-102</key>",
+                 "<backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>VM Network</deviceName>",
+                 "<network type=\"Network\">network-7</network></backing>",
+                 "</device></deviceChange></config>"}));
+}
+
+TEST_CASE("a clone without a network change reads no devices and sends no device change") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  f->replyFixture("RetrievePropertiesEx", "vm_full.xml");
+  f->replyFixture("CloneVM_Task", "task_started.xml");
+  TaskOptions nowait;
+  nowait.wait = false;
+  CloneSpec spec;
+  spec.name = "web-05";
+  REQUIRE(client->cloneVm(kVm, spec, nowait).ok());
+  CHECK(body(*f, "CloneVM_Task").find("deviceChange") == std::string::npos);
+  CHECK(body(*f, "RetrievePropertiesEx").find("config.hardware.device") == std::string::npos);
+}
+
 TEST_CASE("the snapshot tree decodes, and snapshots are found by name for revert and remove") {
   FakeHttpTransport* f = nullptr;
   auto client = connectFake(makeLoggedInFake(), f);

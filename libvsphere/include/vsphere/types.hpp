@@ -54,6 +54,7 @@ struct VmSummary {
   std::string host_name;
   std::string cluster;  // name of the cluster (or standalone compute resource)
   std::vector<std::string> datastores;
+  std::vector<std::string> networks;      // names of the networks its NICs use
   std::string ip_address;                 // guest.ipAddress (primary)
   std::vector<std::string> ip_addresses;  // all guest NIC addresses
   std::string tools_status;               // guest.toolsStatus, e.g. "toolsOk"
@@ -272,6 +273,9 @@ struct CloneSpec {
   std::optional<std::int64_t> memory_mb;
   std::optional<std::string> annotation;
   std::optional<GuestCustomization> customization;  // Linux guest: host name and address
+  // Network (name or moref) for the clone's first NIC; "" = keep the source's. A source with
+  // no NIC gets a new vmxnet3 one on this network.
+  std::string network;
 };
 
 struct CreateVmSpec {
