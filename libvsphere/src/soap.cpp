@@ -339,6 +339,10 @@ Result<std::unique_ptr<SoapReply>> parseSoapReply(std::string body, int http_sta
       type = childText(fault, "faultcode");
       if (auto colon = type.find(':'); colon != std::string::npos) type = type.substr(colon + 1);
     }
+    // A server without the method (the simulator's EventManager on ESXi, an older vCenter) often
+    // says no more than the fault's name: name the call it refused.
+    if (message.empty() && (type == "NotImplemented" || type == "MethodNotFound" || type == "NotSupported"))
+      message = "the server does not support " + std::string(method) + " (vSphere fault " + type + ")";
     return faultToStatus(type, detail_fault, std::move(message), http_status);
   }
   pugi::xml_node response;

@@ -137,3 +137,11 @@ TEST_CASE("a fault without a message still gets one that names the fault") {
   CHECK(r.status().code() == ErrorCode::kUnauthenticated);
   CHECK(r.status().message() == "vSphere fault NotAuthenticated");
 }
+
+TEST_CASE("a method the server does not implement is Unsupported and the message names the method") {
+  auto r = soap::parseSoapReply(fixture("fault_not_implemented_empty_message.xml"), 500, "QueryEvents");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kUnsupported);
+  CHECK(r.status().message() == "the server does not support QueryEvents (vSphere fault NotImplemented)");
+  CHECK(r.status().details().fault == "NotImplemented");
+}
