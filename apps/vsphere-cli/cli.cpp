@@ -939,6 +939,29 @@ int Program::run(int argc, const char* const* argv) {
   try {
     app_.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 says only "A subcommand is required" for a missing or misspelt command: name the
+    // word it did not know, or say which commands the group has.
+    if (std::string(e.get_name()) == "RequiredError") {
+      const CLI::App* at = &app_;
+      std::string path = kProgram;
+      for (auto subs = at->get_subcommands(); !subs.empty(); subs = at->get_subcommands()) {
+        at = subs.front();
+        path += " " + at->get_name();
+      }
+      if (!at->get_subcommands({}).empty()) {
+        std::string names;
+        for (const CLI::App* s : at->get_subcommands({}))
+          names += (names.empty() ? "" : ", ") + s->get_name();
+        std::string word;
+        for (const auto& r : app_.remaining(true))
+          if (!r.empty() && r.front() != '-') {
+            word = r;
+            break;
+          }
+        if (!word.empty()) return usage("unknown command '" + word + "' for '" + path + "'; commands: " + names);
+        return usage("'" + path + "' needs a command: " + names);
+      }
+    }
     const int code = app_.exit(e, io_.out, io_.err);
     return code == 0 ? 0 : toInt(ExitCode::kUsage);  // --help and --version succeed
   }

@@ -76,6 +76,15 @@ expect 2 "vm ls --columns nope" -- "$cli" vm ls --columns nope
 grep -q "no column 'nope' (known: id, name" "$work/err" && pass "an unknown column is named" || fail "unknown column: $(cat "$work/err")"
 expect 2 "vm ls --json --format csv" -- "$cli" vm ls --json --format csv
 grep -q "contradict" "$work/err" && pass "--json and --format csv conflict" || fail "format conflict: $(cat "$work/err")"
+expect 2 "an unknown command" -- "$cli" bogus
+grep -q "unknown command 'bogus' for 'vsphere-cli'; commands: vm, " "$work/err" && pass "the unknown command is named" ||
+  fail "unknown command: $(cat "$work/err")"
+expect 2 "an unknown subcommand" -- "$cli" vm power bogus
+grep -q "unknown command 'bogus' for 'vsphere-cli vm power'; commands: on, off, " "$work/err" &&
+  pass "the unknown subcommand is named with its group's commands" || fail "unknown subcommand: $(cat "$work/err")"
+expect 2 "a group without a command" -- "$cli" vm snapshot
+grep -q "'vsphere-cli vm snapshot' needs a command: " "$work/err" && pass "a bare group lists its commands" ||
+  fail "bare group: $(cat "$work/err")"
 expect 0 "inventory summary --json" -- "$cli" inventory summary --json
 json '"by_cluster" in j and j["vms"]["total"] == '"$total" && pass "inventory summary counts the VMs" ||
   fail "inventory summary"
