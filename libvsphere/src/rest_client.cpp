@@ -9,6 +9,7 @@
 #include "rest_session.hpp"
 #include "url.hpp"
 #include "vapi.hpp"
+#include "vsmcp/log.hpp"
 
 namespace vsmcp::vsphere {
 
@@ -23,6 +24,25 @@ void sortByName(std::vector<T>& items) {
   std::sort(items.begin(), items.end(), [](const T& a, const T& b) {
     return a.name != b.name ? a.name < b.name : a.id < b.id;
   });
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A server-supplied text made safe to show: controls replaced, at most 200 characters.
+std::string printable(std::string s) {
+  if (s.size() > 200) s = s.substr(0, 200) + "...";
+  for (auto& c : s)
+    if (std::iscntrl(static_cast<unsigned char>(c))) c = '?';
+  return s;
+}
+
+std::string joined(const std::vector<std::string>& messages) {
+  std::string out;
+  for (const auto& m : messages) out += (out.empty() ? "" : "; ") + m;
+  return out;
 }
 
 Status checkObject(const MoRef& object) {
@@ -47,8 +67,11 @@ std::optional<TagCardinality> parseTagCardinality(std::string_view name) {
 
 class RestClient::Impl {
  public:
-  Impl(Client& client, RestSession::Config config, std::unique_ptr<HttpTransport> transport)
-      : client_(client), session_(std::move(config), std::move(transport)) {}
+  Impl(Client& client, Url server, RestSession::Config config,
+       std::unique_ptr<HttpTransport> transport)
+      : client_(client),
+        server_(std::move(server)),
+        session_(std::move(config), std::move(transport)) {}
 
   using Request = RestSession::Request;
 
@@ -231,7 +254,46 @@ class RestClient::Impl {
     return r.ok() ? Status::Ok() : r.status();
   }
 
+  // The request target (path and query) of an upload URI, if it names this client's server
+  // (same scheme, host and port); kProtocol otherwise, so the session token stays here.
+  Result<std::string> uploadTarget(const std::string& uri) const {
+    const std::string refusal = "; refusing to send the session token there";
+    const auto scheme_end = uri.find("://");
+    const auto path_start =
+        scheme_end == std::string::npos ? std::string::npos : uri.find('/', scheme_end + 3);
+    if (path_start == std::string::npos)
+      return Status::Protocol("vCenter's upload URI is not an absolute URL with a path" + refusal);
+    auto url = parseUrl(uri.substr(0, path_start));  // refuses user info
+    if (!url.ok())
+      return Status::Protocol("vCenter's upload URI is not usable (" + url.status().message() +
+                              ")" + refusal);
+    if (url->scheme != server_.scheme || lower(url->host) != lower(server_.host) ||
+        std::stoi(url->port) != std::stoi(server_.port))
+      return Status::Protocol("vCenter's upload URI names " +
+                              printable(url->scheme + "://" + url->hostPort()) +
+                              ", not the server this client is connected to (" + server_.scheme +
+                              "://" + server_.hostPort() + ")" + refusal);
+    std::string target = uri.substr(path_start, uri.find('#', path_start) - path_start);
+    if (std::any_of(target.begin(), target.end(),
+                    [](char c) { return std::iscntrl(static_cast<unsigned char>(c)) || c == ' '; }))
+      return Status::Protocol("vCenter's upload URI has spaces or controls in its path" + refusal);
+    return target;
+  }
+
+  // Marks an update session failed, best effort (the session expires anyway); returns `why`.
+  Status failUpdateSession(const std::string& session, const Status& why) {
+    auto r = session_.call(
+        with("POST", std::string(vapi::kUpdateSessionPath) + vapi::idSegment(session),
+             "~action=fail", Json::object().set("client_error_message", why.message()), false,
+             "content.library.item.update-session.fail",
+             {"fail update session " + quoted(session), session, "", ""}));
+    if (!r.ok())
+      log(LogLevel::kDebug, "could not fail the update session: " + r.status().toString());
+    return why;
+  }
+
   Client& client_;
+  const Url server_;  // the vCenter this client talks to
   RestSession session_;
 };
 
@@ -259,8 +321,8 @@ Result<std::unique_ptr<RestClient>> RestClient::create(Client& client,
   config.username = o.username;
   config.password = o.password;
   config.on_call = o.on_call;
-  return std::unique_ptr<RestClient>(
-      new RestClient(std::make_unique<Impl>(client, std::move(config), std::move(transport))));
+  return std::unique_ptr<RestClient>(new RestClient(
+      std::make_unique<Impl>(client, std::move(url), std::move(config), std::move(transport))));
 }
 
 Status RestClient::logout() { return impl_->session_.logout(); }
@@ -463,6 +525,163 @@ Result<std::vector<LibraryItem>> RestClient::listLibraryItems() {
     sortByName(items);
     for (auto& i : items) out.push_back(std::move(i));
   }
+  return out;
+}
+
+Result<std::string> RestClient::createLocalLibrary(const std::string& name, const MoRef& datastore,
+                                                   const std::string& description) {
+  if (name.empty()) return Status::InvalidArgument("a content library needs a name");
+  if (datastore.value.empty())
+    return Status::InvalidArgument("a content library needs a datastore to store its items on");
+  VSMCP_ASSIGN_OR_RETURN(
+      Json value,
+      impl_->session_.call(Impl::with(
+          "POST", std::string(vapi::kLocalLibraryPath), "",
+          vapi::localLibraryCreateBody(name, description, datastore), false,
+          "content.local-library.create",
+          {"create content library " + quoted(name) + " on datastore " + quoted(datastore.value),
+           name, "no datastore with id " + quoted(datastore.value),
+           "a content library named " + quoted(name) + " already exists"})));
+  return vapi::decodeId(value, "create content library " + quoted(name));
+}
+
+Status RestClient::deleteLibrary(const std::string& library_id) {
+  if (library_id.empty()) return Status::InvalidArgument("no content library given");
+  auto r = impl_->session_.call(
+      Impl::with("DELETE", std::string(vapi::kLocalLibraryPath) + vapi::idSegment(library_id), "",
+                 std::nullopt, false, "content.local-library.delete",
+                 {"delete content library " + quoted(library_id), library_id,
+                  "no content library with id " + quoted(library_id), ""}));
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::string> RestClient::createLibraryItem(const std::string& library_id,
+                                                  const std::string& name, const std::string& type,
+                                                  const std::string& description) {
+  if (library_id.empty()) return Status::InvalidArgument("a library item needs a library");
+  if (name.empty()) return Status::InvalidArgument("a library item needs a name");
+  VSMCP_ASSIGN_OR_RETURN(
+      Json value,
+      impl_->session_.call(Impl::with(
+          "POST", std::string(vapi::kLibraryItemPath), "",
+          vapi::libraryItemCreateBody(library_id, name, type, description), false,
+          "content.library.item.create",
+          {"create library item " + quoted(name) + " in content library " + quoted(library_id),
+           library_id, "no content library with id " + quoted(library_id),
+           "content library " + quoted(library_id) + " already has an item named " +
+               quoted(name)})));
+  return vapi::decodeId(value, "create library item " + quoted(name));
+}
+
+Status RestClient::uploadLibraryItemFile(const std::string& item_id, const std::string& file_name,
+                                         const std::string& content) {
+  if (item_id.empty()) return Status::InvalidArgument("no library item given");
+  if (file_name.empty() || std::any_of(file_name.begin(), file_name.end(), [](char c) {
+        return std::iscntrl(static_cast<unsigned char>(c)) || c == '/' || c == '\\';
+      }))
+    return Status::InvalidArgument(
+        "a library item file needs a name without '/', '\\' or control characters");
+  const std::string item = "library item " + quoted(item_id);
+  const std::string what = "upload of " + quoted(file_name) + " to " + item;
+  VSMCP_ASSIGN_OR_RETURN(Json created, impl_->session_.call(Impl::with(
+                                           "POST", std::string(vapi::kUpdateSessionPath), "",
+                                           vapi::updateSessionCreateBody(item_id), false,
+                                           "content.library.item.update-session.create",
+                                           {"create an update session for " + item, item_id,
+                                            "no library item with id " + quoted(item_id), ""})));
+  VSMCP_ASSIGN_OR_RETURN(std::string session,
+                         vapi::decodeId(created, "create an update session for " + item));
+  const std::string session_path = std::string(vapi::kUpdateSessionPath) + vapi::idSegment(session);
+  const vapi::ErrorContext in_session{what, item_id, "the update session for " + item + " is gone",
+                                      ""};
+
+  auto added = impl_->session_.call(Impl::with(
+      "POST", std::string(vapi::kUpdateSessionFilePath) + vapi::idSegment(session), "~action=add",
+      vapi::updateSessionFileAddBody(file_name, static_cast<std::int64_t>(content.size())), false,
+      "content.library.item.updatesession.file.add", in_session));
+  if (!added.ok()) return impl_->failUpdateSession(session, added.status());
+  auto uri = vapi::decodeUploadUri(*added, what);
+  if (!uri.ok()) return impl_->failUpdateSession(session, uri.status());
+  auto target = impl_->uploadTarget(*uri);
+  if (!target.ok()) return impl_->failUpdateSession(session, target.status().withContext(what));
+
+  RestSession::Request put;
+  put.method = "PUT";
+  put.path = *target;
+  put.absolute_path = true;
+  put.raw_body = content;
+  put.op = "content.library.item.file.upload";
+  put.error = in_session;
+  auto sent = impl_->session_.call(put);
+  if (!sent.ok()) return impl_->failUpdateSession(session, sent.status());
+
+  auto completed =
+      impl_->session_.call(Impl::with("POST", session_path, "~action=complete", std::nullopt, false,
+                                      "content.library.item.update-session.complete", in_session));
+  if (!completed.ok()) return impl_->failUpdateSession(session, completed.status());
+  // vCenter may refuse the content once complete; a gone session has finished.
+  auto state = impl_->session_.call(
+      Impl::get(session_path, "content.library.item.update-session.get", in_session));
+  if (!state.ok())
+    return state.status().code() == ErrorCode::kNotFound ? Status::Ok() : state.status();
+  VSMCP_ASSIGN_OR_RETURN(auto st, vapi::decodeUpdateSession(*state, what));
+  if (st.state == "ERROR")
+    return Status::Error(ErrorCode::kInternal,
+                         what + " failed in vCenter: " +
+                             (st.error_message.empty() ? "no reason given" : st.error_message),
+                         ErrorDetails{"", 0, item_id});
+  return Status::Ok();
+}
+
+// --- OVF deployment ---
+
+Result<LibraryItemFilter> RestClient::filterLibraryItem(const std::string& item_id,
+                                                        const std::string& resource_pool) {
+  if (item_id.empty()) return Status::InvalidArgument("no library item given");
+  if (resource_pool.empty())
+    return Status::InvalidArgument("reading an OVF needs a target resource pool (resource_pool)");
+  const std::string what = "read the OVF of library item " + quoted(item_id);
+  VSMCP_ASSIGN_OR_RETURN(
+      Json value, impl_->session_.call(Impl::with(
+                      "POST", std::string(vapi::kOvfLibraryItemPath) + vapi::idSegment(item_id),
+                      "~action=filter", vapi::ovfFilterBody(resource_pool), true,
+                      "vcenter.ovf.library-item.filter",
+                      {what, item_id, "no library item with id " + quoted(item_id), ""})));
+  return vapi::decodeLibraryItemFilter(value, what);
+}
+
+Result<LibraryDeployResult> RestClient::deployLibraryItem(const std::string& item_id,
+                                                          const LibraryDeploySpec& spec) {
+  if (item_id.empty()) return Status::InvalidArgument("no library item given");
+  if (spec.name.empty()) return Status::InvalidArgument("a deployment needs a VM name (name)");
+  if (spec.resource_pool.empty())
+    return Status::InvalidArgument("a deployment needs a resource pool (resource_pool)");
+  for (size_t i = 0; i < spec.network_mappings.size(); ++i) {
+    const auto& m = spec.network_mappings[i];
+    if (m.ovf_network.empty() || m.network.empty())
+      return Status::InvalidArgument("network_mappings[" + std::to_string(i) +
+                                     "] needs both an OVF network name and a network");
+  }
+  const std::string what = "deploy library item " + quoted(item_id) + " as " + quoted(spec.name);
+  VSMCP_ASSIGN_OR_RETURN(
+      Json value,
+      impl_->session_.call(Impl::with(
+          "POST", std::string(vapi::kOvfLibraryItemPath) + vapi::idSegment(item_id),
+          "~action=deploy", vapi::ovfDeployBody(spec), false, "vcenter.ovf.library-item.deploy",
+          {what, item_id, "no library item with id " + quoted(item_id), ""})));
+  VSMCP_ASSIGN_OR_RETURN(vapi::Deployment d, vapi::decodeDeployment(value, what));
+  if (!d.succeeded)
+    return Status::Error(ErrorCode::kInternal,
+                         "vCenter failed to " + what + ": " +
+                             (d.errors.empty() ? std::string("no reason given") : joined(d.errors)),
+                         ErrorDetails{"", 0, item_id});
+  if (d.resource.value.empty())
+    return Status::Protocol("the reply to " + what + " reports success but names no VM");
+  LibraryDeployResult out;
+  out.vm = std::move(d.resource);
+  if (out.vm.type.empty()) out.vm.type = "VirtualMachine";
+  out.warnings = std::move(d.warnings);
+  out.information = std::move(d.information);
   return out;
 }
 

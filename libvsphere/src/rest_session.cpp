@@ -19,6 +19,19 @@ std::string tokenFromCookie(const HttpResponse& response) {
   return "";
 }
 
+// The status with every copy of `secret` in its message replaced: a server that echoes the
+// request's headers must not put the session token into our messages and logs.
+Status withoutSecret(Status status, const std::string& secret) {
+  if (status.ok() || secret.empty() || status.message().find(secret) == std::string::npos)
+    return status;
+  constexpr std::string_view kMask = "(session token)";
+  std::string message = status.message();
+  for (auto pos = message.find(secret); pos != std::string::npos;
+       pos = message.find(secret, pos + kMask.size()))
+    message.replace(pos, secret.size(), kMask);
+  return Status::Error(status.code(), std::move(message), status.details());
+}
+
 }  // namespace
 
 std::string restBasePath(std::string_view soap_path) {
@@ -40,11 +53,14 @@ RestSession::~RestSession() {
 HttpRequest RestSession::httpRequest(const Request& request, const std::string& token) const {
   HttpRequest req;
   req.method = request.method;
-  req.target = config_.base_path + request.path;
+  req.target = request.absolute_path ? request.path : config_.base_path + request.path;
   if (!request.query.empty()) req.target += "?" + request.query;
   req.idempotent = request.idempotent;
   req.headers.emplace_back("Accept", "application/json");
-  if (request.body) {
+  if (request.raw_body) {
+    req.headers.emplace_back("Content-Type", request.raw_content_type);
+    req.body = *request.raw_body;
+  } else if (request.body) {
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = request.body->dump();
   }
@@ -162,8 +178,10 @@ Result<Json> RestSession::call(const Request& request) {
     Result<Json> value = [&]() -> Result<Json> {
       if (!resp.ok()) return resp.status().withContext(request.error.what + " failed");
       if (resp->status >= 300) return vapi::errorFromReply(resp->status, resp->body, request.error);
+      if (request.raw_body) return Json();
       return vapi::valueOfReply(resp->status, resp->body, request.error.what);
     }();
+    if (!value.ok()) value = withoutSecret(value.status(), token);
     report(request.op, started, value.ok() ? Status::Ok() : value.status());
     if (value.ok() || attempt > 0 || !resp.ok() || resp->status != 401) return value;
     // The session expired or was closed on the server: log in again once, unless another

@@ -39,6 +39,12 @@ class RestSession {
     std::string path;   // under base_path, ids already encoded (vapi::idSegment)
     std::string query;  // encoded, without '?'; "" = none
     std::optional<Json> body;
+    // Bytes sent as they are, with `raw_content_type`, instead of `body` (a file upload). A
+    // successful reply's body is then not read: upload endpoints are not vAPI endpoints.
+    std::optional<std::string> raw_body;
+    std::string raw_content_type = "application/octet-stream";
+    // `path` is the whole target (an upload URI's path on this server), not under base_path.
+    bool absolute_path = false;
     bool idempotent = false;  // reads only: the transport may retry them
     std::string op;           // fixed name for on_call and logs, e.g. "tagging.tag.get"
     vapi::ErrorContext error;
@@ -49,7 +55,10 @@ class RestSession {
   RestSession(const RestSession&) = delete;
   RestSession& operator=(const RestSession&) = delete;
 
-  // Sends one request (logging in first if needed) and returns the reply's "value".
+  // Sends one request (logging in first if needed) and returns the reply's "value". A 401
+  // (the session expired) logs in again and sends the request once more, whatever its
+  // method: the server refused it before acting on it. Error messages never contain the
+  // session token, even when the server echoes it.
   Result<Json> call(const Request& request);
   // Ends the session; the next call logs in again.
   Status logout();

@@ -213,6 +213,51 @@ Status requireId(const std::string& id, std::string_view what) {
   return Status::Ok();
 }
 
+// A printable, bounded copy of a server's message.
+std::string cleanMessage(std::string text) {
+  if (text.size() > 300) {
+    text.resize(300);
+    text += "...";
+  }
+  for (auto& c : text)
+    if (std::iscntrl(static_cast<unsigned char>(c))) c = ' ';
+  return text;
+}
+
+void addMessage(const Json& message, std::vector<std::string>& out) {
+  const Json* text = message.isString() ? &message : message.find("default_message");
+  if (text && text->isString() && !text->asString().empty())
+    out.push_back(cleanMessage(text->asString()));
+}
+
+// The messages of one entry of a deployment's errors, warnings or information: its own
+// "message" and "messages", its "error"'s, and its parse "issues"'. Odd shapes add nothing.
+void collectMessages(const Json& entry, std::vector<std::string>& out, int depth = 0) {
+  if (!entry.isObject() || depth > 4) return;
+  if (const Json* m = entry.find("message")) addMessage(*m, out);
+  if (const Json* ms = entry.find("messages"))
+    for (const auto& m : ms->items()) addMessage(m, out);
+  if (const Json* e = entry.find("error")) collectMessages(*e, out, depth + 1);
+  if (const Json* issues = entry.find("issues"))
+    for (const auto& issue : issues->items()) collectMessages(issue, out, depth + 1);
+}
+
+std::vector<std::string> listMessages(const Json& report, std::string_view key) {
+  std::vector<std::string> out;
+  if (const Json* list = report.find(key))
+    for (const auto& entry : list->items()) collectMessages(entry, out);
+  return out;
+}
+
+// The first of `keys` present and not null, or nullptr.
+const Json* findAny(const Json& obj, std::initializer_list<std::string_view> keys) {
+  for (auto key : keys) {
+    const Json* v = obj.find(key);
+    if (v && !v->isNull()) return v;
+  }
+  return nullptr;
+}
+
 Json stringArray(const std::vector<std::string>& items) {
   Json::Array out;
   for (const auto& s : items) out.emplace_back(s);
@@ -393,6 +438,68 @@ Result<LibraryItem> decodeLibraryItem(const Json& value, std::string_view what) 
   return i;
 }
 
+Result<LibraryItemFilter> decodeLibraryItemFilter(const Json& value, std::string_view what) {
+  VSMCP_RETURN_IF_ERROR(expectObject(value, what));
+  LibraryItemFilter f;
+  VSMCP_RETURN_IF_ERROR(stringMember(value, "name", f.name, what));
+  const Json* annotation = findAny(value, {"annotation", "Annotation"});
+  if (annotation) {
+    if (!annotation->isString()) return wrongType(what, "annotation", *annotation, "a string");
+    f.annotation = annotation->asString();
+  }
+  const Json* networks = findAny(value, {"networks", "Networks"});
+  if (networks) {
+    Json holder = Json::object();
+    holder.set("networks", *networks);
+    VSMCP_RETURN_IF_ERROR(stringList(holder, "networks", f.networks, what));
+  }
+  VSMCP_RETURN_IF_ERROR(stringList(value, "EULAs", f.eulas, what));
+  VSMCP_RETURN_IF_ERROR(stringList(value, "storage_groups", f.storage_groups, what));
+  return f;
+}
+
+Result<std::string> decodeUploadUri(const Json& value, std::string_view what) {
+  VSMCP_RETURN_IF_ERROR(expectObject(value, what));
+  const Json* endpoint = value.find("upload_endpoint");
+  if (!endpoint || endpoint->isNull())
+    return Status::Protocol(std::string(what) + ": the reply has no upload_endpoint");
+  VSMCP_RETURN_IF_ERROR(expectObject(*endpoint, what));
+  std::string uri;
+  VSMCP_RETURN_IF_ERROR(stringMember(*endpoint, "uri", uri, what));
+  if (uri.empty()) return Status::Protocol(std::string(what) + ": the upload endpoint has no uri");
+  return uri;
+}
+
+Result<Deployment> decodeDeployment(const Json& value, std::string_view what) {
+  VSMCP_RETURN_IF_ERROR(expectObject(value, what));
+  Deployment d;
+  if (const Json* ok = value.find("succeeded"); ok && !ok->isNull()) {
+    if (!ok->isBool()) return wrongType(what, "succeeded", *ok, "a boolean");
+    d.succeeded = ok->asBool();
+  }
+  if (const Json* id = value.find("resource_id"); id && !id->isNull()) {
+    VSMCP_RETURN_IF_ERROR(expectObject(*id, what));
+    VSMCP_RETURN_IF_ERROR(stringMember(*id, "type", d.resource.type, what));
+    VSMCP_RETURN_IF_ERROR(stringMember(*id, "id", d.resource.value, what));
+  }
+  if (const Json* report = value.find("error"); report && report->isObject()) {
+    d.errors = listMessages(*report, "errors");
+    d.warnings = listMessages(*report, "warnings");
+    d.information = listMessages(*report, "information");
+  }
+  return d;
+}
+
+Result<UpdateSessionState> decodeUpdateSession(const Json& value, std::string_view what) {
+  VSMCP_RETURN_IF_ERROR(expectObject(value, what));
+  UpdateSessionState st;
+  VSMCP_RETURN_IF_ERROR(stringMember(value, "state", st.state, what));
+  std::vector<std::string> messages;
+  if (const Json* m = value.find("error_message")) addMessage(*m, messages);
+  if (!messages.empty()) st.error_message = messages.front();
+  return st;
+}
+
 Json categoryCreateBody(const CategorySpec& spec) {
   Json create = Json::object();
   create.set("name", spec.name)
@@ -431,6 +538,62 @@ Json objectIdBody(const MoRef& object) {
   Json id = Json::object();
   id.set("type", object.type).set("id", object.value);
   return Json::object().set("object_id", std::move(id));
+}
+
+Json localLibraryCreateBody(const std::string& name, const std::string& description,
+                            const MoRef& datastore) {
+  Json backing = Json::object();
+  backing.set("type", "DATASTORE").set("datastore_id", datastore.value);
+  Json create = Json::object();
+  create.set("name", name)
+      .set("description", description)
+      .set("type", "LOCAL")
+      .set("storage_backings", Json::array({std::move(backing)}));
+  return Json::object().set("create_spec", std::move(create));
+}
+
+Json libraryItemCreateBody(const std::string& library_id, const std::string& name,
+                           const std::string& type, const std::string& description) {
+  Json create = Json::object();
+  create.set("library_id", library_id)
+      .set("name", name)
+      .set("description", description)
+      .set("type", type);
+  return Json::object().set("create_spec", std::move(create));
+}
+
+Json ovfFilterBody(const std::string& resource_pool) {
+  return Json::object().set("target", Json::object().set("resource_pool_id", resource_pool));
+}
+
+Json ovfDeployBody(const LibraryDeploySpec& spec) {
+  Json deployment = Json::object();
+  deployment.set("name", spec.name).set("accept_all_EULA", true);
+  if (!spec.annotation.empty()) deployment.set("annotation", spec.annotation);
+  if (!spec.datastore.empty()) deployment.set("default_datastore_id", spec.datastore);
+  if (!spec.network_mappings.empty()) {
+    Json mappings = Json::array();
+    for (const auto& m : spec.network_mappings)
+      mappings.push(Json::object().set("key", m.ovf_network).set("value", m.network));
+    deployment.set("network_mappings", std::move(mappings));
+  }
+  Json target = Json::object();
+  target.set("resource_pool_id", spec.resource_pool);
+  if (!spec.folder.empty()) target.set("folder_id", spec.folder);
+  if (!spec.host.empty()) target.set("host_id", spec.host);
+  Json body = Json::object();
+  body.set("deployment_spec", std::move(deployment)).set("target", std::move(target));
+  return body;
+}
+
+Json updateSessionCreateBody(const std::string& item_id) {
+  return Json::object().set("create_spec", Json::object().set("library_item_id", item_id));
+}
+
+Json updateSessionFileAddBody(const std::string& file_name, std::int64_t size) {
+  Json file = Json::object();
+  file.set("name", file_name).set("source_type", "PUSH").set("size", size);
+  return Json::object().set("file_spec", std::move(file));
 }
 
 }  // namespace vsmcp::vsphere::vapi

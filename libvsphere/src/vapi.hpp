@@ -3,6 +3,7 @@
 // Pure functions on text and Json, no I/O. Internal.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,12 @@ inline constexpr std::string_view kTagPath = "/com/vmware/cis/tagging/tag";
 inline constexpr std::string_view kAssociationPath = "/com/vmware/cis/tagging/tag-association";
 inline constexpr std::string_view kLibraryPath = "/com/vmware/content/library";
 inline constexpr std::string_view kLibraryItemPath = "/com/vmware/content/library/item";
+inline constexpr std::string_view kLocalLibraryPath = "/com/vmware/content/local-library";
+inline constexpr std::string_view kUpdateSessionPath =
+    "/com/vmware/content/library/item/update-session";
+inline constexpr std::string_view kUpdateSessionFilePath =
+    "/com/vmware/content/library/item/updatesession/file";
+inline constexpr std::string_view kOvfLibraryItemPath = "/com/vmware/vcenter/ovf/library-item";
 inline constexpr std::string_view kSessionHeader = "vmware-api-session-id";
 inline constexpr std::string_view kHeaderAuthn = "vmware-use-header-authn";
 
@@ -56,6 +63,26 @@ Result<Tag> decodeTag(const Json& value, std::string_view what);
 Result<std::vector<MoRef>> decodeObjectIds(const Json& value, std::string_view what);
 Result<ContentLibrary> decodeLibrary(const Json& value, std::string_view what);
 Result<LibraryItem> decodeLibraryItem(const Json& value, std::string_view what);
+// The reply to ovf/library-item ?~action=filter. Accepts "networks" and "annotation" also as
+// "Networks" and "Annotation" (govmomi's spelling).
+Result<LibraryItemFilter> decodeLibraryItemFilter(const Json& value, std::string_view what);
+// upload_endpoint.uri of the reply to updatesession/file ?~action=add; kProtocol if absent.
+Result<std::string> decodeUploadUri(const Json& value, std::string_view what);
+
+// The reply to ovf/library-item ?~action=deploy, before it becomes a result or an error.
+struct Deployment {
+  bool succeeded = false;  // absent = false
+  MoRef resource;          // resource_id {type, id}; empty if absent
+  std::vector<std::string> errors, warnings, information;  // the messages of each list
+};
+Result<Deployment> decodeDeployment(const Json& value, std::string_view what);
+
+// An update session's state ("ACTIVE", "DONE", "ERROR", ...) and error message, if any.
+struct UpdateSessionState {
+  std::string state;
+  std::string error_message;
+};
+Result<UpdateSessionState> decodeUpdateSession(const Json& value, std::string_view what);
 
 // Request bodies.
 Json categoryCreateBody(const CategorySpec& spec);
@@ -63,5 +90,13 @@ Json categoryUpdateBody(const CategoryUpdate& update);
 Json tagCreateBody(const TagSpec& spec, const std::string& category_id);
 Json tagUpdateBody(const TagUpdate& update);
 Json objectIdBody(const MoRef& object);  // {"object_id": {"type": ..., "id": ...}}
+Json localLibraryCreateBody(const std::string& name, const std::string& description,
+                            const MoRef& datastore);
+Json libraryItemCreateBody(const std::string& library_id, const std::string& name,
+                           const std::string& type, const std::string& description);
+Json ovfFilterBody(const std::string& resource_pool);  // {"target": {"resource_pool_id": ...}}
+Json ovfDeployBody(const LibraryDeploySpec& spec);     // empty optional members left out
+Json updateSessionCreateBody(const std::string& item_id);
+Json updateSessionFileAddBody(const std::string& file_name, std::int64_t size);  // PUSH
 
 }  // namespace vsmcp::vsphere::vapi

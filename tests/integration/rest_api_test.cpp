@@ -8,11 +8,13 @@
 #include <set>
 #include <thread>
 
+#include "fake_http_transport.hpp"  // fixture()
 #include "vcsim.hpp"
 #include "vsphere/rest_client.hpp"
 
 using namespace vsmcp;
 using namespace vsmcp::vsphere;
+using vsmcp::testing::fixture;
 using vsmcp::testing::Vcsim;
 
 namespace {
@@ -424,33 +426,22 @@ TEST_CASE("content library items are listed with their library, type and time") 
   auto datastores = client->listDatastores();
   REQUIRE(datastores.ok());
   REQUIRE_FALSE(datastores->empty());
-  const std::string ds = datastores->front().ref.value;
 
+  const MoRef ds_ref = datastores->front().ref;
   auto makeLibrary = [&](const std::string& name) {
-    Json backing = Json::object();
-    backing.set("datastore_id", ds).set("type", "DATASTORE");
-    Json spec = Json::object();
-    spec.set("name", name).set("description", name + " images").set("type", "LOCAL");
-    spec.set("storage_backings", Json::array({backing}));
-    auto id = rest->rawCall("POST", "/com/vmware/content/local-library",
-                            Json::object().set("create_spec", spec));
+    auto id = rest->createLocalLibrary(name, ds_ref, name + " images");
     INFO(id.status().toString());
     REQUIRE(id.ok());
-    REQUIRE(id->isString());
-    return id->asString();
+    CHECK_FALSE(id->empty());
+    return *id;
   };
   auto makeItem = [&](const std::string& library, const std::string& name,
                       const std::string& type) {
-    Json spec = Json::object();
-    spec.set("library_id", library)
-        .set("name", name)
-        .set("description", "about " + name)
-        .set("type", type);
-    auto id = rest->rawCall("POST", "/com/vmware/content/library/item",
-                            Json::object().set("create_spec", spec));
+    auto id = rest->createLibraryItem(library, name, type, "about " + name);
     INFO(id.status().toString());
     REQUIRE(id.ok());
-    return id->asString();
+    CHECK_FALSE(id->empty());
+    return *id;
   };
   const std::string os = makeLibrary("os-images");
   const std::string apps = makeLibrary("apps");
@@ -488,15 +479,127 @@ TEST_CASE("content library items are listed with their library, type and time") 
   CHECK(u.creation_time.size() >= 20);  // "2024-05-01T10:00:00.123Z"
   CHECK(u.creation_time.find('T') == 10);
 
-  auto dup = rest->rawCall(
-      "POST", "/com/vmware/content/library/item",
-      Json::object().set(
-          "create_spec",
-          Json::object().set("library_id", os).set("name", "ubuntu-22.04").set("type", "ovf")));
+  auto dup = rest->createLibraryItem(os, "ubuntu-22.04", "ovf");
   CHECK(dup.status().code() == ErrorCode::kAlreadyExists);
+  CHECK(dup.status().message() ==
+        "content library '" + os + "' already has an item named 'ubuntu-22.04'");
+  auto no_library = rest->createLibraryItem("nope", "x", "ovf");
+  CHECK(no_library.status().code() == ErrorCode::kNotFound);
+  CHECK(no_library.status().message() == "no content library with id 'nope'");
   CHECK(rest->rawCall("GET", "/com/vmware/content/library/id:nope").status().code() ==
         ErrorCode::kNotFound);
   CHECK(rest->rawCall("BREW", "/x").status().code() == ErrorCode::kInvalidArgument);
+
+  // Deleting a library removes it and its items.
+  REQUIRE(rest->deleteLibrary(apps).ok());
+  auto left = rest->listLibraryItems();
+  REQUIRE(left.ok());
+  CHECK(left->size() == 2);
+  CHECK(rest->listLibraries()->size() == 1);
+  auto again = rest->deleteLibrary(apps);
+  CHECK(again.code() == ErrorCode::kNotFound);
+  CHECK(again.message() == "no content library with id '" + apps + "'");
+}
+
+TEST_CASE("an OVF uploaded to a content library is read and deployed as a VM") {
+  Vcsim sim;
+  auto client = sim.connect();
+  auto rest = restOf(*client);
+  auto ds = client->resolve("Datastore", Locator::path("/DC0/datastore/LocalDS_0"));
+  REQUIRE(ds.ok());
+  auto pool = client->resolve("ResourcePool", Locator::path("/DC0/host/DC0_C0/Resources"));
+  INFO(pool.status().toString());
+  REQUIRE(pool.ok());
+  auto folder = client->resolve("Folder", Locator::path("/DC0/vm"));
+  REQUIRE(folder.ok());
+  auto network = client->resolve("Network", Locator::path("/DC0/network/VM Network"));
+  REQUIRE(network.ok());
+
+  auto library = rest->createLocalLibrary("catalog", *ds);
+  REQUIRE(library.ok());
+  auto item = rest->createLibraryItem(*library, "tiny", "ovf");
+  REQUIRE(item.ok());
+  const std::string ovf = fixture("tiny.ovf");
+  Status uploaded = rest->uploadLibraryItemFile(*item, "tiny.ovf", ovf);
+  INFO(uploaded.toString());
+  REQUIRE(uploaded.ok());
+  // The file arrived whole.
+  auto files =
+      rest->rawCall("GET", "/com/vmware/content/library/item/file?library_item_id=" + *item);
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 1);
+  const Json& file = files->items()[0];
+  CHECK(file.find("name")->asString() == "tiny.ovf");
+  CHECK(file.find("size")->asInt() == static_cast<std::int64_t>(ovf.size()));
+
+  // govmomi 0.24.2's filter returns the item's name only (no networks, annotation or EULAs).
+  auto filter = rest->filterLibraryItem(*item, pool->value);
+  INFO(filter.status().toString());
+  REQUIRE(filter.ok());
+  CHECK(filter->name == "tiny");
+  CHECK(filter->networks.empty());
+  CHECK(filter->annotation.empty());
+  CHECK(filter->eulas.empty());
+
+  LibraryDeploySpec spec;
+  spec.name = "svc-web-01";
+  spec.resource_pool = pool->value;
+  spec.folder = folder->value;
+  spec.datastore = ds->value;
+  spec.annotation = "from the catalog";
+  spec.network_mappings = {{"VM Network", network->value}};
+  auto deployed = rest->deployLibraryItem(*item, spec);
+  INFO(deployed.status().toString());
+  REQUIRE(deployed.ok());
+  CHECK(deployed->vm.type == "VirtualMachine");
+  CHECK(deployed->warnings.empty());
+
+  auto other = sim.connect();  // seen from another session, over SOAP
+  auto vm = other->getVm(Locator::moref(deployed->vm.value));
+  INFO(vm.status().toString());
+  REQUIRE(vm.ok());
+  CHECK(vm->name == "svc-web-01");
+  CHECK(vm->folder_path == "/DC0/vm");
+  CHECK(vm->resource_pool == *pool);
+  CHECK(vm->num_cpu == 1);
+  CHECK(vm->memory_mb == 64);
+  CHECK(vm->guest_id == "otherLinux64Guest");
+  CHECK(vm->datastores == std::vector<std::string>{"LocalDS_0"});
+  auto by_name = other->resolve("VirtualMachine", Locator::name("svc-web-01"));
+  REQUIRE(by_name.ok());
+  CHECK(*by_name == deployed->vm);
+
+  SECTION("a descriptor that is not OVF fails with the server's reason") {
+    auto garbage = rest->createLibraryItem(*library, "garbage", "ovf");
+    REQUIRE(garbage.ok());
+    REQUIRE(rest->uploadLibraryItemFile(*garbage, "garbage.ovf", "not xml").ok());
+    spec.name = "svc-garbage";
+    auto failed = rest->deployLibraryItem(*garbage, spec);
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.status().code() == ErrorCode::kInternal);
+    // The simulator reports the SOAP fault of its OvfManager.CreateImportSpec.
+    CHECK(failed.status().message() == "vCenter failed to deploy library item '" + *garbage +
+                                           "' as 'svc-garbage': ServerFaultCode: EOF");
+    CHECK(failed.status().details().object == *garbage);
+    CHECK(other->resolve("VirtualMachine", Locator::name("svc-garbage")).status().code() ==
+          ErrorCode::kNotFound);
+  }
+  SECTION("unknown items and incomplete specs are refused") {
+    const std::string missing = "00000000-0000-0000-0000-000000000000";
+    auto none = rest->deployLibraryItem(missing, spec);
+    CHECK(none.status().code() == ErrorCode::kNotFound);
+    CHECK(none.status().message() == "no library item with id '" + missing + "'");
+    CHECK(rest->filterLibraryItem(missing, pool->value).status().code() == ErrorCode::kNotFound);
+    auto upload = rest->uploadLibraryItemFile(missing, "x.ovf", ovf);
+    CHECK(upload.code() == ErrorCode::kNotFound);
+    CHECK(upload.message() == "no library item with id '" + missing + "'");
+
+    LibraryDeploySpec no_pool = spec;
+    no_pool.resource_pool.clear();
+    auto refused = rest->deployLibraryItem(*item, no_pool);
+    CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+    CHECK(refused.status().message().find("resource_pool") != std::string::npos);
+  }
 }
 
 TEST_CASE("custom values round trip and are seen by a second client") {

@@ -470,3 +470,347 @@ TEST_CASE("base64 follows RFC 4648") {
   CHECK(vapi::base64("foobar") == "Zm9vYmFy");
   CHECK(vapi::base64("\xff\xfe") == "//4=");
 }
+
+// --- content library: libraries, items, uploads and OVF deployment ---
+
+namespace {
+
+const std::string kItem = "it-1";
+const std::string kOvfItem = "/rest/com/vmware/vcenter/ovf/library-item/id:" + kItem;
+const std::string kDeploy = "POST " + kOvfItem + "?~action=deploy";
+const std::string kFilter = "POST " + kOvfItem + "?~action=filter";
+const std::string kCreateSession = "POST /rest/com/vmware/content/library/item/update-session";
+const std::string kSessionPath = "/rest/com/vmware/content/library/item/update-session/id:sess-1";
+const std::string kAddFile =
+    "POST /rest/com/vmware/content/library/item/updatesession/file/id:sess-1?~action=add";
+const std::string kComplete = "POST " + kSessionPath + "?~action=complete";
+const std::string kFail = "POST " + kSessionPath + "?~action=fail";
+const std::string kGetSession = "GET " + kSessionPath;
+
+LibraryDeploySpec fullSpec() {
+  LibraryDeploySpec spec;
+  spec.name = "web-01";
+  spec.resource_pool = "resgroup-8";
+  spec.folder = "group-v3";
+  spec.host = "host-21";
+  spec.datastore = "datastore-11";
+  spec.annotation = "from the catalog";
+  spec.network_mappings = {{"VM Network", "network-7"}, {"Backend", "dvportgroup-9"}};
+  return spec;
+}
+
+std::string addFileReply(const std::string& uri) {
+  return R"({"value":{"name":"tiny.ovf","source_type":"PUSH","status":"WAITING_FOR_TRANSFER",)"
+         R"("upload_endpoint":{"uri":")" +
+         uri + R"("}}})";
+}
+
+// A fixture whose update session "sess-1" is created, gets a file added at `uri`, and reads
+// `session` (the session's value) once completed.
+void scriptUpload(Fixture& f, const std::string& uri,
+                  const std::string& session = R"({"id":"sess-1","state":"DONE"})") {
+  f.fake().reply(kCreateSession, 200, R"({"value":"sess-1"})");
+  f.fake().reply(kAddFile, 200, addFileReply(uri));
+  f.fake().reply(kComplete, 200, "");
+  f.fake().reply(kFail, 200, "");
+  f.fake().reply(kGetSession, 200, R"({"value":)" + session + "}");
+}
+
+int countMethod(const FakeHttpTransport& fake, const std::string& method) {
+  int n = 0;
+  for (const auto& r : fake.requests()) n += r.request.method == method;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a deployment sends the whole spec and returns the new VM") {
+  Fixture f;
+  f.fake().reply(
+      kDeploy, 200,
+      R"({"value":{"succeeded":true,"resource_id":{"type":"VirtualMachine","id":"vm-42"},)"
+      R"("error":{"errors":[],"warnings":[{"category":"VALIDATION","issues":[],)"
+      R"("message":{"id":"w1","default_message":"EULA accepted","args":[]}}],)"
+      R"("information":[{"messages":[{"default_message":"imported"}]}]}}})");
+  auto r = f.rest->deployLibraryItem(kItem, fullSpec());
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  CHECK(r->vm == MoRef{"VirtualMachine", "vm-42"});
+  CHECK(r->warnings == std::vector<std::string>{"EULA accepted"});
+  CHECK(r->information == std::vector<std::string>{"imported"});
+  auto sent = f.fake().requestsFor(kDeploy);
+  REQUIRE(sent.size() == 1);
+  CHECK(
+      sent[0].request.body ==
+      R"({"deployment_spec":{"name":"web-01","accept_all_EULA":true,)"
+      R"("annotation":"from the catalog","default_datastore_id":"datastore-11",)"
+      R"("network_mappings":[{"key":"VM Network","value":"network-7"},)"
+      R"({"key":"Backend","value":"dvportgroup-9"}]},)"
+      R"("target":{"resource_pool_id":"resgroup-8","folder_id":"group-v3","host_id":"host-21"}})");
+  CHECK(sent[0].header("Content-Type") == "application/json");
+  CHECK(sent[0].header("vmware-api-session-id") == "tok-1");
+  CHECK_FALSE(sent[0].request.idempotent);  // never retried by the transport
+
+  // Optional members left empty are not sent; ids are encoded like everywhere else.
+  LibraryDeploySpec minimal;
+  minimal.name = "db 01";
+  minimal.resource_pool = "resgroup-8";
+  const std::string odd = "POST /rest/com/vmware/vcenter/ovf/library-item/id:a%2Fb?~action=deploy";
+  f.fake().reply(odd, 200, R"({"value":{"succeeded":true,"resource_id":{"id":"vm-43"}}})");
+  auto m = f.rest->deployLibraryItem("a/b", minimal);
+  REQUIRE(m.ok());
+  CHECK(m->vm == MoRef{"VirtualMachine", "vm-43"});  // the type defaults to VirtualMachine
+  REQUIRE(f.fake().count(odd) == 1);
+  CHECK(f.fake().requestsFor(odd)[0].request.body ==
+        R"({"deployment_spec":{"name":"db 01","accept_all_EULA":true},)"
+        R"("target":{"resource_pool_id":"resgroup-8"}})");
+}
+
+TEST_CASE("a deployment vCenter failed names the item and carries vCenter's messages") {
+  Fixture f;
+  // As govmomi's simulator and vCenter answer: HTTP 200, succeeded false (or absent).
+  f.fake().reply(kDeploy, 200,
+                 R"({"value":{"succeeded":false,"error":{"errors":[{"category":"SERVER",)"
+                 R"("error":{"@class":"com.vmware.vapi.std.errors.error","messages":)"
+                 R"([{"id":"x","default_message":"ServerFaultCode: EOF","args":[]}]}},)"
+                 R"({"category":"INPUT","issues":[{"category":"VALUE_ILLEGAL","file":"d.ovf",)"
+                 R"("message":{"default_message":"line 3: bad\nvalue"}}]}]}}})");
+  f.fake().reply(kDeploy, 200, R"({"value":{"error":{"errors":[]}}})");
+  f.fake().reply(kDeploy, 200, R"({"value":{"succeeded":true}})");
+  f.fake().reply(kDeploy, 200, R"({"value":{"succeeded":"yes"}})");
+
+  auto failed = f.rest->deployLibraryItem(kItem, fullSpec());
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().code() == ErrorCode::kInternal);
+  CHECK(failed.status().message() ==
+        "vCenter failed to deploy library item 'it-1' as 'web-01': ServerFaultCode: EOF; "
+        "line 3: bad value");
+  CHECK(failed.status().details().object == kItem);
+
+  auto silent = f.rest->deployLibraryItem(kItem, fullSpec());
+  CHECK(silent.status().code() == ErrorCode::kInternal);
+  CHECK(silent.status().message() ==
+        "vCenter failed to deploy library item 'it-1' as 'web-01': no reason given");
+
+  auto no_vm = f.rest->deployLibraryItem(kItem, fullSpec());
+  CHECK(no_vm.status().code() == ErrorCode::kProtocol);
+  CHECK(no_vm.status().message().find("names no VM") != std::string::npos);
+
+  auto mistyped = f.rest->deployLibraryItem(kItem, fullSpec());
+  CHECK(mistyped.status().code() == ErrorCode::kProtocol);
+  CHECK(mistyped.status().message().find("'succeeded'") != std::string::npos);
+}
+
+TEST_CASE("a deployment without name or pool is refused before anything is sent") {
+  Fixture f;
+  LibraryDeploySpec spec = fullSpec();
+  spec.name.clear();
+  auto no_name = f.rest->deployLibraryItem(kItem, spec);
+  CHECK(no_name.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(no_name.status().message() == "a deployment needs a VM name (name)");
+
+  spec = fullSpec();
+  spec.resource_pool.clear();
+  auto no_pool = f.rest->deployLibraryItem(kItem, spec);
+  CHECK(no_pool.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(no_pool.status().message() == "a deployment needs a resource pool (resource_pool)");
+
+  spec = fullSpec();
+  spec.network_mappings[1].network.clear();
+  auto half_mapping = f.rest->deployLibraryItem(kItem, spec);
+  CHECK(half_mapping.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(half_mapping.status().message().find("network_mappings[1]") != std::string::npos);
+
+  CHECK(f.rest->deployLibraryItem("", fullSpec()).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(f.rest->filterLibraryItem(kItem, "").status().code() == ErrorCode::kInvalidArgument);
+  CHECK(f.fake().requests().empty());  // not even a login
+}
+
+TEST_CASE("filtering an OVF item sends the target pool and decodes what it declares") {
+  Fixture f;
+  f.fake().reply(kFilter, 200,
+                 R"({"value":{"name":"tiny","annotation":"a small VM","EULAs":["be nice"],)"
+                 R"("networks":["VM Network","Backend"],"storage_groups":["gold"],)"
+                 R"("additional_params":[]}})");
+  f.fake().reply(kFilter, 200, R"({"value":{"name":"tiny"}})");  // govmomi 0.24.2's simulator
+  f.fake().reply(kFilter, 200, R"({"value":{"Annotation":"old","Networks":["N1"]}})");
+  f.fake().reply(kFilter, 200, R"({"value":{"networks":"VM Network"}})");
+
+  auto full = f.rest->filterLibraryItem(kItem, "resgroup-8");
+  INFO(full.status().toString());
+  REQUIRE(full.ok());
+  CHECK(full->name == "tiny");
+  CHECK(full->annotation == "a small VM");
+  CHECK(full->eulas == std::vector<std::string>{"be nice"});
+  CHECK(full->networks == std::vector<std::string>{"VM Network", "Backend"});
+  CHECK(full->storage_groups == std::vector<std::string>{"gold"});
+  auto sent = f.fake().requestsFor(kFilter);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].request.body == R"({"target":{"resource_pool_id":"resgroup-8"}})");
+
+  auto name_only = f.rest->filterLibraryItem(kItem, "resgroup-8");
+  REQUIRE(name_only.ok());
+  CHECK(name_only->name == "tiny");
+  CHECK(name_only->networks.empty());
+  CHECK(name_only->eulas.empty());
+
+  auto capitalised = f.rest->filterLibraryItem(kItem, "resgroup-8");
+  REQUIRE(capitalised.ok());
+  CHECK(capitalised->annotation == "old");
+  CHECK(capitalised->networks == std::vector<std::string>{"N1"});
+
+  auto mistyped = f.rest->filterLibraryItem(kItem, "resgroup-8");
+  CHECK(mistyped.status().code() == ErrorCode::kProtocol);
+  CHECK(mistyped.status().message().find("'networks'") != std::string::npos);
+}
+
+TEST_CASE("filter and deploy of an unknown library item are NotFound naming it") {
+  Fixture f;
+  f.fake().reply(kFilter, 404, "404 page not found\n");
+  f.fake().reply(kDeploy, 404,
+                 R"({"type":"com.vmware.vapi.std.errors.not_found","value":{"messages":[]}})");
+  auto filter = f.rest->filterLibraryItem(kItem, "resgroup-8");
+  CHECK(filter.status().code() == ErrorCode::kNotFound);
+  CHECK(filter.status().message() == "no library item with id 'it-1'");
+  auto deploy = f.rest->deployLibraryItem(kItem, fullSpec());
+  CHECK(deploy.status().code() == ErrorCode::kNotFound);
+  CHECK(deploy.status().message() == "no library item with id 'it-1'");
+  CHECK(deploy.status().details().object == kItem);
+}
+
+TEST_CASE("an upload runs the update session and PUTs the bytes to the same server") {
+  Fixture f;
+  // Host case and an explicit default port do not matter; the query is kept.
+  const std::string put = "PUT /cls/data/f-1/tiny.ovf?x=1";
+  scriptUpload(f, "https://VC.test:443/cls/data/f-1/tiny.ovf?x=1");
+  f.fake().reply(put, 200, "");
+  const std::string content = std::string("<Envelope>\0\xff</Envelope>", 23);
+  Status st = f.rest->uploadLibraryItemFile(kItem, "tiny.ovf", content);
+  INFO(st.toString());
+  REQUIRE(st.ok());
+
+  std::vector<std::string> order;
+  for (const auto& r : f.fake().requests()) order.push_back(r.method);
+  CHECK(order ==
+        std::vector<std::string>{kSession, kCreateSession, kAddFile, put, kComplete, kGetSession});
+  CHECK(f.fake().requestsFor(kCreateSession)[0].request.body ==
+        R"({"create_spec":{"library_item_id":"it-1"}})");
+  CHECK(f.fake().requestsFor(kAddFile)[0].request.body ==
+        R"({"file_spec":{"name":"tiny.ovf","source_type":"PUSH","size":23}})");
+  auto sent = f.fake().requestsFor(put);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].request.body == content);
+  CHECK(sent[0].header("Content-Type") == "application/octet-stream");
+  CHECK(sent[0].header("vmware-api-session-id") == "tok-1");
+  CHECK_FALSE(sent[0].request.idempotent);
+  CHECK(f.fake().count(kFail) == 0);
+}
+
+TEST_CASE("an upload URI on another server is refused and the session failed") {
+  const std::vector<std::string> foreign = {
+      "https://evil.test/cls/data/f-1/tiny.ovf",     // another host
+      "http://vc.test/cls/data/f-1/tiny.ovf",        // another scheme
+      "https://vc.test:8443/cls/data/f-1/tiny.ovf",  // another port
+      "https://tok@vc.test/cls/data/f-1/tiny.ovf",   // user info
+      "/cls/data/f-1/tiny.ovf",                      // not absolute
+      "https://vc.test",                             // no path
+  };
+  for (const auto& uri : foreign) {
+    Fixture f;
+    scriptUpload(f, uri);
+    Status st = f.rest->uploadLibraryItemFile(kItem, "tiny.ovf", "data");
+    INFO(uri + " -> " + st.toString());
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.code() == ErrorCode::kProtocol);
+    CHECK(st.message().rfind("upload of 'tiny.ovf' to library item 'it-1': vCenter's upload URI",
+                             0) == 0);
+    CHECK(st.message().find("refusing to send the session token there") != std::string::npos);
+    CHECK(st.message().find("tok-1") == std::string::npos);
+    CHECK(countMethod(f.fake(), "PUT") == 0);
+    auto failed = f.fake().requestsFor(kFail);
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].request.body.find("client_error_message") != std::string::npos);
+    CHECK(failed[0].request.body.find("tok-1") == std::string::npos);
+    CHECK(f.fake().count(kComplete) == 0);
+  }
+  Fixture f;
+  scriptUpload(f, "https://evil.test:443/cls/data/f-1/tiny.ovf");
+  CHECK(f.rest->uploadLibraryItemFile(kItem, "tiny.ovf", "data").message() ==
+        "upload of 'tiny.ovf' to library item 'it-1': vCenter's upload URI names "
+        "https://evil.test:443, not the server this client is connected to "
+        "(https://vc.test:443); refusing to send the session token there");
+}
+
+TEST_CASE("a failed upload step fails the session and no message shows the token") {
+  Fixture f;
+  const std::string put = "PUT /cls/data/f-1/tiny.ovf";
+  scriptUpload(f, "https://vc.test/cls/data/f-1/tiny.ovf");
+  // A server that echoes the request's session header in its error.
+  f.fake().reply(put, 500,
+                 R"({"type":"com.vmware.vapi.std.errors.internal_server_error","value":)"
+                 R"({"messages":[{"default_message":"disk full for session tok-1"}]}})");
+  Status st = f.rest->uploadLibraryItemFile(kItem, "tiny.ovf", "data");
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.code() == ErrorCode::kInternal);
+  CHECK(st.message() ==
+        "upload of 'tiny.ovf' to library item 'it-1' failed with HTTP 500 (internal server "
+        "error): disk full for session (session token)");
+  REQUIRE(f.fake().count(kFail) == 1);
+  CHECK(f.fake().requestsFor(kFail)[0].request.body.find("tok-1") == std::string::npos);
+  CHECK(f.fake().count(kComplete) == 0);
+
+  // The session ends in ERROR after complete: vCenter's reason comes back.
+  Fixture g;
+  scriptUpload(g, "https://vc.test/cls/data/f-1/tiny.ovf",
+               R"({"id":"sess-1","state":"ERROR","error_message":)"
+               R"({"id":"e","default_message":"the OVF descriptor is invalid","args":[]}})");
+  g.fake().reply(put, 200, "");
+  Status err = g.rest->uploadLibraryItemFile(kItem, "tiny.ovf", "data");
+  CHECK(err.code() == ErrorCode::kInternal);
+  CHECK(err.message() ==
+        "upload of 'tiny.ovf' to library item 'it-1' failed in vCenter: the OVF descriptor is "
+        "invalid");
+
+  // No session for an unknown item: nothing to fail.
+  Fixture h;
+  h.fake().reply(kCreateSession, 404, "404 page not found\n");
+  Status missing = h.rest->uploadLibraryItemFile(kItem, "tiny.ovf", "data");
+  CHECK(missing.code() == ErrorCode::kNotFound);
+  CHECK(missing.message() == "no library item with id 'it-1'");
+  CHECK(h.fake().count(kFail) == 0);
+  CHECK(h.rest->uploadLibraryItemFile(kItem, "../x.ovf", "data").code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(h.rest->uploadLibraryItemFile(kItem, "", "data").code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("libraries and items are created with their specs and deleted by id") {
+  Fixture f;
+  f.fake().reply("POST /rest/com/vmware/content/local-library", 200, R"({"value":"lib-1"})");
+  f.fake().reply("POST /rest/com/vmware/content/library/item", 200, R"({"value":"it-9"})");
+  f.fake().reply("DELETE /rest/com/vmware/content/local-library/id:lib-1", 200, "");
+  f.fake().reply("DELETE /rest/com/vmware/content/local-library/id:lib-1", 404, "");
+
+  auto lib = f.rest->createLocalLibrary("catalog", {"Datastore", "datastore-11"});
+  REQUIRE(lib.ok());
+  CHECK(*lib == "lib-1");
+  CHECK(f.fake().requestsFor("POST /rest/com/vmware/content/local-library")[0].request.body ==
+        R"({"create_spec":{"name":"catalog","description":"","type":"LOCAL",)"
+        R"("storage_backings":[{"type":"DATASTORE","datastore_id":"datastore-11"}]}})");
+
+  auto item = f.rest->createLibraryItem("lib-1", "tiny", "ovf", "a tiny VM");
+  REQUIRE(item.ok());
+  CHECK(*item == "it-9");
+  CHECK(f.fake().requestsFor("POST /rest/com/vmware/content/library/item")[0].request.body ==
+        R"({"create_spec":{"library_id":"lib-1","name":"tiny","description":"a tiny VM",)"
+        R"("type":"ovf"}})");
+
+  REQUIRE(f.rest->deleteLibrary("lib-1").ok());
+  auto gone = f.rest->deleteLibrary("lib-1");
+  CHECK(gone.code() == ErrorCode::kNotFound);
+  CHECK(gone.message() == "no content library with id 'lib-1'");
+  CHECK(f.rest->createLocalLibrary("", {"Datastore", "d"}).status().code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(f.rest->createLocalLibrary("x", MoRef{}).status().code() == ErrorCode::kInvalidArgument);
+  CHECK(f.rest->createLibraryItem("lib-1", "", "ovf").status().code() ==
+        ErrorCode::kInvalidArgument);
+}

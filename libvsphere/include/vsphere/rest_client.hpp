@@ -17,6 +17,9 @@
 // Costs: the /rest API has no batch reads, so listing N categories or tags costs 1 + N round
 // trips, and a lookup by name lists first.
 //
+// Content library items are filled through update sessions (uploadLibraryItemFile) and OVF
+// items deployed as VMs (filterLibraryItem, deployLibraryItem).
+//
 // Only vCenter offers these endpoints: on a standalone ESXi host, create() fails with
 // kUnsupported, as does the first call if the server has no /rest endpoint (HTTP 404 on login).
 //
@@ -110,6 +113,41 @@ struct LibraryItem {
   std::string last_modified_time;  // ditto
 };
 
+// What an OVF library item declares, as vCenter reads it for a deployment target
+// (filterLibraryItem). Members vCenter leaves out are empty.
+struct LibraryItemFilter {
+  std::string name;                         // the OVF's default name for the VM or vApp
+  std::string annotation;                   // its description
+  std::vector<std::string> networks;        // OVF network names, keys of network mappings
+  std::vector<std::string> eulas;           // license texts to accept
+  std::vector<std::string> storage_groups;  // OVF storage group names
+};
+
+// One OVF network and the vCenter network it is connected to on deployment.
+struct LibraryNetworkMapping {
+  std::string ovf_network;  // a name from LibraryItemFilter::networks
+  std::string network;      // the network's moref value, e.g. "network-7" or "dvportgroup-9"
+};
+
+// Where and as what to deploy an OVF library item. Moref values are those of the SOAP side
+// (MoRef::value). EULAs are always accepted (accept_all_EULA).
+struct LibraryDeploySpec {
+  std::string name;           // required: the new VM's name
+  std::string resource_pool;  // required: resource pool moref value, e.g. "resgroup-8"
+  std::string folder;         // VM folder moref value; "" = the datacenter's VM folder
+  std::string host;           // host moref value; "" = vCenter picks one
+  std::string datastore;      // default datastore moref value; "" = vCenter picks one
+  std::string annotation;     // the VM's notes; "" = the OVF's annotation
+  std::vector<LibraryNetworkMapping> network_mappings;  // unmapped networks get vCenter's default
+};
+
+// A successful deployment.
+struct LibraryDeployResult {
+  MoRef vm;  // the new VM ("VirtualMachine", or "VirtualApp" for a vApp OVF)
+  std::vector<std::string> warnings;     // vCenter's warning messages, if any
+  std::vector<std::string> information;  // vCenter's informational messages, if any
+};
+
 class RestClient {
  public:
   // From a connected client: same URL, TLS options and credentials, a transport of its own
@@ -158,6 +196,35 @@ class RestClient {
   // Every item of every library, sorted by library name then item name
   // (1 + 2 x libraries + items round trips).
   Result<std::vector<LibraryItem>> listLibraryItems();
+  // Creates a local library stored on `datastore` (a Datastore MoRef); returns its id.
+  Result<std::string> createLocalLibrary(const std::string& name, const MoRef& datastore,
+                                         const std::string& description = "");
+  // Deletes a local library and its items. kNotFound for an unknown id.
+  Status deleteLibrary(const std::string& library_id);
+  // Creates an empty item (`type` e.g. "ovf", "iso", "file") in a library; returns its id.
+  // kNotFound for an unknown library, kAlreadyExists if the library has an item of that name.
+  Result<std::string> createLibraryItem(const std::string& library_id, const std::string& name,
+                                        const std::string& type,
+                                        const std::string& description = "");
+  // Uploads one file into an item through an update session (create, add file, HTTP PUT of
+  // `content`, complete; the session is failed, best effort, if a later step fails). The PUT
+  // goes only to the server this client is connected to: an upload URI naming another scheme,
+  // host or port is refused (kProtocol) so the session token never leaves it.
+  // For an OVF item, upload the descriptor as "<name>.ovf". kNotFound for an unknown item.
+  Status uploadLibraryItemFile(const std::string& item_id, const std::string& file_name,
+                               const std::string& content);
+
+  // --- OVF deployment from a content library ---
+  // What an OVF item declares for a deployment into `resource_pool` (moref value). kNotFound
+  // for an unknown item. 1 round trip.
+  Result<LibraryItemFilter> filterLibraryItem(const std::string& item_id,
+                                              const std::string& resource_pool);
+  // Deploys an OVF item as a new VM. kInvalidArgument (naming the field) for a spec without
+  // name or resource pool; kNotFound for an unknown item; kInternal with vCenter's messages
+  // when vCenter reports the deployment failed. 1 round trip, which lasts as long as the
+  // deployment (bounded by the transport's request timeout).
+  Result<LibraryDeployResult> deployLibraryItem(const std::string& item_id,
+                                                const LibraryDeploySpec& spec);
 
   // --- escape hatch ---
   // One call to an endpoint this class does not wrap: `method` "GET", "POST", "PATCH", "PUT"
