@@ -10,7 +10,8 @@
 //   whatever the connection waits for: the TLS handshake, the next request, the rest of a
 //   request (408), the handler (504), a write, the lingering close.
 // - Shared: what connections share (options, handlers, the pool, the registry of live
-//   connections that stop() walks and waits to empty).
+//   connections that stop() walks and waits to empty, with each client address's count for
+//   max_connections_per_address: a connection past it is answered 503 at once and closed).
 // - Server::Impl: TLS context, listener, I/O threads, start/stop.
 //
 // Lifetime rule: connections belong to the io_context (their pending handlers hold them) and
@@ -226,12 +227,22 @@ struct Shared {
   bool loopback_only = false;        // set by start() before the first connection
   std::unique_ptr<WorkerPool> pool;  // set by start() before the first connection
 
-  // The registry of live connections.
+  // The registry of live connections, and how many each client address holds.
+  struct Live {
+    std::weak_ptr<ConnectionBase> connection;
+    std::string address;
+    bool refused = false;  // being answered 503 for its address's cap
+  };
+  struct PerAddress {
+    size_t admitted = 0;
+    size_t refused = 0;
+  };
   std::mutex mu;
-  std::condition_variable emptied;  // connections became empty
-  bool stopping = false;            // guarded by mu
-  uint64_t next_connection = 0;     // guarded by mu
-  std::unordered_map<uint64_t, std::weak_ptr<ConnectionBase>> connections;  // guarded by mu
+  std::condition_variable emptied;                          // connections became empty
+  bool stopping = false;                                    // guarded by mu
+  uint64_t next_connection = 0;                             // guarded by mu
+  std::unordered_map<uint64_t, Live> connections;           // guarded by mu
+  std::unordered_map<std::string, PerAddress> per_address;  // guarded by mu; no zero entries
 
   std::atomic<uint64_t> next_request{0};
   OncePerSecond refusal_log;  // connections refused
@@ -245,20 +256,41 @@ struct Shared {
     return id_prefix + "-" + counter;
   }
 
-  enum class Admission { kAdmitted, kStopping, kFull };
-  // Registers a new connection under a new id.
-  Admission admit(uint64_t& id, const std::shared_ptr<ConnectionBase>& c) {
+  // kRefused: registered, to be answered 503 (its address is at max_connections_per_address);
+  // kStopping, kFull, kAddressFull: not registered, to be closed at once.
+  enum class Admission { kAdmitted, kRefused, kStopping, kFull, kAddressFull };
+  // Registers a new connection from `address` under a new id.
+  Admission admit(uint64_t& id, const std::string& address,
+                  const std::shared_ptr<ConnectionBase>& c) {
     std::lock_guard<std::mutex> lock(mu);
     if (stopping) return Admission::kStopping;
     if (connections.size() >= options.max_connections) return Admission::kFull;
+    const size_t cap = options.max_connections_per_address;
+    PerAddress& counts = per_address[address];
+    bool refused = false;
+    if (cap > 0 && counts.admitted >= cap) {
+      if (counts.refused >= cap) return Admission::kAddressFull;  // counts.admitted > 0: kept
+      refused = true;
+      ++counts.refused;
+    } else {
+      ++counts.admitted;
+    }
     id = ++next_connection;
-    connections.emplace(id, c);
-    return Admission::kAdmitted;
+    connections.emplace(id, Live{c, address, refused});
+    return refused ? Admission::kRefused : Admission::kAdmitted;
   }
 
   void forget(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu);
-    if (connections.erase(id) > 0 && connections.empty()) emptied.notify_all();
+    auto it = connections.find(id);
+    if (it == connections.end()) return;
+    auto counts = per_address.find(it->second.address);
+    if (counts != per_address.end()) {
+      --(it->second.refused ? counts->second.refused : counts->second.admitted);
+      if (counts->second.admitted == 0 && counts->second.refused == 0) per_address.erase(counts);
+    }
+    connections.erase(it);
+    if (connections.empty()) emptied.notify_all();
   }
 
   void logRefusal(std::string_view why) {
@@ -291,14 +323,19 @@ class Connection final : public ConnectionBase,
     if (id_ != 0) shared_.forget(id_);
   }
 
-  void setId(uint64_t id) { id_ = id; }
+  // `refuse`: the client's address is at max_connections_per_address (Shared::admit).
+  void setId(uint64_t id, bool refuse) {
+    id_ = id;
+    refuse_ = refuse;
+  }
   const asio::any_io_executor& executor() const { return executor_; }
 
-  // On the strand: TLS handshake if any, then requests.
+  // On the strand: TLS handshake if any, then requests (or the refusal).
   void start() {
     if constexpr (kTls) {
       phase_ = Phase::kHandshake;
-      armTimer(options().request_timeout);
+      armTimer(refuse_ ? std::min<Clock::duration>(options().request_timeout, kLingerTime)
+                       : Clock::duration(options().request_timeout));
       stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](
                                                             const boost::system::error_code& ec) {
         if (self->phase_ != Phase::kHandshake) return;
@@ -308,9 +345,15 @@ class Connection final : public ConnectionBase,
           self->close();
           return;
         }
-        // The first request must come as promptly as the handshake.
-        self->waitForRequest(self->options().request_timeout);
+        if (self->refuse_) {
+          self->refuseConnection();
+        } else {
+          // The first request must come as promptly as the handshake.
+          self->waitForRequest(self->options().request_timeout);
+        }
       });
+    } else if (refuse_) {
+      refuseConnection();
     } else {
       waitForRequest(options().request_timeout);
     }
@@ -488,6 +531,20 @@ class Connection final : public ConnectionBase,
         return;
       }
     }
+  }
+
+  // Over its address's cap: 503 before anything is read (the client may never finish its
+  // request), then the lingering close.
+  void refuseConnection() {
+    keep_alive_ = false;
+    request_id_ = shared_.requestId("");
+    method_.clear();
+    path_.clear();
+    respondError(503,
+                 "Service Unavailable: too many connections from " + remote_ + " (at most " +
+                     std::to_string(options().max_connections_per_address) +
+                     "); retry once one of them has closed",
+                 {{"Retry-After", "1"}});
   }
 
   // Answers a request that cannot be read (400, 413, 431) and closes.
@@ -809,6 +866,7 @@ class Connection final : public ConnectionBase,
   Stream stream_;
   asio::steady_timer timer_;
   uint64_t id_ = 0;
+  bool refuse_ = false;  // answer 503 at once (max_connections_per_address)
   uint64_t timer_gen_ = 0;
   uint64_t job_gen_ = 0;  // the request being handled; a response of another is dropped
   Phase phase_ = Phase::kHandshake;
@@ -956,8 +1014,8 @@ class Server::Impl {
     {
       std::lock_guard<std::mutex> lock(shared_.mu);
       shared_.stopping = true;  // no connection is admitted from now on
-      for (auto& [id, weak] : shared_.connections)
-        if (auto c = weak.lock()) live.push_back(std::move(c));
+      for (auto& [id, entry] : shared_.connections)
+        if (auto c = entry.connection.lock()) live.push_back(std::move(c));
     }
     asio::post(acceptor_->get_executor(), [this] {
       boost::system::error_code ec;
@@ -1028,6 +1086,7 @@ class Server::Impl {
     socket.set_option(tcp::no_delay(true), ec);
     auto remote = socket.remote_endpoint(ec);
     std::string peer = ec ? std::string("?") : remote.address().to_string();
+    const std::string address = peer;
     auto executor = socket.get_executor();
     std::shared_ptr<ConnectionBase> base;
     std::function<void()> start;
@@ -1043,18 +1102,30 @@ class Server::Impl {
       start = [c] { c->start(); };
     }
     uint64_t id = 0;
-    auto admission = shared_.admit(id, base);
-    if (admission != Shared::Admission::kAdmitted) {
-      // Dropping the connection closes its socket at once.
-      if (admission == Shared::Admission::kFull)
+    const auto admission = shared_.admit(id, address, base);
+    const std::string per_address_limit =
+        "the limit of " + std::to_string(shared_.options.max_connections_per_address) +
+        " connections from " + address + " is reached";
+    switch (admission) {
+      case Shared::Admission::kAdmitted:
+      case Shared::Admission::kRefused:
+        break;
+      case Shared::Admission::kFull:
         shared_.logRefusal("the limit of " + std::to_string(shared_.options.max_connections) +
                            " connections is reached");
-      return;
+        return;  // dropping the connection closes its socket at once
+      case Shared::Admission::kAddressFull:
+        shared_.logRefusal(per_address_limit + " (and as many are being answered 503)");
+        return;
+      case Shared::Admission::kStopping:
+        return;
     }
+    const bool refuse = admission == Shared::Admission::kRefused;
+    if (refuse) shared_.logRefusal(per_address_limit + ": answered 503");
     if (tls_) {
-      std::static_pointer_cast<TlsConnection>(base)->setId(id);
+      std::static_pointer_cast<TlsConnection>(base)->setId(id, refuse);
     } else {
-      std::static_pointer_cast<PlainConnection>(base)->setId(id);
+      std::static_pointer_cast<PlainConnection>(base)->setId(id, refuse);
     }
     asio::dispatch(executor, std::move(start));
   }

@@ -93,16 +93,23 @@ Reply parseHead(const std::string& head) {
   return r;
 }
 
-// A blocking HTTP/1.1 client over a POSIX socket.
+// A blocking HTTP/1.1 client over a POSIX socket; `source` = the local IPv4 address to send
+// from (another loopback address such as 127.0.0.2 is another client address to the server).
 class Client {
  public:
-  explicit Client(unsigned short port) : port_(port) {
+  explicit Client(unsigned short port, const char* source = nullptr) : port_(port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd_ >= 0);
     timeval tv{10, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (source) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      REQUIRE(::inet_pton(AF_INET, source, &local.sin_addr) == 1);
+      REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -801,6 +808,102 @@ TEST_CASE("max_connections closes further connections at once", "[http]") {
   CHECK(two.roundTrip("GET", "/2").status == 200);
 }
 
+TEST_CASE("by default the 65th connection of one address gets 503 and other addresses are served",
+          "[http]") {
+  ServerOptions o = small();
+  REQUIRE(o.max_connections_per_address == 64);
+  Counter handled;
+  Running srv(o, [&](const Request& req) {
+    handled.add();
+    return echo(req);
+  });
+  // One client holds 64 connections, each with a request it never finishes.
+  std::vector<std::unique_ptr<Client>> held;
+  for (int i = 0; i < 64; ++i) {
+    held.push_back(std::make_unique<Client>(srv.port()));
+    held.back()->send("GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  }
+  // Connections are accepted in the order they were made: this one is the 65th.
+  Client over(srv.port());
+  Reply refused = over.readReply();  // answered before it sends anything
+  CHECK(refused.status == 503);
+  CHECK(refused.header("Connection") == "close");
+  CHECK(refused.header("Retry-After") == "1");
+  CHECK(refused.body.find("\"status\":503") != std::string::npos);
+  CHECK(refused.body.find("too many connections from 127.0.0.1") != std::string::npos);
+  CHECK(over.closedByServer());
+  // Another address (loopback too) still reaches the server, and the held requests work.
+  Client other(srv.port(), "127.0.0.2");
+  CHECK(other.roundTrip("GET", "/health").body == "GET /health");
+  held.back()->send("\r\n");
+  CHECK(held.back()->readReply().body == "GET /held");
+  CHECK(handled.value() == 2);
+}
+
+TEST_CASE("max_connections_per_address answers 503 in the error_body format, frees slots on close",
+          "[http]") {
+  ServerOptions o = small();
+  o.max_connections_per_address = 2;
+  o.error_body = [](int status, const std::string& message) {
+    return "{\"success\":false,\"status\":" + std::to_string(status) + ",\"message\":\"" + message +
+           "\"}";
+  };
+  Running srv(o, echo);
+  auto one = std::make_unique<Client>(srv.port());
+  Client two(srv.port());
+  one->send("GET /1 HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // half-sent
+  CHECK(two.roundTrip("GET", "/2").body == "GET /2");   // idle keep-alive counts too
+  {
+    Client three(srv.port());
+    three.request("GET", "/3");
+    Reply r = three.readReply();
+    CHECK(r.status == 503);
+    CHECK(r.body.rfind("{\"success\":false,\"status\":503,\"message\":", 0) == 0);
+    CHECK(r.body.find("at most 2") != std::string::npos);
+    CHECK(!r.header("X-Request-Id").empty());
+    CHECK(r.header("Connection") == "close");
+    CHECK(three.closedByServer());
+  }
+  Client elsewhere(srv.port(), "127.0.0.3");
+  CHECK(elsewhere.roundTrip("GET", "/x").status == 200);
+  one.reset();  // frees a slot once the server notices
+  bool served = false;
+  for (auto deadline = steady_clock::now() + kWait; !served && steady_clock::now() < deadline;) {
+    Client next(srv.port());
+    served = next.roundTrip("GET", "/4").status == 200;
+  }
+  CHECK(served);
+  CHECK(two.roundTrip("GET", "/2").status == 200);
+}
+
+TEST_CASE("an address past its cap has as many 503 answers in progress at most, then is closed",
+          "[http]") {
+  ServerOptions o = small();
+  o.max_connections_per_address = 1;
+  Running srv(o, echo);
+  Client held(srv.port());
+  held.send("GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  Client refused(srv.port());  // answered, then the server lingers (2 s) for it to close
+  CHECK(refused.readReply().status == 503);
+  Client dropped(srv.port());  // while that answer is in progress: closed without one
+  CHECK(dropped.readReply().status == 0);
+  held.send("\r\n");
+  CHECK(held.readReply().body == "GET /held");
+}
+
+TEST_CASE("max_connections_per_address 0 means no cap per address", "[http]") {
+  ServerOptions o = small();
+  o.max_connections_per_address = 0;
+  Running srv(o, echo);
+  std::vector<std::unique_ptr<Client>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<Client>(srv.port()));
+    held.back()->send("GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  }
+  Client c(srv.port());
+  CHECK(c.roundTrip("GET", "/x").status == 200);
+}
+
 TEST_CASE("HEAD gets the headers and Content-Length without a body", "[http]") {
   Running srv(small(), [](const Request&) { return text("twelve bytes"); });
   Client c(srv.port());
@@ -1115,6 +1218,22 @@ TEST_CASE("HTTPS serves requests with a certificate generated for the test", "[h
   Client plain(srv.port());
   plain.request("GET", "/x");
   CHECK(plain.readReply().status == 0);
+}
+
+TEST_CASE("over HTTPS a connection past the per-address cap gets 503 after the handshake",
+          "[http]") {
+  TlsFiles files;
+  ServerOptions o = small();
+  o.tls_cert_file = files.cert;
+  o.tls_key_file = files.key;
+  o.max_connections_per_address = 1;
+  Running srv(o, echo);
+  Client held(srv.port());  // admitted: it waits in the TLS handshake
+  auto answer = httpsExchange(srv.port(), files.cert,
+                              "GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  REQUIRE(answer);
+  CHECK(answer->rfind("HTTP/1.1 503 ", 0) == 0);
+  CHECK(answer->find("too many connections from 127.0.0.1") != std::string::npos);
 }
 
 TEST_CASE("TLS file problems are kTls errors that name the file", "[http]") {

@@ -8,8 +8,9 @@
 // X-Request-Id. The server answers by itself: 400 (malformed HTTP, missing Host, a target that
 // is neither a path, an absolute URL nor OPTIONS *), 403 (a bound loopback address and a
 // non-loopback Host or Origin, against DNS rebinding), 408, 413, 417, 431, 500 (a handler threw or
-// gave an invalid response), 501 (a Transfer-Encoding other than chunked), 503 (queue full, or
-// stopping) and 504 (handler slower than handler_timeout). Server-made error bodies are JSON:
+// gave an invalid response), 501 (a Transfer-Encoding other than chunked), 503 (queue full,
+// stopping, or too many connections from the client's address) and 504 (handler slower than
+// handler_timeout). Server-made error bodies are JSON:
 // {"error":{"status":413,"message":"..."}}.
 //
 // Ownership: the Server owns its threads (I/O and workers), connections and handlers. I/O is
@@ -98,6 +99,19 @@ struct ServerOptions {
   // The handler still finishes; its late response is dropped.
   std::chrono::seconds handler_timeout{0};
   size_t max_connections = 1024;  // more simultaneous connections are closed at once
+  // Simultaneous connections from one client IP address (loopback is no exception); 0 = no
+  // such cap. A connection past it is answered at once, before any request byte is read: 503
+  // (error_body, Retry-After: 1, Connection: close), then closed after a short linger. It is
+  // not read first because a client over its cap is just the one that may never finish
+  // sending (holding half-sent requests until request_timeout while /health waits). Over
+  // HTTPS the answer follows the TLS handshake, bounded by min(request_timeout, 2 s). These
+  // answers count against max_connections, and an address has at most this many of them in
+  // progress too; past that, its new connections are closed at once without answer.
+  // Why 64: browsers open at most 6 connections to a host and client pools (requests, Go's
+  // net/http, undici) one per request in flight, so 64 leaves room for a busy automation
+  // client or several users behind one NAT, and it takes 16 addresses to fill the default
+  // 1024. Behind a reverse proxy every client shares the proxy's address: raise it or use 0.
+  size_t max_connections_per_address = 64;
   // Both set = HTTPS only (PEM certificate chain and PEM private key files).
   std::string tls_cert_file, tls_key_file;
   std::string server_header = "vsmcp";  // "Server:" value; "" = no Server header
