@@ -74,6 +74,19 @@ http::Response ok(int status, const std::string& message, Json data, Json extra)
   return respond(status, body);
 }
 
+http::Response okPage(const std::string& what, Json items, std::int64_t total, const PageInfo& page) {
+  const auto count = static_cast<std::int64_t>(items.size());
+  Json page_info = Json::object()
+                       .set("page_size", page.page_size)
+                       .set("offset", page.offset)
+                       .set("count", count)
+                       .set("has_more", page.has_more)
+                       .set("first_page_only", page.first_page_only)
+                       .set("next_cursor", page.next_cursor ? Json(*page.next_cursor) : Json());
+  return ok(200, std::to_string(count) + " of " + std::to_string(total) + " " + what, std::move(items),
+            Json::object().set("total_count", total).set("page_info", page_info));
+}
+
 http::Response error(const Status& status, Json details, int http_status) {
   if (!status.details().object.empty() && !details.find("object")) details.set("object", status.details().object);
   if (!status.details().fault.empty() && !details.find("vsphere_fault"))

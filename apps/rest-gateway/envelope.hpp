@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "http/server.hpp"
@@ -23,6 +25,19 @@ std::string errorCodeText(ErrorCode code);
 // {"success": true, "message", "timestamp", "data": data} plus `extra` members (lists:
 // total_count, page_info).
 http::Response ok(int status, const std::string& message, Json data, Json extra = Json::object());
+// Where a page of a list stands (page_info of the reply).
+struct PageInfo {
+  std::int64_t page_size = 0;
+  std::int64_t offset = 0;  // of the page's first item in the whole list
+  bool has_more = false;    // items follow this page
+  bool first_page_only = false;
+  std::optional<std::string> next_cursor;  // null when no more, or first_page_only
+};
+// One page of a list: ok(200) with `data` = the page's items, `total_count` (the whole list)
+// and `page_info` {page_size, offset, count, has_more, first_page_only, next_cursor};
+// the message says "<count> of <total> <what>".
+http::Response okPage(const std::string& what, Json items, std::int64_t total, const PageInfo& page);
+
 // {"success": false, "message", "timestamp", "error_code", "error_details"}; the HTTP status
 // comes from the code unless `status` is given. Retry-After is set for rate limits.
 http::Response error(const Status& status, Json details = Json::object(), int http_status = 0);

@@ -1,6 +1,7 @@
 #include "gateway.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -89,9 +90,99 @@ Result<Json> typed(const Json& prop, const std::string& name, const std::string&
   return Json(value);
 }
 
-// A cursor is the offset of the next page bound to the query it continues.
-std::string cursorFor(std::int64_t offset, const std::string& query_key) {
-  return base64url(std::to_string(offset) + "." + query_key);
+// --- paging: every paged route (the registry's lists and /tasks) goes through these ---------
+
+// A list's paging: page_size (1-2000, default 100), first_page_only, and an opaque cursor (the
+// offset of the next page bound to a digest of the route and its filters, so that it cannot be
+// replayed on another query).
+struct Paging {
+  std::int64_t page_size = kDefaultPageSize;
+  std::int64_t offset = 0;  // from the cursor
+  bool first_page_only = false;
+  std::string cursor;  // as given; "" = the first page
+};
+constexpr const char* kPagingParams = "page_size, cursor, first_page_only";
+
+// What a cursor is bound to: the route and its filters (as JSON, so that values holding '&'
+// or '=' cannot pass for other filters).
+std::string queryKey(const std::string& route_path, const std::map<std::string, std::string>& filters) {
+  Json query = Json::object();
+  for (const auto& [k, v] : filters) query.set(k, v);
+  return Json::array({Json(route_path), query}).dump();
+}
+
+std::string cursorBinding(const std::string& query_key) { return policy::sha256Hex(query_key).substr(0, 16); }
+
+// True when `name` is a paging parameter, taken into `p`; `refusal` is then set (422) when its
+// value is bad.
+bool takePagingParam(Paging& p, const std::string& name, const std::string& value,
+                     std::optional<http::Response>& refusal) {
+  if (name == "page_size") {
+    auto n = typed(Json::object().set("type", "integer"), name, value);
+    if (!n.ok() || n->asInt() < 1 || n->asInt() > kMaxPageSize)
+      refusal = validation(name, "page_size must be an integer from 1 to " + std::to_string(kMaxPageSize));
+    else
+      p.page_size = n->asInt();
+    return true;
+  }
+  if (name == "first_page_only") {
+    auto b = parseBool(value);
+    if (!b)
+      refusal = validation(name, "first_page_only must be true or false");
+    else
+      p.first_page_only = *b;
+    return true;
+  }
+  if (name == "cursor") {
+    p.cursor = value;
+    return true;
+  }
+  return false;
+}
+
+// Reads the cursor, if any, into p.offset; a 422 naming cursor when it is not one this gateway
+// gave out for `query_key`.
+std::optional<http::Response> applyCursor(Paging& p, const std::string& query_key) {
+  if (p.cursor.empty()) return std::nullopt;
+  auto text = base64urlDecode(p.cursor);
+  size_t dot = text ? text->find('.') : std::string::npos;
+  char* end = nullptr;
+  const std::string number = dot == std::string::npos ? "" : text->substr(0, dot);
+  long long o = number.empty() ? -1 : std::strtoll(number.c_str(), &end, 10);
+  if (o < 0 || (end && *end != '\0')) return validation("cursor", "cursor is not one this gateway gave out");
+  if (text->substr(dot + 1) != cursorBinding(query_key))
+    return validation("cursor", "cursor belongs to a query with other filters; start again without it");
+  p.offset = o;
+  return std::nullopt;
+}
+
+// The reply with one page; `next_offset` = where the next page starts, if there is one.
+http::Response pageReply(const Paging& p, const std::string& query_key, const std::string& what, Json items,
+                         std::int64_t total, std::optional<std::int64_t> next_offset) {
+  PageInfo page;
+  page.page_size = p.page_size;
+  page.offset = p.offset;
+  page.has_more = next_offset.has_value();
+  page.first_page_only = p.first_page_only;
+  if (next_offset && !p.first_page_only)
+    page.next_cursor = base64url(std::to_string(*next_offset) + "." + cursorBinding(query_key));
+  return okPage(what, std::move(items), total, page);
+}
+
+// A request body must be JSON: Content-Type application/json, in any case, with or without
+// parameters ("application/json; charset=utf-8"); else 415 naming the expected type.
+std::optional<http::Response> requireJsonBody(const http::Request& req) {
+  const std::string given = req.header("Content-Type");
+  std::string essence = given.substr(0, given.find(';'));
+  const size_t first = essence.find_first_not_of(" \t");
+  const size_t last = essence.find_last_not_of(" \t");
+  essence = first == std::string::npos ? "" : essence.substr(first, last - first + 1);
+  for (char& c : essence) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (essence == "application/json") return std::nullopt;
+  return error(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be JSON (Content-Type: application/json)",
+               Json::object()
+                   .set("expected", "application/json")
+                   .set("content_type", given.empty() ? Json() : Json(given.substr(0, 200))));
 }
 
 }  // namespace
@@ -259,26 +350,52 @@ http::Response Gateway::route(const http::Request& req) {
       res.headers.emplace_back("Allow", allow);
       return res;
     }
+    // "/vms/" is not "/vms" (and an empty path parameter never matches): 404, naming the route
+    // meant when the path without its trailing slashes is one.
+    if (req.path.size() > 1 && req.path.back() == '/') {
+      auto trimmed = *segments;
+      while (!trimmed.empty() && trimmed.back().empty()) trimmed.pop_back();
+      bool exists = false;
+      if (matchRoute(method, trimmed, &exists) || exists) {
+        std::string without = req.path.substr(0, req.path.find_last_not_of('/') + 1);
+        if (without.empty()) without = "/";
+        return error(404, "NOT_FOUND", "no such resource: " + req.path + " (no trailing slash: " + without + ")",
+                     Json::object().set("did_you_mean", without));
+      }
+    }
     return error(404, "NOT_FOUND", "no such resource: " + req.path + " (see /openapi.json or /docs)");
   }
-  if (!match->route->native.empty()) return native(match->route->native, req, match->params);
+  if (!match->route->native.empty()) return native(*match->route, req, match->params);
   return operation(*match->route, req, match->params);
 }
 
-http::Response Gateway::native(const std::string& key, const http::Request& req,
+http::Response Gateway::native(const Route& route, const http::Request& req,
                                const std::vector<std::pair<std::string, std::string>>& params) {
+  const std::string& key = route.native;
   auto param = [&](const char* name) {
     for (const auto& [k, v] : params)
       if (k == name) return v;
     return std::string();
   };
-  // These routes take no query parameters: refuse them (422) as the operation routes do,
-  // rather than ignore them.
-  if (auto query = req.queryParams(); !query.empty())
-    return validation(query.front().first, "unknown query parameter '" + query.front().first + "': " +
-                                               req.method + " " + req.path + " takes none");
+  // These routes take no query parameters but a list's paging: refuse others (422) as the
+  // operation routes do, rather than ignore them.
+  Paging paging;
+  std::vector<std::string> seen;
+  for (const auto& [k, v] : req.queryParams()) {
+    if (route.list_key.empty())
+      return validation(k, "unknown query parameter '" + k + "': " + req.method + " " + req.path + " takes none");
+    if (std::find(seen.begin(), seen.end(), k) != seen.end())
+      return validation(k, "query parameter '" + k + "' is given more than once");
+    seen.push_back(k);
+    std::optional<http::Response> refusal;
+    if (!takePagingParam(paging, k, v, refusal))
+      return validation(k, "unknown query parameter '" + k + "' (known: " + kPagingParams + ")");
+    if (refusal) return *refusal;
+  }
   if (key == "auth.login") {
     if (!options_.logins) return error(403, "LOGIN_DISABLED", "logins are disabled on this gateway; use an API key");
+    if (!req.body.empty())
+      if (auto refusal = requireJsonBody(req)) return *refusal;
     if (Status limited = login_limiter_.admit(req.remote_address, policy::Action::kRead); !limited.ok())
       return error(Status::Error(ErrorCode::kRateLimited,
                                  "too many login attempts from " + req.remote_address + "; retry after " +
@@ -340,10 +457,16 @@ http::Response Gateway::native(const std::string& key, const http::Request& req,
   }
   const std::string owner = caller->principal.empty() ? "anonymous" : caller->principal;
   if (key == "tasks.list") {
-    Json arr = Json::array();
-    for (const auto& t : tasks_.list(owner)) arr.push(toJson(t));
-    const auto n = static_cast<std::int64_t>(arr.size());
-    return ok(200, std::to_string(n) + " tasks", arr, Json::object().set("total_count", n));
+    const std::string query_key = queryKey(route.path, {});
+    if (auto refusal = applyCursor(paging, query_key)) return *refusal;
+    const auto all = tasks_.list(owner);
+    const auto total = static_cast<std::int64_t>(all.size());
+    const std::int64_t start = std::min(paging.offset, total);  // a cursor past the end: empty
+    const std::int64_t end = start + std::min(paging.page_size, total - start);
+    Json items = Json::array();
+    for (std::int64_t i = start; i < end; ++i) items.push(toJson(all[static_cast<size_t>(i)]));
+    return pageReply(paging, query_key, route.list_key, std::move(items), total,
+                     end < total ? std::optional<std::int64_t>(end) : std::nullopt);
   }
   if (key == "tasks.get" || key == "tasks.cancel") {
     auto t = key == "tasks.get" ? tasks_.get(param("id"), owner) : tasks_.cancel(param("id"), owner);
@@ -368,31 +491,20 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
       if (k == param) args.set(arg, v);
   const bool is_list = !route.list_key.empty();
   const bool destructive = op->safety == vsphere::Safety::kDestructive;
-  std::int64_t page_size = kDefaultPageSize, offset = 0;
-  bool first_page_only = false, confirm = false;
-  std::string cursor;
+  Paging paging;
+  bool confirm = false;
   std::map<std::string, std::string> filters;  // the query a cursor belongs to
   std::vector<std::string> seen;
   for (const auto& [k, v] : req.queryParams()) {
     if (std::find(seen.begin(), seen.end(), k) != seen.end())
       return validation(k, "query parameter '" + k + "' is given more than once");
     seen.push_back(k);
-    if (is_list && k == "page_size") {
-      auto n = typed(Json::object().set("type", "integer"), k, v);
-      if (!n.ok() || n->asInt() < 1 || n->asInt() > kMaxPageSize)
-        return validation(k, "page_size must be an integer from 1 to " + std::to_string(kMaxPageSize));
-      page_size = n->asInt();
-      continue;
-    }
-    if (is_list && k == "first_page_only") {
-      auto b = parseBool(v);
-      if (!b) return validation(k, "first_page_only must be true or false");
-      first_page_only = *b;
-      continue;
-    }
-    if (is_list && k == "cursor") {
-      cursor = v;
-      continue;
+    if (is_list) {
+      std::optional<http::Response> refusal;
+      if (takePagingParam(paging, k, v, refusal)) {
+        if (refusal) return *refusal;
+        continue;
+      }
     }
     if (destructive && k == "confirm") {
       auto b = parseBool(v);
@@ -411,7 +523,7 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
           for (const auto& pa : route.path_args) hidden = hidden || pa.second == name;
           if (!hidden) known += (known.empty() ? "" : ", ") + name;
         }
-      if (is_list) known += std::string(known.empty() ? "" : ", ") + "page_size, cursor, first_page_only";
+      if (is_list) known += std::string(known.empty() ? "" : ", ") + kPagingParams;
       if (destructive) known += std::string(known.empty() ? "" : ", ") + "confirm";
       return validation(k, "unknown query parameter '" + k + "'" + (known.empty() ? "" : " (known: " + known + ")"));
     }
@@ -420,16 +532,10 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     args.set(k, *value);
     filters[k] = v;
   }
-  // What a cursor is bound to: the list and its filters (as JSON, so that values holding '&'
-  // or '=' cannot pass for other filters).
-  Json query = Json::object();
-  for (const auto& [k, v] : filters) query.set(k, v);
-  const std::string query_key = Json::array({Json(route.path), query}).dump();
+  const std::string query_key = queryKey(route.path, filters);
   if (req.method == "POST" || req.method == "PATCH") {
     if (!req.body.empty()) {
-      std::string type = req.header("Content-Type");
-      if (type.rfind("application/json", 0) != 0)
-        return error(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be JSON (Content-Type: application/json)");
+      if (auto refusal = requireJsonBody(req)) return *refusal;
       auto body = Json::parse(req.body);
       if (!body.ok()) return error(400, "BAD_REQUEST", "the body is not valid JSON: " + body.status().message());
       if (!body->isObject()) return error(400, "BAD_REQUEST", "the body must be a JSON object");
@@ -446,18 +552,8 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     }
   }
   if (is_list) {
-    if (!cursor.empty()) {
-      auto text = base64urlDecode(cursor);
-      size_t dot = text ? text->find('.') : std::string::npos;
-      char* end = nullptr;
-      const std::string number = dot == std::string::npos ? "" : text->substr(0, dot);
-      long long o = number.empty() ? -1 : std::strtoll(number.c_str(), &end, 10);
-      if (o < 0 || (end && *end != '\0')) return validation("cursor", "cursor is not one this gateway gave out");
-      if (text->substr(dot + 1) != policy::sha256Hex(query_key).substr(0, 16))
-        return validation("cursor", "cursor belongs to a query with other filters; start again without it");
-      offset = o;
-    }
-    args.set("limit", page_size).set("offset", offset);
+    if (auto refusal = applyCursor(paging, query_key)) return *refusal;
+    args.set("limit", paging.page_size).set("offset", paging.offset);
   }
   if (destructive && confirm) args.set("confirm", true);
   if (Status valid = validateJson(op->input_schema, args, ""); !valid.ok())
@@ -530,17 +626,8 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     Json items = result->find(route.list_key.c_str()) ? *result->find(route.list_key.c_str()) : Json::array();
     const std::int64_t total = result->find("total") ? result->find("total")->asInt() : static_cast<std::int64_t>(items.size());
     const Json* next = result->find("next_offset");
-    Json page_info = Json::object()
-                         .set("page_size", page_size)
-                         .set("offset", offset)
-                         .set("count", static_cast<std::int64_t>(items.size()))
-                         .set("has_more", next != nullptr)
-                         .set("first_page_only", first_page_only);
-    page_info.set("next_cursor",
-                  next && !first_page_only ? Json(cursorFor(next->asInt(), policy::sha256Hex(query_key).substr(0, 16)))
-                                           : Json());
-    std::string message = std::to_string(items.size()) + " of " + std::to_string(total) + " " + route.list_key;
-    return ok(200, message, items, Json::object().set("total_count", total).set("page_info", page_info));
+    return pageReply(paging, query_key, route.list_key, std::move(items), total,
+                     next ? std::optional<std::int64_t>(next->asInt()) : std::nullopt);
   }
   Json data = std::move(result).value();
   for (const auto& key : route.data_path) {

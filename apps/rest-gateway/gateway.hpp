@@ -62,7 +62,7 @@ class Gateway {
   struct Caller;
   http::Response route(const http::Request& request);
   Result<Caller> authenticate(const http::Request& request);
-  http::Response native(const std::string& key, const http::Request& request,
+  http::Response native(const struct Route& route, const http::Request& request,
                         const std::vector<std::pair<std::string, std::string>>& params);
   http::Response operation(const struct Route& route, const http::Request& request,
                            const std::vector<std::pair<std::string, std::string>>& params);

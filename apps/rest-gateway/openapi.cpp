@@ -476,11 +476,7 @@ Json openApiDocument(const std::string& version) {
         data = memberSchema(op->output_schema, r.data_path);
       else
         data = nativeData(r.native);
-      Json envelope = envelopeOf(data, list && op);
-      if (r.native == "tasks.list") {
-        envelope.find("properties")->set("total_count", typed("integer").set("minimum", 0));
-        envelope.find("required")->push("total_count");
-      }
+      Json envelope = envelopeOf(data, list);  // a paged native route (/tasks) too
       responses.set(std::to_string(r.success_status),
                     Json::object()
                         .set("description", r.success_status == 201 ? "Created" : "OK")

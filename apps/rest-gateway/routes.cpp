@@ -56,6 +56,8 @@ std::vector<Route> makeRoutes() {
   native("GET", "/auth/status", "Auth", "auth.status", "Who you are, how you authenticated, when your token expires");
   native("POST", "/auth/refresh", "Auth", "auth.refresh", "Exchange your login token for a new one with a new expiry");
   native("GET", "/tasks", "Tasks", "tasks.list", "Your long-running requests (202 answers) and their state");
+  r.back().list_key = "tasks";  // paged like the registry's lists
+  r.back().description = "Newest first, paged like the other lists.";
   native("GET", "/tasks/{id}", "Tasks", "tasks.get", "One long-running request: state, progress and result");
   native("POST", "/tasks/{id}/cancel", "Tasks", "tasks.cancel",
          "Cancel a long-running request (a running vCenter task is cancelled too)");
@@ -166,10 +168,13 @@ std::optional<Match> matchRoute(const std::string& method, const std::vector<std
     bool matched = true;
     for (size_t i = 0; i < pattern.size() && matched; ++i) {
       const std::string& p = pattern[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}')
-        m.params.emplace_back(p.substr(1, p.size() - 2), segments[i]);
-      else
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        // "/vms/" names no VM: an empty parameter never reaches a handler.
+        matched = !segments[i].empty();
+        if (matched) m.params.emplace_back(p.substr(1, p.size() - 2), segments[i]);
+      } else {
         matched = p == segments[i];
+      }
     }
     if (!matched) continue;
     if (route.method != method) {

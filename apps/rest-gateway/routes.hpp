@@ -22,7 +22,8 @@ struct Route {
   std::string operation;  // registry operation; "" = native (handled by the gateway itself)
   std::string native;     // native route key ("auth.login", "tasks.get", ...)
   std::vector<std::pair<std::string, std::string>> path_args;  // {"id", "vm"}: path param -> argument
-  std::string list_key;   // paged list: the array member of the operation's result ("vms")
+  std::string list_key;   // paged list: the array member of the operation's result ("vms");
+                          // on a native route, the name of its items ("tasks")
   bool async = false;     // answers 202 with a task resource at /tasks/{id}
   bool public_route = false;  // no authentication (welcome, health, docs, login)
   int success_status = 200;   // 201 for routes that create something synchronously
@@ -34,7 +35,8 @@ struct Route {
 const std::vector<Route>& routes();
 
 // The route for a method and decoded path segments, with path parameters bound; nullopt when
-// none matches. `method_allowed` tells whether the path exists for another method (405).
+// none matches. A parameter never matches an empty segment ("/vms/" is no route). `path_exists`
+// tells whether the path exists for another method (405).
 struct Match {
   const Route* route = nullptr;
   std::vector<std::pair<std::string, std::string>> params;  // path param name -> value

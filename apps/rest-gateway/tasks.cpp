@@ -1,4 +1,7 @@
 #include "tasks.hpp"
+
+#include <algorithm>
+
 #include "vsmcp/random.hpp"
 
 #include "envelope.hpp"
@@ -84,7 +87,10 @@ std::vector<TaskView> TaskStore::list(const std::string& owner) const {
   std::vector<TaskView> out;
   for (const auto& [id, e] : tasks_)
     if (e->view.owner == owner) out.push_back(e->view);
-  std::sort(out.begin(), out.end(), [](const TaskView& a, const TaskView& b) { return a.created > b.created; });
+  // Newest first; the id breaks ties (same millisecond), so that pages of the list hold still.
+  std::sort(out.begin(), out.end(), [](const TaskView& a, const TaskView& b) {
+    return a.created != b.created ? a.created > b.created : a.id < b.id;
+  });
   return out;
 }
 

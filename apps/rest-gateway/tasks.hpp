@@ -51,6 +51,7 @@ class TaskStore {
   Result<TaskView> submit(const std::string& owner, const std::string& operation, Work work);
   // A task of `owner` (others' tasks are NotFound, as if they did not exist).
   Result<TaskView> get(const std::string& id, const std::string& owner) const;
+  // The tasks of `owner`, newest first (ties by id: a stable order for paging).
   std::vector<TaskView> list(const std::string& owner) const;
   // Asks a queued or running task of `owner` to stop (a running vCenter task gets CancelTask).
   Result<TaskView> cancel(const std::string& id, const std::string& owner);

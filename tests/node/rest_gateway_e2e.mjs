@@ -91,7 +91,7 @@ function routeOf(method, rawPath) {
   if (method === 'HEAD') method = 'GET';
   for (const r of ROUTES) {
     if (r.method !== method || r.segments.length !== segments.length) continue;
-    if (r.segments.every((p, i) => (p.startsWith('{') && p.endsWith('}')) || p === segments[i]))
+    if (r.segments.every((p, i) => (p.startsWith('{') && p.endsWith('}') && segments[i] !== '') || p === segments[i]))
       return `${r.method} ${r.path}`;
   }
   return null;
@@ -392,6 +392,27 @@ try {
     await fails(main, 'GET', '/vms/%zz', 400, 'BAD_REQUEST');  // a bad percent-escape
   });
 
+  await check('a trailing slash or an empty segment is no route: 404 (naming the route meant), never an empty id', async () => {
+    const cases = [['GET', '/vms/', '/vms'], ['GET', '/hosts/', '/hosts'], ['GET', '/tasks/', '/tasks'],
+                   ['GET', '/vms/DC0_H0_VM0/', '/vms/DC0_H0_VM0'], ['GET', '/vms/DC0_H0_VM0//', '/vms/DC0_H0_VM0'],
+                   ['GET', '/health/', '/health'], ['POST', '/vms/', '/vms'], ['DELETE', '/vms/', '/vms'],
+                   ['POST', '/vms/DC0_H0_VM0/power/on/', '/vms/DC0_H0_VM0/power/on']];
+    for (const [method, p, meant] of cases) {
+      const r = await fails(main, method, p, 404, 'NOT_FOUND', method === 'POST' ? { body: {} } : {});
+      assert.equal(r.body.error_details.did_you_mean, meant, `${method} ${p}: ${r.text}`);
+      assert.ok(r.body.message.includes(meant), r.body.message);
+    }
+    const tasksBefore = (await api(main, 'GET', '/tasks')).body.total_count;
+    for (const [method, p] of [['GET', '/vms//snapshots'], ['POST', '/vms//power/on'], ['DELETE', '/vms/?confirm=true'],
+                               ['GET', '/tasks//'], ['POST', '/tasks//cancel'], ['DELETE', '/resources/DC0_H0_VM0/tags/']]) {
+      const r = await fails(main, method, p, 404, 'NOT_FOUND');
+      assert.ok(!/VALIDATION|field/.test(r.text), `${method} ${p}: ${r.text}`);
+    }
+    assert.equal((await api(main, 'GET', '/tasks')).body.total_count, tasksBefore);  // nothing was submitted
+    const nowhere = await fails(main, 'GET', '/nope/', 404, 'NOT_FOUND');
+    assert.equal(nowhere.body.error_details.did_you_mean, undefined);
+  });
+
   let shortToken, shortLogoutsBefore;
   await check('without a service account only logins work; a login token lives --session-ttl seconds', async () => {
     const h = await read(short, '/health');
@@ -612,6 +633,11 @@ try {
     await fails(main, 'POST', '/vms', 400, 'BAD_REQUEST', { body: '['.repeat(100000) });  // too deep
     await fails(main, 'POST', '/vms', 415, 'UNSUPPORTED_MEDIA_TYPE', { body: 'name=e2e-bad', type: 'application/x-www-form-urlencoded' });
     await fails(main, 'POST', '/vms', 415, 'UNSUPPORTED_MEDIA_TYPE', { body: '{"name":"e2e-bad"}', type: 'text/plain' });
+    // The media type is application/json exactly (any case, with parameters), not a prefix.
+    const near = await fails(main, 'POST', '/vms', 415, 'UNSUPPORTED_MEDIA_TYPE', { body: '{"name":"e2e-bad","colour":1}', type: 'application/jsonl' });
+    assert.equal(near.body.error_details.expected, 'application/json');
+    assert.equal(near.body.error_details.content_type, 'application/jsonl');
+    await fails(main, 'POST', '/vms', 422, 'VALIDATION_ERROR', { body: '{"name":"e2e-bad","colour":1}', type: 'Application/JSON ; charset=UTF-8' });
     assert.deepEqual(await vmNames(main, '&name=e2e-bad'), []);  // nothing was made
   });
 
@@ -899,9 +925,9 @@ try {
     await fails(main, 'GET', `/catalog/items/${enc('template:vm-999999')}`, 404, 'NOT_FOUND');
     await invalid(main, 'GET', '/catalog/items/nonsense', 'item');
     // A malformed item id is refused up front: no task is created.
-    const tasksBefore = (await read(main, '/tasks')).length;
+    const tasksBefore = (await api(main, 'GET', '/tasks')).body.total_count;
     await invalid(main, 'POST', '/catalog/items/nonsense/request', 'item', { body: { name: 'never' } });
-    assert.equal((await read(main, '/tasks')).length, tasksBefore);
+    assert.equal((await api(main, 'GET', '/tasks')).body.total_count, tasksBefore);
 
     const depName = 'e2e dep «1»';
     const before = await read(main, '/deployments');
@@ -947,22 +973,64 @@ try {
   // ---- tasks -------------------------------------------------------------------------------
 
   await check('GET /tasks and /tasks/{id}; unknown -> 404; an ended task cannot be cancelled (409)', async () => {
-    const r = await api(main, 'GET', '/tasks');
+    const r = await api(main, 'GET', '/tasks?page_size=2000');
     const tasks = r.body.data;
     assert.equal(r.body.total_count, tasks.length);
+    assert.equal(r.body.page_info.has_more, false);
     assert.ok(tasks.length >= 20, `${tasks.length} tasks`);
     for (let i = 1; i < tasks.length; i++) assert.ok(tasks[i - 1].created >= tasks[i].created, 'newest first');
     const t = tasks.find((x) => x.operation === 'vm_destroy');
     const one = await read(main, `/tasks/${t.id}`);
     assert.deepEqual([one.state, one.operation, one.progress], ['success', 'vm_destroy', 100]);
     assert.match(one.vcenter_task, /^task-/);
-    await invalid(main, 'GET', '/tasks?page_size=5', 'page_size');  // /tasks takes no parameters
     await invalid(main, 'GET', `/tasks/${t.id}?colour=red`, 'colour');
     await fails(main, 'GET', '/tasks/t-0000000000000000', 404, 'NOT_FOUND');
     await fails(main, 'POST', '/tasks/t-0000000000000000/cancel', 404, 'NOT_FOUND');
     const c = await fails(main, 'POST', `/tasks/${t.id}/cancel`, 409, 'INVALID_STATE');
     assert.match(c.body.message, /already finished/);
     assert.equal((await read(main, `/tasks/${t.id}`)).state, 'success');
+  });
+
+  await check('GET /tasks pages like every list: page_size, cursor bound to /tasks, first_page_only, 422s', async () => {
+    const all = (await read(main, '/tasks?page_size=2000')).map((t) => t.id);
+    assert.ok(all.length >= 20, `${all.length} tasks`);
+    const byDefault = await api(main, 'GET', '/tasks');
+    assert.equal(byDefault.body.page_info.page_size, 100);
+    assert.equal(byDefault.body.page_info.offset, 0);
+    assert.equal(byDefault.body.total_count, all.length);
+    assert.deepEqual(byDefault.body.data.map((t) => t.id), all.slice(0, 100));
+    for (const size of [1, 7]) {
+      const { items, pages } = await walk(main, '/tasks', size);
+      assert.deepEqual(items.map((t) => t.id), all);
+      assert.equal(pages, Math.ceil(all.length / size));
+    }
+    const first = await api(main, 'GET', '/tasks?page_size=3&first_page_only=true');
+    assert.deepEqual(first.body.data.map((t) => t.id), all.slice(0, 3));
+    assert.equal(first.body.total_count, all.length);
+    assert.deepEqual([first.body.page_info.has_more, first.body.page_info.first_page_only, first.body.page_info.next_cursor],
+                     [true, true, null]);
+    assert.match(first.body.message, new RegExp(`^3 of ${all.length} tasks`));
+    for (const bad of ['0', '2001', '-1', 'ten', '1.5', ''])
+      await invalid(main, 'GET', `/tasks?page_size=${bad}`, 'page_size');
+    await invalid(main, 'GET', '/tasks?first_page_only=perhaps', 'first_page_only');
+    // A cursor belongs to its route: one of /vms (same, empty, filters) or a forged one is refused.
+    const vmCursor = (await api(main, 'GET', '/vms?page_size=1')).body.page_info.next_cursor;
+    assert.equal(typeof vmCursor, 'string');
+    await invalid(main, 'GET', `/tasks?page_size=1&cursor=${enc(vmCursor)}`, 'cursor');
+    const taskCursor = (await api(main, 'GET', '/tasks?page_size=1')).body.page_info.next_cursor;
+    await invalid(main, 'GET', `/vms?page_size=1&cursor=${enc(taskCursor)}`, 'cursor');
+    for (const forged of ['not-a-cursor!', 'AAAA', Buffer.from('-5.x').toString('base64url')])
+      await invalid(main, 'GET', `/tasks?cursor=${enc(forged)}`, 'cursor');
+    const unknown = await invalid(main, 'GET', '/tasks?colour=red', 'colour');
+    assert.match(unknown.body.message, /page_size, cursor, first_page_only/);
+    await invalid(main, 'GET', '/tasks?limit=5', 'limit');
+    await invalid(main, 'GET', '/tasks?page_size=1&page_size=2', 'page_size');
+    // Each caller pages their own tasks only.
+    const keysPage = await api(keys, 'GET', '/tasks?page_size=1', { auth: TOKENS.vic });
+    assert.equal(keysPage.status, 200);
+    assert.equal(keysPage.body.total_count, 0);
+    assert.deepEqual(keysPage.body.page_info, { page_size: 1, offset: 0, count: 0, has_more: false,
+                                                first_page_only: false, next_cursor: null });
   });
 
   // ---- logins ---------------------------------------------------------------------------------
@@ -1010,7 +1078,7 @@ try {
     const id = loginTasks[0].id;
     await fails(main, 'GET', `/tasks/${id}`, 404, 'NOT_FOUND');           // anonymous
     await fails(main, 'POST', `/tasks/${id}/cancel`, 404, 'NOT_FOUND');
-    assert.ok(!(await read(main, '/tasks')).some((t) => t.id === id));
+    assert.ok(!(await read(main, '/tasks?page_size=2000')).some((t) => t.id === id));
     const anonymous = (await read(main, '/tasks'))[0].id;
     await fails(main, 'GET', `/tasks/${anonymous}`, 404, 'NOT_FOUND', { auth: token });
     await run(main, 'POST', '/vms/DC0_H0_VM1/power/on', { auth: token });
@@ -1022,6 +1090,24 @@ try {
     assert.match(r.body.message, /'user'/);
     assert.equal(await loginEvents(), before);
     await invalid(main, 'POST', '/auth/login', 'password', { body: { username: 'user' } });
+  });
+
+  await check('POST /auth/login: 415 for a body that is not JSON (nothing logs in); application/json; charset=utf-8 works', async () => {
+    const before = await loginEvents();
+    const form = await fails(main, 'POST', '/auth/login', 415, 'UNSUPPORTED_MEDIA_TYPE',
+                             { body: `username=user&password=${WRONG_PASSWORD}`, type: 'application/x-www-form-urlencoded' });
+    assert.match(form.body.message, /application\/json/);
+    assert.equal(form.body.error_details.expected, 'application/json');
+    // JSON under another media type is refused too, even with the right password.
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/jsonp'])
+      await fails(main, 'POST', '/auth/login', 415, 'UNSUPPORTED_MEDIA_TYPE',
+                  { body: JSON.stringify({ username: 'user', password: VC_PASSWORD }), type });
+    assert.equal(await loginEvents(), before);  // vCenter saw no login
+    const r = await api(main, 'POST', '/auth/login',
+                        { body: { username: 'user', password: VC_PASSWORD }, type: 'application/json; charset=utf-8' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(await loginEvents(), before + 1);
+    await data(main, 'POST', '/auth/logout', { auth: r.body.data.token });
   });
 
   await check('POST /auth/refresh: a new token; the old one stops working', async () => {
@@ -1108,7 +1194,7 @@ try {
     const id = r.body.data.id;
     await fails(keys, 'GET', `/tasks/${id}`, 404, 'NOT_FOUND', { auth: TOKENS.ada });
     await fails(keys, 'POST', `/tasks/${id}/cancel`, 404, 'NOT_FOUND', { auth: TOKENS.ada });
-    assert.ok(!(await read(keys, '/tasks', { auth: TOKENS.ada })).some((t) => t.id === id));
+    assert.ok(!(await read(keys, '/tasks?page_size=2000', { auth: TOKENS.ada })).some((t) => t.id === id));
     assert.equal((await waitTask(keys, id, TOKENS.opal)).state, 'success');
     assert.equal((await vmOf(keys, vm, { auth: TOKENS.ada })).power_state, 'poweredOff');
     await run(keys, 'POST', `/vms/${vm}/power/on`, { auth: TOKENS.ada });

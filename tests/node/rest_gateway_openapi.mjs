@@ -174,6 +174,39 @@ await check('real replies of every parameterless GET route match their documente
   console.log(`# ${routes.length} routes: ${routes.join(' ')}`);
 });
 
+await check('GET /tasks is documented as a paged list and its pages match the document, cursor included', async () => {
+  const names = doc.paths['/tasks'].get.parameters.map((p) => p.name);
+  assert.deepEqual(names, ['page_size', 'cursor', 'first_page_only']);
+  // Three tasks that change nothing: power-ons of VMs that do not exist (they end in error).
+  for (let i = 0; i < 3; i++) {
+    const r = await fetch(`${base}/vms/no-such-vm-${i}/power/on`, { method: 'POST' });
+    const reply = { status: r.status, body: await r.json() };
+    assert.equal(reply.status, 202, JSON.stringify(reply.body));
+    assertValid(`/vms/no-such-vm-${i}/power/on`, 'post', reply, '/vms/{id}/power/on');
+  }
+  let cursor = null, pages = 0;
+  const ids = [];
+  do {
+    const route = `/tasks?page_size=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const reply = await get(route);
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assertValid(route, 'get', reply, '/tasks');
+    assert.equal(reply.body.total_count, 3);
+    ids.push(...reply.body.data.map((t) => t.id));
+    cursor = reply.body.page_info.next_cursor;
+    pages++;
+  } while (cursor && pages < 10);
+  assert.equal(pages, 2);
+  assert.equal(new Set(ids).size, 3);
+  const only = await get('/tasks?page_size=1&first_page_only=true');
+  assertValid('/tasks?page_size=1&first_page_only=true', 'get', only, '/tasks');
+  for (const bad of ['/tasks?page_size=0', '/tasks?cursor=forged', '/tasks?colour=red']) {
+    const refused = await get(bad);
+    assert.equal(refused.status, 422, bad);
+    assertValid(bad, 'get', refused, '/tasks');
+  }
+});
+
 await check('real replies of GET /{kind}/{id} routes match their documented schema, every member listed', async () => {
   const item = { '/vms': ['/vms/{id}', '/vms/{id}/snapshots', '/vms/{id}/events'], '/hosts': ['/hosts/{id}'],
                  '/templates': ['/templates/{id}'], '/clusters': ['/clusters/{id}'],
@@ -195,7 +228,16 @@ await check('real replies of GET /{kind}/{id} routes match their documented sche
   console.log(`# ${checked} item routes, e.g. /vms/${ids['/vms']}`);
 });
 
-await check('refusals match their documented schemas (404, 422, the HTTP layer\'s 403)', async () => {
+await check('refusals match their documented schemas (404 with and without a trailing slash, 415, 422, the HTTP layer\'s 403)', async () => {
+  const slash = await get('/vms/');
+  assert.equal(slash.status, 404);
+  assert.equal(slash.body.error_details.did_you_mean, '/vms');
+  assertValid('/vms/', 'get', slash, '/vms');
+  const media = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'text/plain' },
+                                                   body: '{"username":"user","password":"pass"}' });
+  const mediaReply = { status: media.status, body: await media.json() };
+  assert.equal(mediaReply.status, 415);
+  assertValid('/auth/login', 'post', mediaReply);
   const missing = await get('/vms/no-such-vm-here');
   assert.equal(missing.status, 404);
   assertValid('/vms/no-such-vm-here', 'get', missing, '/vms/{id}');
