@@ -559,6 +559,14 @@ Result<TaskInfo> Client::Impl::waitTask(const MoRef& task, std::string_view labe
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+Result<RestClient*> Client::rest() {
+  std::lock_guard<std::mutex> lock(impl_->rest_mu_);
+  if (!impl_->rest_) {
+    VSMCP_ASSIGN_OR_RETURN(impl_->rest_, RestClient::create(*this));
+  }
+  return impl_->rest_.get();
+}
+
 Client::~Client() {
   if (impl_ && impl_->options_.logout_on_close) {
     auto st = impl_->logout();

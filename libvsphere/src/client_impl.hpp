@@ -14,6 +14,7 @@
 #include "soap.hpp"
 #include "url.hpp"
 #include "vsphere/client.hpp"
+#include "vsphere/rest_client.hpp"
 
 namespace vsmcp::vsphere {
 
@@ -143,6 +144,11 @@ class Client::Impl {
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
   std::thread keepalive_;
+
+ public:
+  // Client::rest()'s REST client. Declared last: destroyed (logging its REST session out) first.
+  std::mutex rest_mu_;
+  std::unique_ptr<RestClient> rest_;  // guarded by rest_mu_; made on first use
 };
 
 // Parses ServiceContent from a RetrieveServiceContent response element.

@@ -438,6 +438,34 @@ Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
   return impl_->runTask(w, "CloneVM_Task", options);
 }
 
+Result<MoRef> Client::defaultResourcePool(const MoRef& host) {
+  MoRef compute;
+  if (!host.empty()) {
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({host}, {"parent"}, [&](const ObjectContent& oc) {
+      compute = oc.moref("parent");
+      return Status::Ok();
+    }));
+  } else {
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
+        {"ComputeResource", "ClusterComputeResource"},
+        {{"ComputeResource", {"name"}}, {"ClusterComputeResource", {"name"}}},
+        [&](const ObjectContent& oc) {
+          if (compute.empty() ||
+              (compute.type != "ClusterComputeResource" && oc.ref.type == "ClusterComputeResource"))
+            compute = oc.ref;
+          return Status::Ok();
+        }));
+  }
+  if (compute.empty()) return Status::NotFound("no compute resource to place the VM on");
+  MoRef pool;
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
+    pool = oc.moref("resourcePool");
+    return Status::Ok();
+  }));
+  if (pool.empty()) return Status::NotFound("no resource pool to place the VM in; give one");
+  return pool;
+}
+
 Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& options) {
   VSMCP_RETURN_IF_ERROR(checkVmName(spec.name));
   VSMCP_RETURN_IF_ERROR(checkSizing(spec.num_cpus, spec.memory_mb));
@@ -450,35 +478,12 @@ Result<TaskInfo> Client::createVm(const CreateVmSpec& spec, const TaskOptions& o
   if (!spec.resource_pool.empty()) {
     VSMCP_ASSIGN_OR_RETURN(p.pool, resolve("ResourcePool", Locator::any(spec.resource_pool)));
   } else {
-    if (!p.host.empty()) {
-      VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({p.host}, {"parent"}, [&](const ObjectContent& oc) {
-        compute = oc.moref("parent");
-        return Status::Ok();
-      }));
-    } else {
-      VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
-          {"ComputeResource", "ClusterComputeResource"},
-          {{"ComputeResource", {"name"}}, {"ClusterComputeResource", {"name"}}},
-          [&](const ObjectContent& oc) {
-            if (compute.empty() || (compute.type != "ClusterComputeResource" &&
-                                    oc.ref.type == "ClusterComputeResource"))
-              compute = oc.ref;
-            return Status::Ok();
-          }));
-    }
-    if (compute.empty()) return Status::NotFound("no compute resource to place the VM on");
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({compute}, {"resourcePool"}, [&](const ObjectContent& oc) {
-      p.pool = oc.moref("resourcePool");
-      return Status::Ok();
-    }));
+    VSMCP_ASSIGN_OR_RETURN(p.pool, defaultResourcePool(p.host));
   }
-  if (p.pool.empty()) return Status::NotFound("no resource pool to place the VM in; give one");
-  if (compute.empty()) {
-    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({p.pool}, {"owner"}, [&](const ObjectContent& oc) {
-      compute = oc.moref("owner");
-      return Status::Ok();
-    }));
-  }
+  VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({p.pool}, {"owner"}, [&](const ObjectContent& oc) {
+    compute = oc.moref("owner");
+    return Status::Ok();
+  }));
   // Datastore: the given one, else the first accessible one of the compute resource.
   std::string ds_name;
   if (!spec.datastore.empty()) {
@@ -552,12 +557,28 @@ Result<TaskInfo> Client::destroyVm(const MoRef& vm, const TaskOptions& options) 
 
 Result<TaskInfo> Client::reconfigureVm(const MoRef& vm, const ReconfigureSpec& spec,
                                        const TaskOptions& options) {
-  if (spec.empty()) return Status::InvalidArgument("nothing to change: give CPUs, memory, annotation or name");
+  if (spec.empty())
+    return Status::InvalidArgument("nothing to change: give CPUs, memory, annotation, name or network");
   if (spec.name) VSMCP_RETURN_IF_ERROR(checkVmName(*spec.name));
   VSMCP_RETURN_IF_ERROR(checkSizing(spec.num_cpus, spec.memory_mb));
+  std::optional<NetworkBacking> network;
+  pugi::xml_document nic;  // the VM's first NIC, copied out of the reply
+  if (!spec.network.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(network, networkBacking(*this, *impl_, spec.network, "a reconfigure"));
+    VSMCP_RETURN_IF_ERROR(impl_->retrieveObjects({vm}, {"config.hardware.device"}, [&](const ObjectContent& oc) {
+      if (auto n = firstNic(oc.get("config.hardware.device"))) nic.append_copy(n);
+      return Status::Ok();
+    }));
+  }
   SoapWriter w("ReconfigVM_Task");
   w.moref("_this", vm).open("spec");
   writeConfigFields(w, spec.name, spec.annotation, spec.num_cpus, spec.memory_mb);
+  if (network) {
+    if (nic.first_child())
+      writeEditNic(w, nic.first_child(), *network);
+    else
+      writeAddNic(w, *network);
+  }
   w.close("spec");
   return impl_->runTask(w, "ReconfigVM_Task", options);
 }

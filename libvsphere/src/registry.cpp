@@ -517,9 +517,11 @@ std::vector<Operation> makeOperations() {
                        "Ask the guest OS to restart cleanly (needs VMware Tools); returns once asked.",
                        &Client::rebootGuest));
   ops.push_back({"vm_reconfigure", "Reconfigure a VM",
-                 "Change a VM's CPU count, memory (MB, multiple of 4), annotation or name. Give at least one.",
+                 "Change a VM's CPU count, memory (MB, multiple of 4), annotation, name or network (moves its "
+                 "first NIC; a VM without one gets one). Give at least one.",
                  schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
                          R"(,"num_cpus":{"type":"integer","minimum":1,"maximum":768},)"
+                         R"("network":{"type":"string","minLength":1,"description":"Network or port group (name or id) for the VM's first NIC"},)"
                          R"("memory_mb":{"type":"integer","minimum":4,"multipleOf":4},)"
                          R"("annotation":{"type":"string"},"name":{"type":"string","minLength":1,"maxLength":80}},)"
                          R"("required":["vm"],"additionalProperties":false})").c_str()),
@@ -531,6 +533,7 @@ std::vector<Operation> makeOperations() {
                    if (const Json* v = args.find("memory_mb")) spec.memory_mb = v->asInt();
                    if (const Json* v = args.find("annotation")) spec.annotation = v->asString();
                    if (const Json* v = args.find("name")) spec.name = v->asString();
+                   spec.network = str(args, "network");
                    return taskResult(c.reconfigureVm(vm, spec, taskOptions(ctx)));
                  }});
   ops.push_back({"vm_clone", "Clone a VM or template",

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "vcsim.hpp"
@@ -611,4 +613,31 @@ TEST_CASE("on a standalone ESXi host inventory_summary, host_get and vm_create w
   CHECK(v.memory_mb == 256);
   CHECK(v.host_name == host_name);
   CHECK(integer(*ok(run(*a, "inventory_summary")).find("vms"), "total") == 3);
+}
+
+TEST_CASE("tag and catalog operations share one REST session per client") {
+  Vcsim sim;
+  std::mutex mu;
+  std::map<std::string, int> rest_calls;
+  auto options = sim.options();
+  options.on_call = [&](std::string_view op, std::chrono::microseconds, const Status&) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (op.rfind("rest:", 0) == 0) ++rest_calls[std::string(op)];
+  };
+  {
+    auto connected = Client::connect(options);
+    require(connected);
+    Client& a = **connected;
+    ok(run(a, "tag_category_list"));
+    ok(run(a, "tag_list"));
+    ok(run(a, "catalog_item_list"));
+    ok(run(a, "deployment_list"));
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(rest_calls["rest:cis.session.create"] == 1);
+    CHECK(rest_calls["rest:cis.session.delete"] == 0);
+    CHECK(rest_calls.size() > 2);  // the operations did reach /rest
+  }
+  // The client's end ends its REST session too.
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(rest_calls["rest:cis.session.delete"] == 1);
 }

@@ -399,6 +399,31 @@ TEST_CASE("a clone without a network change reads no devices and sends no device
   CHECK(body(*f, "RetrievePropertiesEx").find("config.hardware.device") == std::string::npos);
 }
 
+TEST_CASE("a reconfigure with a network edits the VM's first NIC next to the other changes") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  scriptContainerViews(*f);
+  f->replyFixture("RetrievePropertiesEx", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "config.hardware.device", "vm_devices_nic.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", ">network-7<", "network_std.xml");
+  f->replyFixture("ReconfigVM_Task", "task_started.xml");
+  TaskOptions nowait;
+  nowait.wait = false;
+  ReconfigureSpec spec;
+  spec.memory_mb = 512;
+  spec.network = "network-7";
+  auto r = client->reconfigureVm(kVm, spec, nowait);
+  INFO(r.status().toString());
+  REQUIRE(r.ok());
+  CHECK(inOrder(body(*f, "ReconfigVM_Task"),
+                {"<_this type=\"VirtualMachine\">vm-63</_this><spec><memoryMB>512</memoryMB>",
+                 "<deviceChange><operation>edit</operation><device xsi:type=\"VirtualE1000\"><key>4000</key>",
+                 "<backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>VM Network</deviceName>",
+                 "<network type=\"Network\">network-7</network></backing>", "</device></deviceChange></spec>"}));
+  ReconfigureSpec nothing;
+  CHECK(client->reconfigureVm(kVm, nothing, nowait).status().message().find("network") != std::string::npos);
+}
+
 TEST_CASE("the snapshot tree decodes, and snapshots are found by name for revert and remove") {
   FakeHttpTransport* f = nullptr;
   auto client = connectFake(makeLoggedInFake(), f);

@@ -25,6 +25,8 @@
 
 namespace vsmcp::vsphere {
 
+class RestClient;
+
 struct ConnectionOptions {
   std::string url;       // "https://vcenter.example.com/sdk" or just the host name
   std::string username;  // required
@@ -74,6 +76,10 @@ class Client {
   // The options this client was connected with. They hold the password: never log them.
   const ConnectionOptions& options() const;
   bool isVCenter() const { return about().isVCenter(); }
+  // This connection's vAPI REST client (tags, content libraries; rest_client.hpp), made on
+  // first use and kept, with its one REST session, until the Client goes. Thread-safe.
+  // kUnsupported on a standalone ESXi host.
+  Result<RestClient*> rest();
   Status logout();
   // The session cookie, to resume the session later (ConnectionOptions::session_cookie).
   // A secret: store it like a password.
@@ -140,6 +146,9 @@ class Client {
   Result<TaskInfo> cloneVm(const MoRef& source, const CloneSpec& spec,
                            const TaskOptions& options = {});
   Result<TaskInfo> createVm(const CreateVmSpec& spec, const TaskOptions& options = {});
+  // Where a new VM goes when no resource pool is given: the root pool of `host`'s compute
+  // resource, or with no host, of the first cluster (else the first standalone host).
+  Result<MoRef> defaultResourcePool(const MoRef& host = {});
   Result<TaskInfo> destroyVm(const MoRef& vm, const TaskOptions& options = {});
   Result<TaskInfo> reconfigureVm(const MoRef& vm, const ReconfigureSpec& spec,
                                  const TaskOptions& options = {});

@@ -297,7 +297,10 @@ struct ReconfigureSpec {
   std::optional<std::int64_t> memory_mb;
   std::optional<std::string> annotation;
   std::optional<std::string> name;
-  bool empty() const { return !num_cpus && !memory_mb && !annotation && !name; }
+  // Network (name or moref) for the VM's first NIC; "" = unchanged. A VM without a NIC gets a
+  // new vmxnet3 one on it.
+  std::string network;
+  bool empty() const { return !num_cpus && !memory_mb && !annotation && !name && network.empty(); }
 };
 
 struct RelocateSpec {
