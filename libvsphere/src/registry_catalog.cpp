@@ -1,6 +1,7 @@
 // Registry operations on vCenter's tagging API and a self-service catalog built on it:
 // tag categories, tags and their attachments; catalog items (VM templates and content library
-// items), requests that clone a template into a deployment, and the deployments themselves.
+// items), requests that clone a template or deploy an OVF library item into a deployment, and
+// the deployments themselves.
 //
 // A deployment is recorded in vCenter, so it survives a restart and every gateway, server and
 // CLI sees the same ones: a tag named after the deployment id in the category
@@ -8,12 +9,13 @@
 // item, who asked, when, status), attached to each VM of the deployment. A deployment whose
 // VMs are all gone keeps its tag: that is how unsynced deployments are found.
 #include <algorithm>
-#include "vsmcp/random.hpp"
 #include <map>
+#include <optional>
 #include <set>
 
 #include "registry_util.hpp"
 #include "vsmcp/json_schema.hpp"
+#include "vsmcp/random.hpp"
 #include "vsphere/rest_client.hpp"
 
 namespace vsmcp::vsphere {
@@ -41,7 +43,7 @@ Json objectRef(const MoRef& r) { return Json::object().set("type", r.type).set("
 
 // ---- argument helpers ------------------------------------------------------------------------
 
-Result<std::unique_ptr<RestClient>> rest(Client& c) { return RestClient::create(c); }
+Result<RestClient*> rest(Client& c) { return c.rest(); }
 
 // A managed object named by "vm-42" (type from the id's prefix), "VirtualMachine:vm-42", or
 // the name of a VM or host.
@@ -169,17 +171,33 @@ Json templateItem(const VmSummary& t) {
       .set("memory_mb", t.memory_mb).set("folder", t.folder_path).set("deployable", true);
 }
 
+// Content library items deploy through vCenter's OVF deployment; other kinds (ISO images,
+// plain files, VM templates kept in a library) are listed only.
+bool deployable(const LibraryItem& i) { return i.type == "ovf"; }
+
 Json libraryItem(const LibraryItem& i) {
-  return Json::object()
-      .set("id", "library:" + i.id).set("name", i.name).set("kind", "library").set("description", i.description)
-      .set("type", i.type).set("library", i.library_name).set("size_bytes", i.size_bytes)
-      .set("deployable", false)
-      .set("note", "deploying content library items is not supported yet; convert the item to a VM template");
+  Json j = Json::object()
+               .set("id", "library:" + i.id).set("name", i.name).set("kind", "library").set("description", i.description)
+               .set("type", i.type).set("library", i.library_name).set("size_bytes", i.size_bytes)
+               .set("deployable", deployable(i));
+  if (!deployable(i)) j.set("note", "only OVF items can be deployed; this one is of type '" + i.type + "'");
+  return j;
 }
 
-// The JSON Schema of a request for a template: defaults from the template, choices from the
-// inventory.
-Result<Json> requestSchema(Client& c, const VmSummary& t) {
+// A catalog item: a VM template or a content library item.
+struct CatalogItem {
+  CatalogRef ref;
+  std::string name;
+  std::optional<VmSummary> vm_template;
+  std::optional<LibraryItem> library_item;
+  Json toJson() const { return vm_template ? templateItem(*vm_template) : libraryItem(*library_item); }
+  std::string id() const { return ref.kind + ":" + ref.id; }
+};
+
+// The JSON Schema of a request for a catalog item: defaults from the template (an OVF keeps
+// its own unless given), choices from the inventory. Guest customization is offered for
+// templates only.
+Result<Json> requestSchema(Client& c, const CatalogItem& item) {
   VSMCP_ASSIGN_OR_RETURN(auto datastores, c.listDatastores());
   VSMCP_ASSIGN_OR_RETURN(auto folders, c.listFolders());
   VSMCP_ASSIGN_OR_RETURN(auto networks, c.listNetworks());
@@ -200,17 +218,29 @@ Result<Json> requestSchema(Client& c, const VmSummary& t) {
                         .set("description", "Name of the new VM"));
   props.set("project", Json::object().set("type", "string").set("description", "Project: the VM folder to deploy into")
                            .set("enum", projects));
-  props.set("num_cpus", Json::object().set("type", "integer").set("minimum", 1).set("maximum", 128)
-                            .set("default", t.num_cpu));
-  props.set("memory_mb", Json::object().set("type", "integer").set("minimum", 4).set("maximum", 4194304)
-                             .set("multipleOf", 4).set("default", t.memory_mb));
+  const VmSummary* t = item.vm_template ? &*item.vm_template : nullptr;
+  const std::string source = t ? "the template's" : "the OVF's";
+  Json cpus = Json::object().set("type", "integer").set("minimum", 1).set("maximum", 128);
+  Json memory = Json::object().set("type", "integer").set("minimum", 4).set("maximum", 4194304).set("multipleOf", 4);
+  if (t) {
+    cpus.set("default", t->num_cpu);
+    memory.set("default", t->memory_mb);
+  } else {
+    cpus.set("description", "Default: " + source);
+    memory.set("description", "Default: " + source);
+  }
+  props.set("num_cpus", cpus);
+  props.set("memory_mb", memory);
   props.set("datastore", Json::object().set("type", "string").set("enum", ds)
-                             .set("description", "Default: the template's datastore"));
+                             .set("description", t ? "Default: the template's datastore" : "Default: vCenter's choice"));
   props.set("network", Json::object().set("type", "string").set("enum", nets)
-                           .set("description", "Network for the first NIC. Default: the template's"));
+                           .set("description", "Network for the first NIC (an OVF: for its networks). Default: " + source));
   props.set("resource_pool", Json::object().set("type", "string").set("description", "Resource pool name, path or id"));
   props.set("host", Json::object().set("type", "string").set("description", "Host name or id"));
   props.set("power_on", Json::object().set("type", "boolean").set("default", false));
+  if (!t)
+    return Json::object().set("type", "object").set("properties", props)
+        .set("required", Json::array({Json("name")})).set("additionalProperties", false);
   props.set("hostname", Json::object().set("type", "string").set("pattern", "^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
                             .set("description", "Guest host name (guest customization; vCenter and a Linux guest)"));
   props.set("ip_address", Json::object().set("type", "string").set("format", "ipv4")
@@ -222,9 +252,6 @@ Result<Json> requestSchema(Client& c, const VmSummary& t) {
 }
 
 Result<VmSummary> templateOf(Client& c, const CatalogRef& ref) {
-  if (ref.kind != "template")
-    return Status::Unsupported("deploying content library items is not supported yet; convert the item to a VM "
-                               "template first");
   auto t = c.getVm(Locator::any(ref.id));
   if (!t.ok()) return Status::Error(ErrorCode::kNotFound, "no catalog item 'template:" + ref.id + "'",
                                     ErrorDetails{"", 0, ref.id, 0});
@@ -234,6 +261,27 @@ Result<VmSummary> templateOf(Client& c, const CatalogRef& ref) {
   return t;
 }
 
+Result<CatalogItem> catalogItemOf(Client& c, const CatalogRef& ref) {
+  CatalogItem item;
+  item.ref = ref;
+  if (ref.kind == "template") {
+    VSMCP_ASSIGN_OR_RETURN(auto t, templateOf(c, ref));
+    item.name = t.name;
+    item.vm_template = std::move(t);
+    return item;
+  }
+  VSMCP_ASSIGN_OR_RETURN(RestClient* r, rest(c));
+  VSMCP_ASSIGN_OR_RETURN(auto lib, r->listLibraryItems());
+  for (auto& i : lib)
+    if (i.id == ref.id) {
+      item.name = i.name;
+      item.library_item = std::move(i);
+      return item;
+    }
+  return Status::Error(ErrorCode::kNotFound, "no catalog item 'library:" + ref.id + "'",
+                       ErrorDetails{"", 0, ref.id, 0});
+}
+
 std::string nowIso() {
   auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -241,6 +289,92 @@ std::string nowIso() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+Status checkDeployable(const CatalogItem& item) {
+  if (item.library_item && !deployable(*item.library_item))
+    return Status::Unsupported("catalog item '" + item.id() + "' is a content library item of type '" +
+                               item.library_item->type + "'; only OVF items can be deployed");
+  return Status::Ok();
+}
+
+// The clone of a template that a request's (validated) inputs ask for.
+CloneSpec cloneSpec(const Json& inputs, const std::string& annotation) {
+  CloneSpec clone;
+  clone.name = str(inputs, "name");
+  clone.folder = str(inputs, "project");
+  clone.datastore = str(inputs, "datastore");
+  clone.network = str(inputs, "network");
+  clone.resource_pool = str(inputs, "resource_pool");
+  clone.host = str(inputs, "host");
+  clone.power_on = inputs.find("power_on") && inputs.find("power_on")->asBool();
+  if (const Json* v = inputs.find("num_cpus")) clone.num_cpus = static_cast<int>(v->asInt());
+  if (const Json* v = inputs.find("memory_mb")) clone.memory_mb = v->asInt();
+  clone.annotation = annotation;
+  if (inputs.find("hostname")) {
+    GuestCustomization g;
+    g.host_name = str(inputs, "hostname");
+    g.ip_address = str(inputs, "ip_address");
+    g.netmask = str(inputs, "netmask");
+    g.gateway = str(inputs, "gateway");
+    clone.customization = g;
+  }
+  return clone;
+}
+
+// Deploys an OVF library item as the request's (validated) inputs ask: placed by vCenter's OVF
+// deployment (the OVF's networks mapped to the requested one when vCenter lists them), then
+// resized, moved to the network (when vCenter listed no OVF networks to map) and powered on
+// as asked. Sets `vm` as soon as the VM exists.
+Status deployOvf(Client& c, RestClient& r, const LibraryItem& item, const Json& inputs, const std::string& annotation,
+                 const OperationContext& ctx, MoRef& vm) {
+  LibraryDeploySpec spec;
+  spec.name = str(inputs, "name");
+  spec.annotation = annotation;
+  MoRef host, pool;
+  if (inputs.find("host")) { VSMCP_ASSIGN_OR_RETURN(host, c.resolve("HostSystem", Locator::any(str(inputs, "host")))); }
+  if (inputs.find("resource_pool")) {
+    VSMCP_ASSIGN_OR_RETURN(pool, c.resolve("ResourcePool", Locator::any(str(inputs, "resource_pool"))));
+  } else {
+    VSMCP_ASSIGN_OR_RETURN(pool, c.defaultResourcePool(host));
+  }
+  spec.resource_pool = pool.value;
+  spec.host = host.value;
+  if (inputs.find("project")) {
+    VSMCP_ASSIGN_OR_RETURN(MoRef folder, c.resolve("Folder", Locator::any(str(inputs, "project"))));
+    spec.folder = folder.value;
+  }
+  if (inputs.find("datastore")) {
+    VSMCP_ASSIGN_OR_RETURN(MoRef ds, c.resolve("Datastore", Locator::any(str(inputs, "datastore"))));
+    spec.datastore = ds.value;
+  }
+  const std::string network = str(inputs, "network");
+  bool mapped = false;
+  if (!network.empty()) {
+    VSMCP_ASSIGN_OR_RETURN(MoRef net, c.resolve("Network", Locator::any(network)));
+    VSMCP_ASSIGN_OR_RETURN(auto filter, r.filterLibraryItem(item.id, pool.value));
+    for (const auto& n : filter.networks) spec.network_mappings.push_back({n, net.value});
+    mapped = !filter.networks.empty();
+  }
+  VSMCP_ASSIGN_OR_RETURN(auto deployed, r.deployLibraryItem(item.id, spec));
+  vm = deployed.vm;
+  ReconfigureSpec change;
+  if (const Json* v = inputs.find("num_cpus")) change.num_cpus = static_cast<int>(v->asInt());
+  if (const Json* v = inputs.find("memory_mb")) change.memory_mb = v->asInt();
+  if (!mapped) change.network = network;
+  if (!change.empty()) {
+    auto t = c.reconfigureVm(vm, change, taskOptions(ctx));
+    if (!t.ok()) return t.status().withContext("the OVF was deployed as " + vm.value + ", but resizing it failed");
+    if (t->state != "success")
+      return Status::Error(ErrorCode::kInternal, "the OVF was deployed as " + vm.value + ", but resizing it failed: " + t->error);
+  }
+  if (inputs.find("power_on") && inputs.find("power_on")->asBool()) {
+    auto t = c.powerOn(vm, taskOptions(ctx));
+    if (!t.ok()) return t.status().withContext("the OVF was deployed as " + vm.value + ", but powering it on failed");
+    if (t->state != "success")
+      return Status::Error(ErrorCode::kInternal, "the OVF was deployed as " + vm.value + ", but powering it on failed: " + t->error);
+  }
+  return Status::Ok();
 }
 
 const char* kCategoryArg = R"("category":{"type":"string","minLength":1,"description":"Category id (urn:...) or name"})";
@@ -467,35 +601,30 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"})", {"item"}), objectOutput("item"), Safety::kRead,
                  [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto ref, catalogRef(str(args, "item")));
-                   if (ref.kind == "library") {
-                     VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
-                     VSMCP_ASSIGN_OR_RETURN(auto lib, r->listLibraryItems());
-                     for (const auto& i : lib)
-                       if (i.id == ref.id) return Json::object().set("item", libraryItem(i));
-                     return Status::Error(ErrorCode::kNotFound, "no catalog item 'library:" + ref.id + "'",
-                                          ErrorDetails{"", 0, ref.id, 0});
-                   }
-                   VSMCP_ASSIGN_OR_RETURN(auto t, templateOf(c, ref));
-                   return Json::object().set("item", templateItem(t));
+                   VSMCP_ASSIGN_OR_RETURN(auto item, catalogItemOf(c, ref));
+                   return Json::object().set("item", item.toJson());
                  }});
   ops.push_back({"catalog_item_schema", "Request form of a catalog item",
                  "The JSON Schema of what a request for this catalog item takes, with defaults and limits.",
                  inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"})", {"item"}), objectOutput("schema"),
                  Safety::kRead, [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto ref, catalogRef(str(args, "item")));
-                   VSMCP_ASSIGN_OR_RETURN(auto t, templateOf(c, ref));
-                   VSMCP_ASSIGN_OR_RETURN(Json s, requestSchema(c, t));
+                   VSMCP_ASSIGN_OR_RETURN(auto item, catalogItemOf(c, ref));
+                   VSMCP_RETURN_IF_ERROR(checkDeployable(item));
+                   VSMCP_ASSIGN_OR_RETURN(Json s, requestSchema(c, item));
                    return Json::object().set("schema", s);
                  }});
   ops.push_back({"catalog_request", "Request a catalog item",
-                 "Deploy a catalog item: clone the template with the given inputs (see catalog_item_schema) into a "
-                 "new deployment recorded in vCenter. Returns the deployment and the clone task.",
+                 "Deploy a catalog item with the given inputs (see catalog_item_schema) into a new deployment "
+                 "recorded in vCenter: a template is cloned, an OVF content library item deployed. Returns the "
+                 "deployment and, for a template, the clone task.",
                  inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"},"inputs":{"type":"object"})", {"item", "inputs"}),
                  schema(R"({"type":"object","properties":{"deployment":{"type":"object"},"task":{"type":"object"}},"required":["deployment"]})"),
                  Safety::kChange, [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto ref, catalogRef(str(args, "item")));
-                   VSMCP_ASSIGN_OR_RETURN(auto t, templateOf(c, ref));
-                   VSMCP_ASSIGN_OR_RETURN(Json form, requestSchema(c, t));
+                   VSMCP_ASSIGN_OR_RETURN(auto item, catalogItemOf(c, ref));
+                   VSMCP_RETURN_IF_ERROR(checkDeployable(item));
+                   VSMCP_ASSIGN_OR_RETURN(Json form, requestSchema(c, item));
                    Json inputs = args.find("inputs") ? *args.find("inputs") : Json::object();
                    if (Status valid = validateJson(form, inputs, "inputs"); !valid.ok()) return valid;
                    if (inputs.find("ip_address") && !inputs.find("hostname"))
@@ -513,51 +642,50 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                    VSMCP_RETURN_IF_ERROR(ensureDeploymentCategory(*r));
                    const std::string id = newDeploymentId();
                    Json record = Json::object()
-                                     .set("name", name).set("item", "template:" + t.ref.value).set("item_name", t.name)
+                                     .set("name", name).set("item", item.id()).set("item_name", item.name)
                                      .set("project", str(inputs, "project")).set("requested_by", c.options().username)
                                      .set("created", nowIso()).set("status", "deploying");
                    TagSpec spec{id, record.dump(), kDeploymentCategory};
                    VSMCP_ASSIGN_OR_RETURN(auto tag, r->createTag(spec));
-                   CloneSpec clone;
-                   clone.name = name;
-                   clone.folder = str(inputs, "project");
-                   clone.datastore = str(inputs, "datastore");
-                   clone.network = str(inputs, "network");
-                   clone.resource_pool = str(inputs, "resource_pool");
-                   clone.host = str(inputs, "host");
-                   clone.power_on = inputs.find("power_on") && inputs.find("power_on")->asBool();
-                   if (const Json* v = inputs.find("num_cpus")) clone.num_cpus = static_cast<int>(v->asInt());
-                   if (const Json* v = inputs.find("memory_mb")) clone.memory_mb = v->asInt();
-                   clone.annotation = "Deployment " + id + " of catalog item " + t.name;
-                   if (inputs.find("hostname")) {
-                     GuestCustomization g;
-                     g.host_name = str(inputs, "hostname");
-                     g.ip_address = str(inputs, "ip_address");
-                     g.netmask = str(inputs, "netmask");
-                     g.gateway = str(inputs, "gateway");
-                     clone.customization = g;
-                   }
-                   auto task = c.cloneVm(t.ref, clone, taskOptions(ctx));
-                   Deployment d;
-                   d.id = id;
-                   d.tag_id = tag.id;
-                   if (!task.ok() || task->state != "success") {
-                     record.set("status", "failed").set("error", task.ok() ? task->error : task.status().message());
+                   const std::string annotation = "Deployment " + id + " of catalog item " + item.name;
+                   std::optional<TaskInfo> task;
+                   MoRef vm;
+                   // A failure is recorded; a VM made before it joins the deployment, so deleting
+                   // the deployment removes it.
+                   auto failed = [&](const Status& st) -> Status {
+                     if (!vm.empty()) (void)r->attachTag(tag.id, vm);
+                     record.set("status", "failed").set("error", st.message());
                      (void)saveRecord(*r, tag.id, record);
-                     if (!task.ok()) return task.status();
-                     return Status::Error(ErrorCode::kInternal, "the clone task failed: " + task->error);
-                   }
-                   MoRef vm{"VirtualMachine", task->result.value};
-                   if (vm.value.empty()) {
-                     VSMCP_ASSIGN_OR_RETURN(vm, c.resolve("VirtualMachine", Locator::name(name)));
+                     return st;
+                   };
+                   if (item.vm_template) {
+                     auto cloned = c.cloneVm(item.vm_template->ref, cloneSpec(inputs, annotation), taskOptions(ctx));
+                     if (!cloned.ok()) return failed(cloned.status());
+                     if (cloned->state != "success")
+                       return failed(Status::Error(ErrorCode::kInternal, "the clone task failed: " + cloned->error));
+                     task = *cloned;
+                     vm = MoRef{"VirtualMachine", cloned->result.value};
+                     if (vm.value.empty()) {
+                       auto found = c.resolve("VirtualMachine", Locator::name(name));
+                       if (!found.ok()) return failed(found.status());
+                       vm = *found;
+                     }
+                   } else {
+                     Status st = deployOvf(c, *r, *item.library_item, inputs, annotation, ctx, vm);
+                     if (!st.ok()) return failed(st);
                    }
                    VSMCP_RETURN_IF_ERROR(r->attachTag(tag.id, vm));
                    (void)c.setCustomValue(vm, kDeploymentField, id);
                    record.set("status", "ready");
                    VSMCP_RETURN_IF_ERROR(saveRecord(*r, tag.id, record));
+                   Deployment d;
+                   d.id = id;
+                   d.tag_id = tag.id;
                    d.record = record;
                    d.vms = {vm};
-                   return Json::object().set("deployment", toJsonDeployment(d)).set("task", toJson(*task));
+                   Json out = Json::object().set("deployment", toJsonDeployment(d));
+                   if (task) out.set("task", toJson(*task));
+                   return out;
                  }});
   ops.push_back({"deployment_list", "List deployments",
                  "Deployments made from the catalog, newest first, with their VMs. Filter by project or status "

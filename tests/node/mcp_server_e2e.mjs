@@ -12,10 +12,11 @@
 // networks "VM Network", DC0_DVPG0 (and the switch's uplink port group). Which cluster host a VM
 // starts on is the simulator's choice, so checks read it rather than assume it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, finish } from './harness.mjs';
+import { contentLibrary } from './vapi.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
@@ -432,6 +433,8 @@ await check('clone, reconfigure, events, tasks and perf', async () => {
   assert.deepEqual((await vmOf('web-clone-net')).networks, ['VM Network']);
   assert.deepEqual((await vmOf('DC0_C0_RP0_VM0')).networks, ['DC0_DVPG0']);
   await fails(a, 'vm_clone', { vm: 'DC0_C0_RP0_VM0', name: 'web-clone-x', network: 'no-such-net' }, /no-such-net/);
+  await call(a, 'vm_reconfigure', { vm: 'web-clone-net', network: 'DC0_DVPG0' });
+  assert.deepEqual((await vmOf('web-clone-net')).networks, ['DC0_DVPG0']);
   await fails(b, 'vm_get', { vm: 'web-clone-x' }, /web-clone-x/);
   await call(a, 'vm_reconfigure', { vm: 'web-clone', num_cpus: 2, memory_mb: 2048 });
   const got = await call(b, 'vm_get', { vm: 'web-clone' });
@@ -715,6 +718,55 @@ await check('catalog: a template becomes an item; a request makes a deployment b
   assert.deepEqual(unsynced.deployments.map((d) => d.id), [lost.id]);
   assert.ok((await call(b, 'report_deployments')).unsynced.some((d) => d.id === lost.id));
   await call(a, 'deployment_delete', { deployment: lost.id, confirm: true });
+});
+
+await check('catalog: an OVF library item deploys with size and network; other items and a broken OVF do not', async () => {
+  const ds = (await call(b, 'datastore_get', { datastore: 'LocalDS_0' })).datastore.id;
+  const lib = await contentLibrary(url, ca, 'user', 'pass');
+  const library = await lib.library('apps', ds);
+  const tiny = await lib.ovfItem(library, 'tiny', readFileSync(new URL('../fixtures/tiny.ovf', import.meta.url), 'utf8'));
+  const broken = await lib.ovfItem(library, 'broken', 'not xml');
+  const iso = await lib.item(library, 'installer', 'iso');
+  await lib.close();
+
+  const items = (await call(b, 'catalog_item_list', { kind: 'library' })).items;
+  const byName = Object.fromEntries(items.map((i) => [i.name, i]));
+  assert.deepEqual([byName.tiny?.id, byName.tiny?.deployable, byName.tiny?.type], [`library:${tiny}`, true, 'ovf']);
+  assert.deepEqual([byName.installer?.id, byName.installer?.deployable], [`library:${iso}`, false]);
+  assert.match(byName.installer.note, /only OVF items can be deployed/);
+  assert.equal((await call(b, 'catalog_item_get', { item: `library:${tiny}` })).item.name, 'tiny');
+  const form = (await call(b, 'catalog_item_schema', { item: `library:${tiny}` })).schema;
+  assert.deepEqual(form.required, ['name']);
+  assert.equal(form.properties.num_cpus.default, undefined);  // the OVF's own unless given
+  assert.equal(form.properties.hostname, undefined);  // guest customization is for templates
+  await fails(b, 'catalog_item_schema', { item: `library:${iso}` }, /type 'iso'; only OVF items can be deployed/);
+  await fails(a, 'catalog_request', { item: `library:${iso}`, inputs: { name: 'iso-vm' } }, /only OVF items/);
+  await fails(a, 'catalog_request', { item: `library:${tiny}`, inputs: { name: 'ovf-x', hostname: 'h1' } },
+    /inputs\.hostname: is not an allowed property/);
+  await fails(b, 'catalog_item_get', { item: 'library:no-such-item' }, /no catalog item 'library:no-such-item'/);
+
+  const req = await call(a, 'catalog_request', {
+    item: `library:${tiny}`, inputs: { name: 'ovf-vm-1', project: 'vm', num_cpus: 2, memory_mb: 128, network: 'DC0_DVPG0' },
+  });
+  assert.equal(req.deployment.status, 'ready');
+  assert.equal(req.deployment.item, `library:${tiny}`);
+  assert.equal(req.deployment.item_name, 'tiny');
+  assert.equal(req.task, undefined);  // an OVF deployment is one vCenter call, not a task
+  const vm = await vmOf('ovf-vm-1');
+  assert.deepEqual([vm.num_cpu, vm.memory_mb, vm.networks, vm.folder], [2, 128, ['DC0_DVPG0'], '/DC0/vm']);
+  const listed = (await call(b, 'deployment_list')).deployments.find((d) => d.id === req.deployment.id);
+  assert.deepEqual([listed?.item_name, listed?.vm_count], ['tiny', 1]);
+
+  // vCenter refusing the OVF fails the request with its message and records a failed deployment.
+  await fails(a, 'catalog_request', { item: `library:${broken}`, inputs: { name: 'ovf-broken' } },
+    /failed to deploy library item .* as 'ovf-broken'/);
+  const failed = (await call(b, 'deployment_list', { status: 'failed' })).deployments.find((d) => d.name === 'ovf-broken');
+  assert.ok(failed, 'the failed deployment is recorded');
+  assert.match(failed.error, /ovf-broken/);
+  await fails(b, 'vm_get', { vm: 'ovf-broken' }, /ovf-broken/);
+  await call(a, 'deployment_delete', { deployment: failed.id, confirm: true });
+  await call(a, 'deployment_delete', { deployment: req.deployment.id, confirm: true });
+  await fails(b, 'vm_get', { vm: 'ovf-vm-1' }, /ovf-vm-1/);
 });
 
 // ---- resources, prompts, errors, other configurations -----------------------------------------

@@ -12,6 +12,8 @@
 //   doomed  its own simulator (with slow power-ons, for queued tasks), which is then stopped:
 //           /health and vCenter calls must answer 503
 //   short   no service account (logins only), tokens that live 60 s: checked at the end
+//   faulty  its own plain-HTTP simulator behind a proxy that answers MarkAsTemplate with
+//           vCenter's SystemError fault: a vCenter internal error must answer 500
 // Secrets (the simulator's password, a wrong one, API tokens) must never appear in a reply, in
 // a gateway's stderr or in its audit log.
 //
@@ -21,9 +23,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { check, finish } from './harness.mjs';
+import { contentLibrary } from './vapi.mjs';
 
 const [binary, vcsimBinary, vcUrl, ca] = process.argv.slice(2);
 const VC_PASSWORD = 'e2e-Rest-Pw-7Qx3k';
@@ -128,13 +132,48 @@ async function startGateway(name, { args = [], env = {}, url = vcUrl, caFile = c
 }
 
 // A second simulator of our own (the one of with-vcsim.sh must stay up).
-async function startSimulator(extraArgs) {
+async function startSimulator(extraArgs, { tls = true } = {}) {
   const certOut = path.join(dir, `sim-${children.length}.pem`);
   // (its certificate is written before it says VCSIM_READY)
-  const p = startProcess(vcsimBinary, ['-cert-out', certOut, '-password', VC_PASSWORD, ...extraArgs],
+  const certArgs = tls ? ['-cert-out', certOut] : ['-tls=false'];
+  const p = startProcess(vcsimBinary, [...certArgs, '-password', VC_PASSWORD, ...extraArgs],
     { PATH: process.env.PATH }, /VCSIM_URL=(\S+)[\s\S]*VCSIM_READY/, 'vcsim');
-  return { url: await p.ready, ca: certOut, ...p };
+  return { url: await p.ready, ca: tls ? certOut : '', ...p };
 }
+
+// vCenter's answer when it fails internally (vpxd's SystemError fault).
+const SYSTEM_ERROR = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ' +
+  'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+  '<soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>A general system error ' +
+  'occurred: vpxd lost its database connection</faultstring><detail><SystemErrorFault xmlns="urn:vim25" ' +
+  'xsi:type="SystemError"><reason>vpxd lost its database connection</reason></SystemErrorFault></detail>' +
+  '</soapenv:Fault></soapenv:Body></soapenv:Envelope>';
+
+// A plain-HTTP proxy to a plain-HTTP simulator that answers every `method` call with
+// SYSTEM_ERROR and forwards the rest; resolves with its /sdk URL.
+async function faultProxy(target, method) {
+  const t = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (body.includes(`<${method}`)) {
+        res.writeHead(500, { 'content-type': 'text/xml; charset=utf-8' });
+        res.end(SYSTEM_ERROR);
+        return;
+      }
+      const up = http.request({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers },
+        (ur) => { res.writeHead(ur.statusCode, ur.headers); ur.pipe(res); });
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  proxies.push(server);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${server.address().port}/sdk`;
+}
+const proxies = [];
 
 // ---- requests and the envelope -------------------------------------------------------------
 
@@ -311,13 +350,16 @@ const auditRecords = (gw) =>
 // The doomed gateway's simulator answers PowerOnVM_Task slowly, so that its task workers (4)
 // can all be kept busy and a further request stays queued.
 const doomedSim = await startSimulator(['-method-delay', 'PowerOnVM_Task:2500']);
-const [main, keys, doomed, short] = await Promise.all([
+const faultySim = await startSimulator([], { tls: false });
+const faultyUrl = await faultProxy(faultySim.url, 'MarkAsTemplate');
+const [main, keys, doomed, short, faulty] = await Promise.all([
   startGateway('main', { env: { MCP_RATE_LIMITS_FILE: noLimits } }),
   startGateway('keys', { args: ['--no-login'], env: { MCP_TOKENS_FILE: tokensFile, MCP_RATE_LIMITS_FILE: keyLimits } }),
   startGateway('doomed', { url: doomedSim.url, caFile: doomedSim.ca, env: { MCP_RATE_LIMITS_FILE: noLimits } }),
   startGateway('short', { args: ['--session-ttl', '60'], serviceAccount: false }),
+  startGateway('faulty', { url: faultyUrl, caFile: '', env: { MCP_RATE_LIMITS_FILE: noLimits } }),
 ]);
-const gateways = [main, keys, doomed, short];
+const gateways = [main, keys, doomed, short, faulty];
 
 try {
   // ---- service routes ----------------------------------------------------------------------
@@ -970,6 +1012,53 @@ try {
     assert.deepEqual((await vmNames(main)).filter((n) => n.startsWith('e2e')), []);
   });
 
+  await check('catalog: an OVF library item deploys (202) with size and network; a broken OVF fails its task', async () => {
+    const datastore = (await read(main, '/datastores/LocalDS_0')).datastore.id;
+    const lib = await contentLibrary(vcUrl, ca, 'user', VC_PASSWORD);
+    const library = await lib.library('e2e-apps', datastore);
+    const tiny = await lib.ovfItem(library, 'e2e-tiny', fs.readFileSync(new URL('../fixtures/tiny.ovf', import.meta.url), 'utf8'));
+    const broken = await lib.ovfItem(library, 'e2e-broken', '<not-an-ovf/>');
+    const iso = await lib.item(library, 'e2e-installer', 'iso');
+    await lib.close();
+    const items = await read(main, '/catalog/items?kind=library');
+    const item = items.find((i) => i.id === `library:${tiny}`);
+    assert.deepEqual([item?.name, item?.deployable], ['e2e-tiny', true]);
+    assert.equal(items.find((i) => i.id === `library:${iso}`)?.deployable, false);
+    const form = await read(main, `/catalog/items/${enc(item.id)}/schema`);
+    assert.deepEqual(form.required, ['name']);
+    assert.ok(form.properties.network.enum.includes('DC0_DVPG0'));
+    const refused = await fails(main, 'GET', `/catalog/items/${enc(`library:${iso}`)}/schema`, 400, 'UNSUPPORTED');
+    assert.match(refused.body.message, /only OVF items can be deployed/);
+
+    const name = 'e2e-ovf «1»';
+    const result = await run(main, 'POST', `/catalog/items/${enc(item.id)}/request`,
+      { body: { name, num_cpus: 2, memory_mb: 96, network: 'DC0_DVPG0', power_on: true } });
+    assert.deepEqual([result.deployment.status, result.deployment.item_name], ['ready', 'e2e-tiny']);
+    const vm = await vmOf(main, name);
+    assert.deepEqual([vm.num_cpu, vm.memory_mb, vm.networks, vm.power_state], [2, 96, ['DC0_DVPG0'], 'poweredOn']);
+    assert.deepEqual((await read(main, `/deployments/${enc(result.deployment.id)}/resources`)).map((r) => r.id), [vm.id]);
+
+    // vCenter refuses the OVF: the task fails with vCenter's message, the deployment is recorded as failed.
+    const bad = await submit(main, 'POST', `/catalog/items/${enc(`library:${broken}`)}/request`, { body: { name: 'e2e-ovf-broken' } });
+    assert.equal(bad.state, 'error');
+    assert.match(bad.error.message, /failed to deploy library item .* as 'e2e-ovf-broken'/);
+    const failed = (await read(main, '/deployments?status=failed')).find((d) => d.name === 'e2e-ovf-broken');
+    assert.ok(failed, 'the failed deployment is listed');
+    await fails(main, 'GET', `/vms/${enc('e2e-ovf-broken')}`, 404, 'NOT_FOUND');
+    await run(main, 'DELETE', `/deployments/${enc(failed.id)}?confirm=true`);
+    await run(main, 'DELETE', `/deployments/${enc(result.deployment.id)}?confirm=true`);
+    await fails(main, 'GET', `/vms/${enc(name)}`, 404, 'NOT_FOUND');
+  });
+
+  // ---- vCenter failing internally ------------------------------------------------------------
+
+  await check('a vCenter internal error (SystemError) answers 500 with vCenter\'s message, and nothing else breaks', async () => {
+    const r = await fails(faulty, 'POST', `/vms/${enc('DC0_H0_VM0')}/mark-template`, 500, 'INTERNAL');
+    assert.match(r.body.message, /A general system error occurred: vpxd lost its database connection/);
+    assert.equal(r.body.error_details.vsphere_fault, 'SystemError');
+    assert.equal((await vmOf(faulty, 'DC0_H0_VM0')).template, false);  // the gateway still serves
+  });
+
   // ---- tasks -------------------------------------------------------------------------------
 
   await check('GET /tasks and /tasks/{id}; unknown -> 404; an ended task cannot be cancelled (409)', async () => {
@@ -1285,14 +1374,19 @@ try {
     assert.deepEqual(missing, []);
   });
 
-  await check('every status code of the issue was seen (but 500: see below)', async () => {
-    // A 500 needs a gateway fault this test cannot cause legitimately.
-    const expected = [200, 201, 202, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503];
+  await check('every status code of the issue was seen', async () => {
+    const expected = [200, 201, 202, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503];
     assert.deepEqual(expected.filter((s) => !statusesSeen.has(s)), []);
   });
 } finally {
   for (const gw of gateways) gw.child.kill('SIGTERM');
   await Promise.all(gateways.map((gw) => gw.exited));
+  for (const p of proxies) {
+    p.close();
+    p.closeAllConnections();
+  }
+  faultySim.child.kill('SIGTERM');
+  await faultySim.exited;
 }
 for (const gw of gateways) assert.equal(gw.child.exitCode, 0, `${gw.name} did not stop cleanly: ${gw.stderr()}`);
 finish();
