@@ -671,41 +671,11 @@ Result<Json> Program::invoke(vsphere::Client& client, const vsphere::Operation& 
                              const Json& args, const vsphere::OperationContext& ctx,
                              bool all_pages) {
   if (!all_pages) return op.handler(client, args, ctx);
-  // Every page, each the largest the schema allows, merged into one result of the same shape.
-  // One after the other: each page costs the registry a whole listing, and measured on the
-  // 6,000-VM simulator, fetching them in parallel took as long and half again the memory.
-  const Json* limit_schema = op.input_schema.find("properties")->find("limit");
-  const std::int64_t page = limit_schema && limit_schema->find("maximum")
-                                ? limit_schema->find("maximum")->asInt(1000)
-                                : 1000;
-  Json page_args = args;
-  page_args.set("limit", page)
-      .set("offset", args.find("offset") ? args.find("offset")->asInt(0) : 0);
-  VSMCP_ASSIGN_OR_RETURN(Json merged, op.handler(client, page_args, ctx));
-  std::string key;
-  for (const auto& [k, v] : merged.members())
-    if (v.isArray()) {
-      key = k;
-      break;
-    }
-  if (key.empty()) return merged;
-  while (const Json* next = merged.find("next_offset")) {
-    page_args.set("offset", next->asInt());
-    VSMCP_ASSIGN_OR_RETURN(Json more, op.handler(client, page_args, ctx));
-    const Json* more_items = more.find(key);
-    if (!more_items || more_items->size() == 0) {  // the inventory shrank meanwhile
-      merged.erase("next_offset");
-      break;
-    }
-    Json* items = merged.find(key);
-    for (const auto& item : more_items->items()) items->push(item);
-    if (const Json* more_next = more.find("next_offset"))
-      merged.set("next_offset", *more_next);
-    else
-      merged.erase("next_offset");
-  }
-  merged.set("count", static_cast<std::int64_t>(merged.find(key)->size()));
-  return merged;
+  // The whole listing in one reply: paging is for a model's context, and each page would cost
+  // the registry a whole listing again.
+  vsphere::OperationContext whole = ctx;
+  whole.unpaged = true;
+  return op.handler(client, args, whole);
 }
 
 Result<Json> Program::dryRunChange(vsphere::Client& client, const vsphere::Operation& op,

@@ -64,8 +64,8 @@ Json toJsonSnapshot(const SnapshotNode& n) {
 
 
 template <typename T>
-Json page(const std::vector<T>& items, const Json& args, const char* key) {
-  return listOf(items, args, key, [](const T& item) { return toJson(item); });
+Json page(const std::vector<T>& items, const Json& args, const OperationContext& ctx, const char* key) {
+  return listOf(items, args, ctx, key, [](const T& item) { return toJson(item); });
 }
 
 
@@ -141,7 +141,7 @@ Json templateStateOutput() {
 }
 
 // datastore_usage: fullness of each datastore, fullest first, with totals.
-Result<Json> datastoreUsage(Client& c, const Json& args) {
+Result<Json> datastoreUsage(Client& c, const Json& args, const OperationContext& ctx) {
   NameFilter f;
   f.name = str(args, "name");
   VSMCP_ASSIGN_OR_RETURN(auto all, c.listDatastores(f));
@@ -163,7 +163,7 @@ Result<Json> datastoreUsage(Client& c, const Json& args) {
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Usage& a, const Usage& b) { return a.used_percent > b.used_percent; });
-  Json out = listOf(rows, args, "datastores", [](const Usage& u) {
+  Json out = listOf(rows, args, ctx, "datastores", [](const Usage& u) {
     const DatastoreSummary& d = *u.ds;
     return Json::object()
         .set("id", d.ref.value).set("name", d.name).set("type", d.type).set("capacity_bytes", d.capacity_bytes)
@@ -274,7 +274,7 @@ std::vector<Operation> makeOperations() {
                          kPaging + R"(},"additionalProperties":false})")
                             .c_str()),
                  listOutput("vms"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VmFilter f;
                    f.name = str(args, "name");
                    f.host = str(args, "host");
@@ -283,7 +283,7 @@ std::vector<Operation> makeOperations() {
                    f.is_template = false;
                    if (args.find("power_state")) f.power_state = parsePowerState(str(args, "power_state"));
                    VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f));
-                   return page(vms, args, "vms");
+                   return page(vms, args, ctx, "vms");
                  }});
   ops.push_back({"vm_get", "Get a VM", "Details of one VM, found by name, inventory path, id or UUID.",
                  schema((std::string(R"({"type":"object","properties":{)") + kVmArg +
@@ -298,12 +298,12 @@ std::vector<Operation> makeOperations() {
                  schema((std::string(R"({"type":"object","properties":{"name":{"type":"string"},)") + kPaging +
                          R"(},"additionalProperties":false})").c_str()),
                  listOutput("templates"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VmFilter f;
                    f.name = str(args, "name");
                    f.is_template = true;
                    VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f));
-                   return page(vms, args, "templates");
+                   return page(vms, args, ctx, "templates");
                  }});
   ops.push_back(getOp("template_get", "Get a template",
                       "Details of one VM template (guest OS, CPUs, memory, datastores, folder), found by name, "
@@ -316,12 +316,12 @@ std::vector<Operation> makeOperations() {
                  schema((std::string(R"({"type":"object","properties":{"name":{"type":"string"},"cluster":{"type":"string"},)") +
                          kPaging + R"(},"additionalProperties":false})").c_str()),
                  listOutput("hosts"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    HostFilter f;
                    f.name = str(args, "name");
                    f.cluster = str(args, "cluster");
                    VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts(f));
-                   return page(hosts, args, "hosts");
+                   return page(hosts, args, ctx, "hosts");
                  }});
   ops.push_back(getOp("host_get", "Get a host",
                       "Details of one ESXi host (connection, power and maintenance state, CPU and memory "
@@ -333,11 +333,11 @@ std::vector<Operation> makeOperations() {
                    schema((std::string(R"({"type":"object","properties":{"name":{"type":"string","description":"Name glob"},)") +
                            kPaging + R"(},"additionalProperties":false})").c_str()),
                    listOutput(key), Safety::kRead,
-                   [method, conv, key](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                   [method, conv, key](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                      NameFilter f;
                      f.name = str(args, "name");
                      VSMCP_ASSIGN_OR_RETURN(auto items, (c.*method)(f));
-                     return listOf(items, args, key, conv);
+                     return listOf(items, args, ctx, key, conv);
                    }});
   };
   simpleList("cluster_list", "List clusters", "List clusters with DRS/HA settings, host count and capacity.", "clusters",
@@ -373,8 +373,8 @@ std::vector<Operation> makeOperations() {
                             R"("total_capacity_bytes":{"type":"integer"},"total_free_bytes":{"type":"integer"},)"
                             R"("total_used_percent":{"type":"number"})",
                             {"total_capacity_bytes", "total_free_bytes", "total_used_percent"}),
-                 Safety::kRead, [](Client& c, const Json& args, const OperationContext&) {
-                   return datastoreUsage(c, args);
+                 Safety::kRead, [](Client& c, const Json& args, const OperationContext& ctx) {
+                   return datastoreUsage(c, args, ctx);
                  }});
   simpleList("network_list", "List networks", "List networks: standard port groups and distributed port groups.",
              "networks", &Client::listNetworks, toJsonNetwork);

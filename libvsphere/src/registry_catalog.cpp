@@ -399,10 +399,10 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
   ops.push_back({"tag_category_list", "List tag categories",
                  "List vCenter tag categories with their cardinality and the object types they apply to. Paged.",
                  inputSchema(kPaging), listOutput("categories"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto cats, r->listCategories());
-                   return listOf(cats, args, "categories", toJsonCategory);
+                   return listOf(cats, args, ctx, "categories", toJsonCategory);
                  }});
   ops.push_back({"tag_category_get", "Get a tag category", "One tag category by id or name.",
                  inputSchema(kCategoryArg, {"category"}), objectOutput("category"), Safety::kRead,
@@ -474,14 +474,14 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                  inputSchema(std::string(kCategoryArg) + "," + R"("name":{"type":"string","description":"Name glob"},)" +
                              kPaging),
                  listOutput("tags"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto tags, r->listTags(str(args, "category")));
                    const std::string glob = str(args, "name");
                    if (!glob.empty())
                      tags.erase(std::remove_if(tags.begin(), tags.end(), [&](const Tag& t) { return !globMatch(glob, t.name); }),
                                 tags.end());
-                   return listOf(tags, args, "tags", toJsonTag);
+                   return listOf(tags, args, ctx, "tags", toJsonTag);
                  }});
   ops.push_back({"tag_get", "Get a tag", "One tag by id, or by name (within a category when given).",
                  inputSchema(std::string(kTagArg) + "," + kCategoryArg, {"tag"}), objectOutput("tag"), Safety::kRead,
@@ -578,7 +578,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                              R"("kind":{"type":"string","enum":["template","library"]},)" +
                              std::string(kPaging)),
                  listOutput("items"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    const std::string kind = str(args, "kind");
                    const std::string glob = str(args, "name");
                    std::vector<Json> items;
@@ -595,7 +595,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                      for (const auto& i : lib)
                        if (glob.empty() || globMatch(glob, i.name)) items.push_back(libraryItem(i));
                    }
-                   return listOf(items, args, "items", [](const Json& j) { return j; });
+                   return listOf(items, args, ctx, "items", [](const Json& j) { return j; });
                  }});
   ops.push_back({"catalog_item_get", "Get a catalog item", "One catalog item by id (template:vm-42, library:<uuid>).",
                  inputSchema(R"("item":{"type":"string","pattern":"^(template|library):.+","description":"Catalog item id: template:vm-42 or library:<uuid>"})", {"item"}), objectOutput("item"), Safety::kRead,
@@ -694,7 +694,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                              R"("status":{"type":"string","enum":["deploying","ready","failed","unsynced","deleting"]},)" +
                              std::string(kPaging)),
                  listOutput("deployments"), Safety::kRead,
-                 [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
+                 [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                    VSMCP_ASSIGN_OR_RETURN(auto r, rest(c));
                    VSMCP_ASSIGN_OR_RETURN(auto all, deployments(*r, c));
                    std::vector<Json> out;
@@ -704,7 +704,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                      if (args.find("status") && j.find("status")->asString() != str(args, "status")) continue;
                      out.push_back(j);
                    }
-                   return listOf(out, args, "deployments", [](const Json& j) { return j; });
+                   return listOf(out, args, ctx, "deployments", [](const Json& j) { return j; });
                  }});
   ops.push_back({"deployment_get", "Get a deployment", "One deployment with its record and its VMs' state.",
                  inputSchema(R"("deployment":{"type":"string","minLength":1})", {"deployment"}),

@@ -641,3 +641,24 @@ TEST_CASE("tag and catalog operations share one REST session per client") {
   std::lock_guard<std::mutex> lock(mu);
   CHECK(rest_calls["rest:cis.session.delete"] == 1);
 }
+
+TEST_CASE("an unpaged context returns a whole listing in one reply, from its offset") {
+  Vcsim sim({"-vm", "150"});
+  auto a = sim.connect();
+  Json paged = ok(run(*a, "vm_list", args({{"limit", 10}})));
+  const std::int64_t total = paged.find("total")->asInt();
+  REQUIRE(total > 200);
+  CHECK(paged.find("count")->asInt() == 10);
+  CHECK(paged.find("next_offset") != nullptr);
+  OperationContext whole;
+  whole.unpaged = true;
+  Json all = ok(run(*a, "vm_list", args({{"limit", 10}}), whole));
+  CHECK(all.find("count")->asInt() == total);
+  CHECK(all.find("vms")->size() == static_cast<size_t>(total));
+  CHECK(all.find("next_offset") == nullptr);
+  Json rest = ok(run(*a, "vm_list", args({{"offset", 5}}), whole));
+  CHECK(rest.find("count")->asInt() == total - 5);
+  CHECK(rest.find("vms")->items()[0].find("id")->asString() == all.find("vms")->items()[5].find("id")->asString());
+  Json none = ok(run(*a, "tag_list", Json::object(), whole));  // an empty list stays well formed
+  CHECK(none.find("count")->asInt() == 0);
+}

@@ -27,6 +27,9 @@ struct OperationContext {
   ProgressCallback on_progress;         // task progress, when the surface can show it
   const CancelToken* cancel = nullptr;  // set when the caller can cancel
   bool dry_run = false;                 // destructive operations: describe, change nothing
+  // Lists: every item from `offset` on in one reply, `limit` ignored. For callers that show a
+  // whole listing (the CLI) rather than a model's context, which must stay paged.
+  bool unpaged = false;
 };
 
 using OperationHandler =
