@@ -12,10 +12,11 @@
 #include "http/server.hpp"
 #include "vsmcp/json.hpp"
 #include "vsmcp/status.hpp"
+#include "vsmcp/time.hpp"
 
 namespace vsmcp::gateway {
 
-std::string isoTime(std::chrono::system_clock::time_point t);
+using vsmcp::isoTime;  // (vsmcp/time.hpp) every timestamp of the API
 
 // The HTTP status for an error code (kNotFound -> 404, kRateLimited -> 429, ...).
 int httpStatusOf(ErrorCode code);

@@ -16,6 +16,7 @@
 #include "registry_util.hpp"
 #include "vsmcp/json_schema.hpp"
 #include "vsmcp/random.hpp"
+#include "vsmcp/time.hpp"
 #include "vsphere/rest_client.hpp"
 
 namespace vsmcp::vsphere {
@@ -282,14 +283,6 @@ Result<CatalogItem> catalogItemOf(Client& c, const CatalogRef& ref) {
                        ErrorDetails{"", 0, ref.id, 0});
 }
 
-std::string nowIso() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Status checkDeployable(const CatalogItem& item) {
   if (item.library_item && !deployable(*item.library_item))
@@ -644,7 +637,7 @@ void appendCatalogOperations(std::vector<Operation>& ops) {
                    Json record = Json::object()
                                      .set("name", name).set("item", item.id()).set("item_name", item.name)
                                      .set("project", str(inputs, "project")).set("requested_by", c.options().username)
-                                     .set("created", nowIso()).set("status", "deploying");
+                                     .set("created", isoTimeNow()).set("status", "deploying");
                    TagSpec spec{id, record.dump(), kDeploymentCategory};
                    VSMCP_ASSIGN_OR_RETURN(auto tag, r->createTag(spec));
                    const std::string annotation = "Deployment " + id + " of catalog item " + item.name;
