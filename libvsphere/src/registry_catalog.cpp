@@ -101,14 +101,16 @@ Result<std::vector<Deployment>> deployments(RestClient& r, Client& c) {
     if (tags.status().code() == ErrorCode::kNotFound) return out;
     return tags.status();
   }
+  std::vector<std::string> ids;
+  for (const auto& t : *tags) ids.push_back(t.id);
+  VSMCP_ASSIGN_OR_RETURN(auto attached, r.listAttachedObjectsOnTags(ids));
   for (const auto& t : *tags) {
     Deployment d;
     d.id = t.name;
     d.tag_id = t.id;
     auto record = Json::parse(t.description);
     d.record = record.ok() && record->isObject() ? *record : Json::object().set("status", "unknown");
-    VSMCP_ASSIGN_OR_RETURN(auto attached, r.listAttachedObjects(t.id));
-    for (auto& m : attached)
+    for (auto& m : attached[t.id])
       if (m.type == "VirtualMachine" && existing.count(m.value)) d.vms.push_back(std::move(m));
     out.push_back(std::move(d));
   }

@@ -474,6 +474,37 @@ Result<std::vector<MoRef>> RestClient::listAttachedObjects(const std::string& ta
   return refs;
 }
 
+Result<std::map<std::string, std::vector<MoRef>>> RestClient::listAttachedObjectsOnTags(
+    const std::vector<std::string>& tag_ids) {
+  constexpr size_t kBatch = 500;  // keeps each request body small
+  auto byTypeThenId = [](const MoRef& a, const MoRef& b) {
+    return a.type != b.type ? a.type < b.type : a.value < b.value;
+  };
+  std::map<std::string, std::vector<MoRef>> out;
+  for (const auto& id : tag_ids) out[id];
+  for (size_t first = 0; first < tag_ids.size(); first += kBatch) {
+    Json ids = Json::array();
+    for (size_t i = first; i < std::min(tag_ids.size(), first + kBatch); ++i) ids.push(tag_ids[i]);
+    const std::string what = "the objects of " + std::to_string(ids.size()) + " tags";
+    VSMCP_ASSIGN_OR_RETURN(
+        Json value, impl_->session_.call(Impl::with(
+                        "POST", std::string(vapi::kAssociationPath), "~action=list-attached-objects-on-tags",
+                        Json::object().set("tag_ids", std::move(ids)), true,
+                        "tagging.association.list-attached-objects-on-tags", {"list " + what, "", "", ""})));
+    if (value.isNull()) continue;
+    if (!value.isArray()) return Status::Protocol(what + ": expected a list, got " + std::string(Json::typeName(value.type())));
+    for (const auto& entry : value.items()) {
+      const Json* tag = entry.isObject() ? entry.find("tag_id") : nullptr;
+      if (!tag || !tag->isString()) return Status::Protocol(what + ": an entry lacks its tag_id");
+      const Json* objects = entry.find("object_ids");
+      VSMCP_ASSIGN_OR_RETURN(auto refs, vapi::decodeObjectIds(objects ? *objects : Json(), what));
+      std::sort(refs.begin(), refs.end(), byTypeThenId);
+      out[tag->asString()] = std::move(refs);
+    }
+  }
+  return out;
+}
+
 // --- content libraries ---
 
 Result<std::vector<ContentLibrary>> RestClient::listLibraries() {

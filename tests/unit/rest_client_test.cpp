@@ -392,6 +392,43 @@ TEST_CASE("attach checks the object over SOAP first, and associations send the o
   CHECK(*objects == std::vector<MoRef>{{"HostSystem", "host-1"}, {"VirtualMachine", "vm-9"}});
 }
 
+TEST_CASE("the objects of many tags are read in batches of 500, each list sorted") {
+  Fixture f;
+  const std::string key = "POST /rest/com/vmware/cis/tagging/tag-association?~action=list-attached-objects-on-tags";
+  f.fake().reply(key, 200,
+                 R"({"value":[{"tag_id":"t-0","object_ids":[{"type":"VirtualMachine","id":"vm-9"},)"
+                 R"({"type":"VirtualMachine","id":"vm-10"}]},{"tag_id":"t-1","object_ids":[]}]})");
+  f.fake().reply(key, 200, R"({"value":[{"tag_id":"t-700","object_ids":[{"type":"HostSystem","id":"host-1"}]}]})");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 701; ++i) ids.push_back("t-" + std::to_string(i));
+  auto got = f.rest->listAttachedObjectsOnTags(ids);
+  INFO(got.status().toString());
+  REQUIRE(got.ok());
+  CHECK(got->size() == 701);  // every tag asked about has a list, empty if not reported
+  CHECK((*got)["t-0"] == std::vector<MoRef>{{"VirtualMachine", "vm-10"}, {"VirtualMachine", "vm-9"}});
+  CHECK((*got)["t-1"].empty());
+  CHECK((*got)["t-5"].empty());
+  CHECK((*got)["t-700"] == std::vector<MoRef>{{"HostSystem", "host-1"}});
+  auto sent = f.fake().requestsFor(key);
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].request.body.rfind(R"({"tag_ids":["t-0","t-1",)", 0) == 0);
+  CHECK(sent[1].request.body == R"({"tag_ids":["t-500",)" + [] {
+    std::string rest;
+    for (int i = 501; i < 701; ++i) rest += "\"t-" + std::to_string(i) + "\",";
+    rest.pop_back();
+    return rest;
+  }() + "]}");
+  CHECK(f.rest->listAttachedObjectsOnTags({})->empty());
+  CHECK(f.fake().requestsFor(key).size() == 2);  // no tags, no request
+
+  Fixture g;  // (a fake repeats its last reply)
+  g.fake().reply(key, 200, R"({"value":[{"object_ids":[]}]})");
+  auto bad = g.rest->listAttachedObjectsOnTags({"t-0"});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == ErrorCode::kProtocol);
+  CHECK(bad.status().message().find("tag_id") != std::string::npos);
+}
+
 TEST_CASE("library items are listed per library with the library's name") {
   Fixture f;
   f.fake().reply("GET /rest/com/vmware/content/library", 200, R"({"value":["lib-1"]})");
