@@ -1,8 +1,8 @@
 // mcp-server: the vSphere MCP server. Parses options (flags, environment, config file), builds
 // the policy (roles, tokens, rate limits, audit), connects to vCenter or ESXi, turns the
 // operation registry into MCP tools and serves them over stdio or streamable HTTP.
+#include <chrono>
 #include <cstdio>
-#include <iostream>
 
 #include <CLI/CLI.hpp>
 
@@ -33,12 +33,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> allowed_origins;
   apps::ToolSelection selection;
   bool elicit_approval = true;
+  unsigned drain_seconds = 10;
   apps::addVcenterOptions(app, settings);
   app.add_option("--transport", transport, "stdio or http")
       ->envname("MCP_TRANSPORT")->check(CLI::IsMember({"stdio", "http"}))->group("Serving");
   apps::addHttpOptions(app, settings, "MCP_HOST", "MCP_PORT", 8000);
   app.add_option("--allowed-origins", allowed_origins, "Browser Origins allowed on HTTP (default: localhost only)")
       ->envname("MCP_ALLOWED_ORIGINS")->delimiter(',')->group("Serving");
+  app.add_option("--drain-timeout", drain_seconds,
+                 "Seconds calls in flight may take to finish and answer on SIGTERM/SIGINT, before they are cancelled")
+      ->envname("MCP_DRAIN_TIMEOUT")->check(CLI::Range(0, 3600))->group("Serving");
   apps::addPolicyOptions(app, settings);
   app.add_flag("--read-only", selection.read_only, "Register only read tools")->envname("MCP_READ_ONLY")->group("Policy");
   app.add_option("--allow-tools", selection.allow, "Register only tools matching these globs (e.g. vm_* host_list)")
@@ -82,7 +86,14 @@ int main(int argc, char** argv) {
   log(LogLevel::kInfo, "registered " + std::to_string(*registered) + " tools");
   if (Status extras = apps::registerResourcesAndPrompts(server, bridge); !extras.ok()) return fail(extras.toString());
 
-  if (transport == "stdio") return mcp::serveStdio(server, std::cin, std::cout).ok() ? 0 : 1;
+  const std::chrono::milliseconds drain_timeout = std::chrono::seconds(drain_seconds);
+  if (transport == "stdio") {
+    mcp::StdioOptions stdio;
+    stdio.drain_timeout = drain_timeout;
+    Status served = mcp::serveStdioUntilSignal(server, stdio);
+    if (!served.ok()) return fail("cannot serve stdio: " + served.toString());
+    return 0;
+  }
 
   mcp::HttpServerOptions http;
   http.host = settings.http_host;
@@ -90,6 +101,7 @@ int main(int argc, char** argv) {
   http.tls_cert_file = settings.tls_cert_file;
   http.tls_key_file = settings.tls_key_file;
   http.allowed_origins = allowed_origins;
+  http.drain_timeout = drain_timeout;
   if (policy.authenticationRequired()) {
     http.authorize = [&policy](const mcp::HttpExtraRequest& req) -> std::optional<std::string> {
       auto credential = apps::bearerCredential(req.header("Authorization"), req.header("X-API-Key"));

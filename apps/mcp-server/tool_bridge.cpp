@@ -305,7 +305,7 @@ Result<Json> runOperation(const Bridge& bridge, const char* name, const Json& ar
     return admitted;
   }
   auto result = op->handler(*bridge.client, args, vsphere::OperationContext{});
-  bridge.policy->finished(call, result.ok() ? "ok" : "error", result.status());
+  bridge.policy->finished(call, auditOutcome(result.status(), "ok"), result.status());
   bridge.metrics->record(op->name, result.ok() ? Metrics::Outcome::kOk : Metrics::Outcome::kError, since(started));
   return result;
 }
@@ -395,6 +395,15 @@ Result<bool> askApproval(mcp::RequestContext& ctx, const std::string& operation,
   return action && action->asString() == "accept" && approve && approve->isBool() && approve->asBool();
 }
 
+}  // namespace
+
+const char* auditOutcome(const Status& status, const char* success) {
+  if (status.ok()) return success;
+  return status.code() == ErrorCode::kCancelled ? "cancelled" : "error";
+}
+
+namespace {
+
 mcp::ToolResult failure(const std::string& operation, const Status& status, const std::string& correlation) {
   std::string text = operation + " failed: " + status.message();
   if (status.code() != ErrorCode::kPermissionDenied && status.code() != ErrorCode::kRateLimited)
@@ -419,7 +428,10 @@ mcp::ToolResult callTool(const Bridge& bridge, const vsphere::Operation& op, con
   const Json* confirm = args.find("confirm");
   octx.dry_run = op.safety == vsphere::Safety::kDestructive && !(confirm && confirm->asBool());
   auto finish = [&](Result<Json> result, const char* outcome, Metrics::Outcome metric) {
-    bridge.policy->finished(call, result.ok() ? outcome : (ctx.cancelled() ? "cancelled" : "error"), result.status());
+    // What the operation returned, whatever happened to the request meanwhile: a call that a
+    // shutdown (or the client) cancelled but that completed is "ok", one that failed on its
+    // own is "error"; "cancelled" only when the cancellation stopped it.
+    bridge.policy->finished(call, auditOutcome(result.status(), outcome), result.status());
     bridge.metrics->record(op.name, result.ok() ? metric : Metrics::Outcome::kError, since(started));
     if (!result.ok()) return failure(op.name, result.status(), call.correlation_id);
     mcp::ToolResult r = mcp::ToolResult::text(summarize(op.name, *result));

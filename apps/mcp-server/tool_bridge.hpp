@@ -35,6 +35,11 @@ struct Bridge {
 
 policy::Action actionOf(vsphere::Safety safety);
 
+// The audit outcome of an operation that returned `status`: `success` (e.g. "ok", "dry_run")
+// when it succeeded, "cancelled" only when it returned kCancelled (the cancellation stopped
+// it), else "error". Whether the request was cancelled meanwhile does not matter.
+const char* auditOutcome(const Status& status, const char* success);
+
 // Registers the operations `selection` keeps as tools, and a
 // tools/list filter that shows each caller only what its role grants. Returns how many.
 Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const ToolSelection& selection);

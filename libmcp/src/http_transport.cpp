@@ -36,20 +36,20 @@
 #include <boost/beast/http/string_body.hpp>
 #include <cctype>
 #include <charconv>
+#include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
-#include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
 #include <thread>
 #include <unordered_map>
 
 #include "mcp/protocol.hpp"
+#include "stop_signal.hpp"
 #include "vsmcp/log.hpp"
 
 namespace vsmcp::mcp {
@@ -253,6 +253,26 @@ struct Core {
   std::shared_mutex mu;  // held shared while waking a connection; exclusive to stop
   bool stopped = false;  // guarded by mu
   std::atomic<size_t> connections{0};
+
+  // Graceful shutdown (HttpServer::shutdown). While `draining`, requests that would start
+  // work are refused; the drain is over when no POST has a request left to answer
+  // (`outstanding`) and no connection is writing a response (`busy`; an open GET stream
+  // does not count), or when `halted` (stop() came first).
+  std::atomic<bool> draining{false};
+  std::atomic<bool> halted{false};
+  std::atomic<std::int64_t> outstanding{0};  // POST sinks whose stream has not ended
+  std::atomic<std::int64_t> busy{0};         // connections with a response under way
+  std::mutex drain_mu;
+  std::condition_variable drain_cv;  // notified on changes while draining
+
+  bool drained() const { return halted.load() || (outstanding.load() <= 0 && busy.load() <= 0); }
+  // After a counter went down: wakes a shutdown() waiting for the drain. Cheap when not
+  // draining (the counters change before `draining` is read, so no wake-up is lost).
+  void changed() {
+    if (!draining.load()) return;
+    { std::lock_guard<std::mutex> lock(drain_mu); }
+    drain_cv.notify_all();
+  }
 };
 
 // Whoever writes a stream to a client (a Connection).
@@ -376,10 +396,18 @@ class EventStream {
   std::weak_ptr<StreamListener> listener_;  // guarded by mu_
 };
 
-// The sink of one POST. Its stream ends once every request of the POST was answered.
+// The sink of one POST. Its stream ends once every request of the POST was answered. Counts
+// in Core::outstanding from its creation until its stream ended (or the POST turned out to
+// carry no request: release()).
 class PostSink final : public MessageSink {
  public:
-  explicit PostSink(std::shared_ptr<EventStream> stream) : stream_(std::move(stream)) {}
+  PostSink(std::shared_ptr<Core> core, std::shared_ptr<EventStream> stream)
+      : core_(std::move(core)), stream_(std::move(stream)) {
+    ++core_->outstanding;
+  }
+  ~PostSink() override { release(); }
+  PostSink(const PostSink&) = delete;
+  PostSink& operator=(const PostSink&) = delete;
 
   void send(const std::string& message) override {
     {
@@ -395,7 +423,10 @@ class PostSink final : public MessageSink {
       ++done_;
       end = expected_ && done_ >= *expected_;
     }
-    if (end) stream_->finish();
+    if (end) {
+      stream_->finish();
+      release();
+    }
   }
   // The number of requests Session::receive accepted (requestDone may already have come).
   void expect(size_t n) {
@@ -405,7 +436,16 @@ class PostSink final : public MessageSink {
       expected_ = n;
       end = done_ >= n;
     }
-    if (end) stream_->finish();
+    if (end) {
+      stream_->finish();
+      release();
+    }
+  }
+  // No request of this POST is left to answer. Idempotent.
+  void release() {
+    if (released_.exchange(true)) return;
+    --core_->outstanding;
+    core_->changed();
   }
   std::string firstMessage() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -417,7 +457,9 @@ class PostSink final : public MessageSink {
   }
 
  private:
+  const std::shared_ptr<Core> core_;
   const std::shared_ptr<EventStream> stream_;
+  std::atomic<bool> released_{false};
   mutable std::mutex mu_;
   std::string first_;               // guarded by mu_
   size_t messages_ = 0;             // guarded by mu_
@@ -573,6 +615,12 @@ class SessionTable {
     }
     return out;
   }
+  std::vector<std::shared_ptr<SessionEntry>> all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::shared_ptr<SessionEntry>> out;
+    for (auto& [id, e] : entries_) out.push_back(e);
+    return out;
+  }
   std::vector<std::shared_ptr<SessionEntry>> takeAll() {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::shared_ptr<SessionEntry>> out;
@@ -619,6 +667,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
   }
   ~Connection() override {
     if (sse_) sse_->detach(this);
+    setBusy(false);
     --shared_.core->connections;
   }
 
@@ -669,6 +718,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
   void close() {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
+    setBusy(false);
     ++read_gen_;
     ++write_gen_;
     ++ping_gen_;
@@ -820,9 +870,33 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
 
   // --- requests ---
 
+  // A response is under way (a shutdown waits for it to be written), or not.
+  void setBusy(bool busy) {
+    if (busy == busy_) return;
+    busy_ = busy;
+    if (busy) {
+      ++shared_.core->busy;
+    } else {
+      --shared_.core->busy;
+      shared_.core->changed();
+    }
+  }
+
+  bool draining() const { return shared_.core->draining.load(); }
+
+  // While the server shuts down, a request that would start something new is refused like
+  // an overload: 503 with a JSON-RPC error, and the connection closes. True when refused.
+  bool refuseWhileDraining() {
+    if (!draining()) return false;
+    keep_alive_ = false;
+    respondError(503, kTransportError, "Service Unavailable: the server is shutting down");
+    return true;
+  }
+
   void handle(Request req) {
     phase_ = Phase::kResponse;
-    keep_alive_ = req.keep_alive() && !peer_gone_;
+    setBusy(true);
+    keep_alive_ = req.keep_alive() && !peer_gone_ && !draining();
     http10_ = req.version() < 11;
     head_request_ = req.method() == http::verb::head;
     close_after_ = false;
@@ -859,6 +933,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       }
     }
     if (path != options().path) {
+      if (refuseWhileDraining()) return;
       extraRoute(req, target, path, q == std::string::npos ? "" : target.substr(q + 1));
       return;
     }
@@ -1011,6 +1086,14 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
                    "Unsupported Media Type: Content-Type must be application/json");
       return;
     }
+    if (draining()) {
+      // Only what lets requests in flight finish passes: the client's answers to the
+      // server's requests (elicitation, ...) and its notifications (cancellation).
+      auto msg = Json::parse(req.body());
+      const bool request =
+          !msg.ok() || !msg->isObject() || (msg->find("method") && msg->find("id"));
+      if (request && refuseWhileDraining()) return;
+    }
     std::shared_ptr<SessionEntry> entry;
     bool created = false;
     if (headerOf(req, kSessionHeader)) {
@@ -1037,11 +1120,12 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     }
     entry->touch();
     auto stream = entry->newStream(shared_.core, options().replay_buffer);
-    auto sink = std::make_shared<PostSink>(stream);
+    auto sink = std::make_shared<PostSink>(shared_.core, stream);
     auto accepted = entry->session().receive(req.body(), sink);
     Headers session_header{{std::string(kSessionHeader), entry->id()}};
     if (!accepted.ok()) {
       // Nothing was accepted; the error response (if any) is in the sink.
+      sink->release();
       entry->dropStream(stream->number());
       if (created && shared_.sessions.take(entry->id())) shared_.endSession(entry);
       std::string body = sink->firstMessage();
@@ -1054,6 +1138,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       return;
     }
     if (*accepted == 0) {
+      sink->release();
       entry->dropStream(stream->number());
       respond(202, "", "", session_header);
       return;
@@ -1103,6 +1188,8 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       respondError(406, kTransportError, "Not Acceptable: Accept must allow text/event-stream");
       return;
     }
+    // While draining, a client may resume a stream to get its answers, not open a new one.
+    if (!headerOf(req, kLastEventIdHeader) && refuseWhileDraining()) return;
     auto entry = requireSession(req, principal);
     if (!entry) return;
     entry->touch();
@@ -1196,6 +1283,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     }
     queue(head(200, headers) + "\r\n");
     phase_ = Phase::kStream;
+    if (stream->number() == 0) setBusy(false);  // the GET stream never ends by itself
     sse_ = stream;
     sse_entry_ = entry;
     last_seq_ = after;
@@ -1333,7 +1421,8 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       done_entry_->dropStream(done_stream_);
       done_entry_.reset();
     }
-    if (close_after_ || !keep_alive_) {
+    setBusy(false);
+    if (close_after_ || !keep_alive_ || draining()) {
       lingerClose();
       return;
     }
@@ -1370,6 +1459,7 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
   bool http10_ = false;
   bool head_request_ = false;
   bool peer_gone_ = false;
+  bool busy_ = false;  // counted in Core::busy
   bool chunked_ = false;
   bool response_complete_ = false;  // the last bytes of the response are queued
   std::deque<Bytes> queue_;
@@ -1504,7 +1594,8 @@ class HttpServer::Impl {
       return Status::InvalidArgument("cannot resolve the bind address '" + o.host +
                                      "': " + (ec ? ec.message() : "no address"));
     tcp::endpoint endpoint = endpoints.begin()->endpoint();
-    auto acceptor = std::make_unique<tcp::acceptor>(*ioc);
+    // On a strand of its own, so shutdown() can close it while an accept completes.
+    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
     const std::string where = o.host + ":" + std::to_string(o.port);
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -1524,7 +1615,7 @@ class HttpServer::Impl {
     ioc_ = std::move(ioc);
     tls_ = std::move(tls);
     acceptor_ = std::move(acceptor);
-    accept_timer_ = std::make_unique<asio::steady_timer>(*ioc_);
+    accept_timer_ = std::make_unique<asio::steady_timer>(acceptor_->get_executor());
     sweep_timer_ = std::make_unique<asio::steady_timer>(*ioc_);
     used_ = true;
     running_ = true;
@@ -1535,11 +1626,54 @@ class HttpServer::Impl {
     return Status::Ok();
   }
 
+  // REQUIRES: not called from an I/O thread (an extra_routes handler): it waits for them.
+  void shutdown() {
+    Core& core = *shared_.core;
+    {
+      std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+      if (!running_ || core.draining.exchange(true)) return;
+      // No new connections: the listener closes (on its strand, which the I/O threads run).
+      std::promise<void> closed;
+      asio::post(acceptor_->get_executor(), [this, &closed] {
+        boost::system::error_code ec;
+        acceptor_->close(ec);
+        accept_timer_->cancel();
+        closed.set_value();
+      });
+      closed.get_future().wait();
+    }
+    const auto& o = shared_.options;
+    vsmcp::log(
+        Level::kInfo,
+        "MCP HTTP: draining: " + std::to_string(std::max<std::int64_t>(0, core.outstanding)) +
+            " POST requests in progress, up to " + std::to_string(o.drain_timeout.count()) +
+            " ms; new requests are refused");
+    auto waitDrained = [&core](std::chrono::milliseconds limit) {
+      std::unique_lock<std::mutex> lock(core.drain_mu);
+      return core.drain_cv.wait_for(lock, limit, [&core] { return core.drained(); });
+    };
+    if (!waitDrained(o.drain_timeout)) {
+      size_t cancelled = 0;
+      for (auto& entry : shared_.sessions.all())
+        cancelled += entry->session().shutDown("the server is shutting down");
+      vsmcp::log(Level::kWarning, "MCP HTTP: cancelled " + std::to_string(cancelled) +
+                                      " requests still running after the drain time");
+      if (!waitDrained(o.cancel_grace))
+        vsmcp::log(Level::kWarning, "MCP HTTP: requests still unanswered " +
+                                        std::to_string(o.cancel_grace.count()) +
+                                        " ms after their cancellation; closing their connections");
+    }
+    stop();
+  }
+
   // REQUIRES: not called from an I/O thread (an extra_routes handler): it joins them.
   void stop() {
     std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
     if (!running_) return;
     running_ = false;
+    shared_.core->halted = true;
+    { std::lock_guard<std::mutex> lock(shared_.core->drain_mu); }
+    shared_.core->drain_cv.notify_all();  // a concurrent shutdown() stops waiting
     {
       std::unique_lock<std::shared_mutex> guard(shared_.core->mu);
       shared_.core->stopped = true;  // no stream wakes a connection from now on
@@ -1656,47 +1790,19 @@ Status HttpServer::start() { return impl_->start(); }
 unsigned short HttpServer::port() const { return impl_->port(); }
 std::string HttpServer::url() const { return impl_->url(); }
 void HttpServer::stop() { impl_->stop(); }
-
-
-namespace {
-// Self-pipe: the handler only writes a byte (async-signal-safe), whichever thread the kernel
-// picked; serveHttpUntilSignal reads it.
-int g_signal_pipe[2] = {-1, -1};
-extern "C" void onStopSignal(int) {
-  const char b = 1;
-  ssize_t ignored = ::write(g_signal_pipe[1], &b, 1);
-  (void)ignored;
-}
-}  // namespace
+void HttpServer::shutdown() { impl_->shutdown(); }
 
 Status serveHttpUntilSignal(Server& server, HttpServerOptions options,
                             const std::function<void(const std::string& url)>& on_ready) {
-  if (::pipe(g_signal_pipe) != 0) return Status::Internal("cannot create the signal pipe");
-  struct sigaction action {};
-  action.sa_handler = onStopSignal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-  auto restore = [&] {
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-    ::close(g_signal_pipe[0]);
-    ::close(g_signal_pipe[1]);
-    g_signal_pipe[0] = g_signal_pipe[1] = -1;
-  };
+  auto stop = StopSignal::install();
+  if (!stop.ok()) return stop.status();
   HttpServer http(server, std::move(options));
   Status st = http.start();
-  if (!st.ok()) {
-    restore();
-    return st;
-  }
+  if (!st.ok()) return st;
   if (on_ready) on_ready(http.url());
-  char b;
-  while (::read(g_signal_pipe[0], &b, 1) < 0 && errno == EINTR) {
-  }
-  http.stop();
-  restore();
+  const std::string signal = (*stop)->wait();
+  vsmcp::log(Level::kInfo, "MCP HTTP: " + signal + ": shutting down");
+  http.shutdown();
   return Status::Ok();
 }
 

@@ -301,6 +301,10 @@ class Server::Impl {
 
 struct InFlight {
   std::atomic<bool> cancelled{false};
+  // The client is not waiting for an answer any more (it cancelled the request, or the
+  // session closed): no response is sent. A request the server cancels (Session::shutDown) is
+  // still answered. Set before `cancelled`.
+  std::atomic<bool> silent{false};
 };
 
 struct PendingClientRequest {
@@ -353,7 +357,10 @@ class Session::State : public std::enable_shared_from_this<Session::State> {
       pending_.clear();
       default_sink_.reset();
     }
-    for (auto& f : flights) f->cancelled = true;
+    for (auto& f : flights) {
+      f->silent = true;
+      f->cancelled = true;
+    }
     for (auto& p : pending) {
       std::lock_guard<std::mutex> lock(p->mu);
       p->result = Result<Json>(Status::Cancelled("the session closed"));
@@ -378,6 +385,7 @@ class Session::State : public std::enable_shared_from_this<Session::State> {
   std::unordered_map<std::string, std::shared_ptr<PendingClientRequest>> pending_;
   std::uint64_t next_request_ = 1;
   bool client_gone_ = false;  // no answers can arrive any more (stdio EOF)
+  std::string shutdown_reason_;  // set by Session::shutDown: later requests are refused
 };
 
 // The RequestContext given to handlers.
@@ -581,11 +589,14 @@ Result<size_t> Session::State::receive(std::string_view text, std::shared_ptr<Me
   Server::Impl* server = nullptr;
   std::string refusal;  // decided under the lock, sent after it (a sink may call back in)
   bool busy = false;
+  std::string stopping;  // the session is shutting down: why
   {
     std::lock_guard<std::mutex> lock(mu_);
     server = server_;
     if (closed_ || !server) {
       refusal = "the session is closed";
+    } else if (!shutdown_reason_.empty()) {
+      stopping = shutdown_reason_;
     } else if (in_flight_.count(key)) {
       refusal = "duplicate request id " + key + " (still in progress)";
     } else if (in_flight_.size() >= server->options_.max_in_flight_per_session) {
@@ -604,6 +615,11 @@ Result<size_t> Session::State::receive(std::string_view text, std::shared_ptr<Me
     return Status::Error(ErrorCode::kRateLimited, "too many requests in flight");
   }
   if (!refusal.empty()) return invalid(*id, refusal);
+  if (!stopping.empty()) {
+    send(reply,
+         makeError(*id, {error::kInternalError, "the request was not run: " + stopping, {}}));
+    return Status::Unavailable(stopping);
+  }
   auto self = shared_from_this();
   if (name == method::kPing || name == method::kInitialize) {
     run(*id, name, std::move(p), std::move(reply), std::move(flight));  // quick: inline
@@ -653,7 +669,10 @@ void Session::State::handleNotification(const std::string& name, const Json& par
     if (!request_id) return;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = in_flight_.find(request_id->dump());
-    if (it != in_flight_.end()) it->second->cancelled = true;
+    if (it != in_flight_.end()) {
+      it->second->silent = true;
+      it->second->cancelled = true;
+    }
   }
   // Other notifications (roots/list_changed, progress from the client) need no action.
 }
@@ -671,6 +690,9 @@ void Session::State::run(Json id, std::string name, Json params, std::shared_ptr
     } catch (...) {
       result = RpcError{error::kInternalError, "internal error: unknown exception", {}};
     }
+  } else if (!flight->silent) {  // the server cancelled it before it started
+    std::lock_guard<std::mutex> lock(mu_);
+    result = RpcError{error::kInternalError, "the request was not run: " + shutdown_reason_, {}};
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -680,8 +702,9 @@ void Session::State::run(Json id, std::string name, Json params, std::shared_ptr
       if (std::holds_alternative<Json>(result)) initialize_seen_ = true;
     }
   }
-  // A cancelled request gets no response (the client has stopped waiting for it).
-  if (!flight->cancelled) {
+  // A request the client cancelled gets no response (it has stopped waiting for it); one the
+  // server cancelled (shutDown) is answered with what its handler returned.
+  if (!flight->silent) {
     if (auto* ok = std::get_if<Json>(&result)) {
       send(reply, makeResponse(id, *ok));
     } else if (auto* raw = std::get_if<RawJson>(&result)) {
@@ -1022,6 +1045,18 @@ void Session::failClientRequests(const std::string& why) {
     p->result = Result<Json>(Status::Cancelled(why));
     p->cv.notify_all();
   }
+}
+
+size_t Session::shutDown(const std::string& reason) {
+  std::vector<std::shared_ptr<InFlight>> flights;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu_);
+    state_->shutdown_reason_ = reason.empty() ? std::string("the server is shutting down") : reason;
+    for (auto& [k, f] : state_->in_flight_) flights.push_back(f);
+  }
+  size_t count = 0;
+  for (auto& f : flights) count += !f->cancelled.exchange(true);
+  return count;
 }
 
 bool Session::closed() const {

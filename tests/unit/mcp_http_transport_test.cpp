@@ -1167,3 +1167,186 @@ TEST_CASE("a principal at its session limit loses its least recently used sessio
   // Another principal's session is untouched.
   CHECK(c.roundTrip("POST", "/mcp", as("bob-token", withSession(bob)), ping).status == 200);
 }
+
+namespace {
+
+// Waits (bounded) for a vsmcp::log line containing a text, while it lives (the sink is
+// process-wide).
+class LogWatch {
+ public:
+  LogWatch() {
+    vsmcp::setLogSink([this](vsmcp::LogLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(mu_);
+      text_.append(message).append("\n");
+      cv_.notify_all();
+    });
+  }
+  ~LogWatch() { vsmcp::setLogSink(nullptr); }
+  bool waitFor(const std::string& needle) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return text_.find(needle) != std::string::npos; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string text_;
+};
+
+// The errno of a new TCP connection to the port; 0 when it connected.
+int connectError(unsigned short port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  int err = rc == 0 ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+std::string callBody(int id, const std::string& tool) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"tools/call","params":{"name":")" + tool +
+         R"(","arguments":{},"_meta":{"progressToken":"p"}}})";
+}
+
+// The JSON-RPC messages of the rest of an SSE stream whose head was read.
+std::vector<Json> restOfStream(Client& c) {
+  std::vector<Json> out;
+  while (auto e = c.nextEvent())
+    if (!e->data.empty()) out.push_back(parse(e->data));
+  return out;
+}
+
+// Reads events until one with data (the first message after the priming event).
+Json nextMessage(Client& c) {
+  for (;;) {
+    auto e = c.nextEvent();
+    REQUIRE(e);
+    if (!e->data.empty()) return parse(e->data);
+  }
+}
+
+// A tool that waits until its request is cancelled (bounded), then says so.
+Tool untilCancelledTool() {
+  Tool t = noopTool("until_cancelled");
+  t.handler = [](const Json&, RequestContext& ctx) {
+    ctx.progress(1, 2, "running");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return ctx.cancelled() ? ToolResult::error("stopped: cancelled") : ToolResult::text("not cancelled");
+  };
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("shutdown delivers the response of a call in flight and refuses new work with 503", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Client other(f.port());  // accepted before the shutdown: a ping went through it
+  REQUIRE(other.roundTrip("POST", "/mcp", withSession(sid), R"({"jsonrpc":"2.0","id":9,"method":"ping"})").status == 200);
+  Client getter(f.port());
+  REQUIRE(getter.roundTrip("POST", "/mcp", withSession(sid), R"({"jsonrpc":"2.0","id":8,"method":"ping"})").status == 200);
+  c.request("POST", "/mcp", withSession(sid), callBody(2, "held"));
+  REQUIRE(c.readHead().status == 200);
+  REQUIRE(methodOf(nextMessage(c)) == "notifications/progress");  // the handler runs
+
+  LogWatch log;
+  std::thread stopper([&] { f.http->shutdown(); });
+  REQUIRE(log.waitFor("draining"));
+  CHECK(connectError(f.port()) == ECONNREFUSED);  // no new connections
+  // A new request on an open connection: 503 with a JSON-RPC error, and the connection closes.
+  Reply refused = other.roundTrip("POST", "/mcp", withSession(sid), R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})");
+  CHECK(refused.status == 503);
+  CHECK(lower(refused.header("Connection")) == "close");
+  Json error = parse(refused.body);
+  CHECK(error.find("jsonrpc")->asString() == "2.0");
+  CHECK(error.find("error")->find("message")->asString() == "Service Unavailable: the server is shutting down");
+  CHECK(other.closedByServer());
+  // A new GET stream too.
+  Reply get = getter.roundTrip("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+  CHECK(get.status == 503);
+
+  f.gate.open();  // the call finishes: its response reaches the client, then the stream ends
+  auto rest = restOfStream(c);
+  REQUIRE(rest.size() == 1);
+  CHECK(*rest[0].find("id") == Json(2));
+  CHECK(rest[0].find("result")->find("content")->items()[0].find("text")->asString() == "released");
+  stopper.join();
+  CHECK(f.server.sessionCount() == 0);
+}
+
+TEST_CASE("shutdown cancels a call that outlives the drain time and delivers its answer", "[http]") {
+  HttpServerOptions o;
+  o.drain_timeout = std::chrono::milliseconds(200);
+  Fixture f(o);
+  REQUIRE(f.server.addTool(untilCancelledTool()).ok());
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  c.request("POST", "/mcp", withSession(sid), callBody(2, "until_cancelled"));
+  REQUIRE(c.readHead().status == 200);
+  REQUIRE(methodOf(nextMessage(c)) == "notifications/progress");
+  LogWatch log;
+  std::thread stopper([&] { f.http->shutdown(); });
+  auto rest = restOfStream(c);  // the stream ends with the cancelled call's answer
+  REQUIRE(rest.size() == 1);
+  CHECK(*rest[0].find("id") == Json(2));
+  CHECK(rest[0].find("result")->find("isError")->asBool());
+  CHECK(rest[0].find("result")->find("content")->items()[0].find("text")->asString() == "stopped: cancelled");
+  stopper.join();
+  CHECK(log.waitFor("cancelled 1 requests still running after the drain time"));
+}
+
+TEST_CASE("during shutdown the client's answer to an elicitation still reaches the waiting call", "[http]") {
+  Fixture f;
+  Tool ask = noopTool("ask");
+  ask.handler = [](const Json&, RequestContext& ctx) {
+    auto r = ctx.request("elicitation/create", Json::object().set("message", "go on?"));
+    return r.ok() ? ToolResult::text("answered " + r->find("action")->asString()) : ToolResult::error(r.status().message());
+  };
+  REQUIRE(f.server.addTool(ask).ok());
+  Client c(f.port());
+  Reply init = c.roundTrip("POST", "/mcp", kPostHeaders,
+                           R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                           R"("capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}})");
+  REQUIRE(init.status == 200);
+  std::string sid = init.header("Mcp-Session-Id");
+  REQUIRE(c.roundTrip("POST", "/mcp", withSession(sid), kInitialized).status == 202);
+  Client other(f.port());
+  REQUIRE(other.roundTrip("POST", "/mcp", withSession(sid), R"({"jsonrpc":"2.0","id":9,"method":"ping"})").status == 200);
+  c.request("POST", "/mcp", withSession(sid), callBody(2, "ask"));
+  REQUIRE(c.readHead().status == 200);
+  Json question = nextMessage(c);
+  REQUIRE(methodOf(question) == "elicitation/create");
+
+  LogWatch log;
+  std::thread stopper([&] { f.http->shutdown(); });
+  REQUIRE(log.waitFor("draining"));
+  Reply answer = other.roundTrip(
+      "POST", "/mcp", withSession(sid),
+      R"({"jsonrpc":"2.0","id":)" + question.find("id")->dump() + R"(,"result":{"action":"accept","content":{}}})");
+  CHECK(answer.status == 202);
+  auto rest = restOfStream(c);
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].find("result")->find("content")->items()[0].find("text")->asString() == "answered accept");
+  stopper.join();
+}
+
+TEST_CASE("shutdown does not wait for an open GET stream", "[http]") {
+  Fixture f;  // drain time 10 s
+  Client c(f.port());
+  std::string sid = f.openSession(c);
+  Client g(f.port());
+  g.request("GET", "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}});
+  REQUIRE(g.readHead().status == 200);
+  auto start = std::chrono::steady_clock::now();
+  f.http->shutdown();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  CHECK(g.closedByServer());
+  CHECK(f.server.sessionCount() == 0);
+}

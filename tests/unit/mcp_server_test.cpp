@@ -637,3 +637,49 @@ TEST_CASE("a tool filter lists each principal its own tools, paged over what it 
   REQUIRE(server.addTool({"b_3", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) { return ToolResult::text("x"); }}).ok());
   CHECK(listAll(*alice, alice_sink, next_id) == with_b3);
 }
+
+TEST_CASE("shutDown cancels requests in flight but still answers them, and refuses later ones") {
+  Server server(Implementation{"s", "1", ""}, [] {
+    ServerOptions o;
+    o.worker_threads = 1;  // a second call waits in the queue, not started
+    return o;
+  }());
+  auto sink = std::make_shared<CaptureSink>();
+  auto session = server.createSession(sink);
+  std::promise<void> started;
+  std::atomic<int> queued_runs{0};
+  REQUIRE(server.addTool({"long", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+                            started.set_value();
+                            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                            while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline)
+                              std::this_thread::yield();
+                            return ctx.cancelled() ? ToolResult::error("stopped early") : ToolResult::text("finished");
+                          }}).ok());
+  REQUIRE(server.addTool({"count", "", "", Json(), Json(), {}, [&](const Json&, RequestContext&) {
+                            ++queued_runs;
+                            return ToolResult::text("ran");
+                          }}).ok());
+  (void)session->receive(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})", sink);
+  REQUIRE(*session->receive(request(2, "tools/call", R"({"name":"long"})"), sink) == 1);
+  started.get_future().wait();
+  REQUIRE(*session->receive(request(3, "tools/call", R"({"name":"count"})"), sink) == 1);
+  CHECK(session->shutDown("going away") == 2);
+
+  // The running call saw the cancellation, and its own answer is sent.
+  Json running = sink->response(Json(2));
+  REQUIRE(running.find("result"));
+  CHECK(running.find("result")->find("isError")->asBool());
+  CHECK(running.find("result")->find("content")->items()[0].find("text")->asString() == "stopped early");
+  // The queued one never ran, and is answered with the reason.
+  Json queued = sink->response(Json(3));
+  REQUIRE(queued.find("error"));
+  CHECK(queued.find("error")->find("message")->asString() == "the request was not run: going away");
+  sink->waitDone(3);
+  CHECK(queued_runs.load() == 0);
+  // Later requests are refused at once; the session itself stays open.
+  CHECK_FALSE(session->receive(request(4, "tools/call", R"({"name":"count"})"), sink).ok());
+  CHECK(sink->response(Json(4)).find("error")->find("message")->asString() == "the request was not run: going away");
+  CHECK(queued_runs.load() == 0);
+  CHECK_FALSE(session->closed());
+  CHECK(session->receive(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", sink).ok());
+}

@@ -43,7 +43,9 @@ TEST_CASE("stdio answers every request before it returns on EOF, one JSON messag
 }
 
 #include <ext/stdio_filebuf.h>
+#include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <unistd.h>
 
@@ -179,4 +181,112 @@ TEST_CASE("the stdio principal reaches the handlers") {
   std::ostringstream out_default;
   REQUIRE(serveStdio(server, in_default, out_default).ok());
   CHECK(out_default.str().find("principal=;") != std::string::npos);
+}
+
+namespace {
+// The stop signal of serveStdioFd: a pipe the test writes one byte to.
+struct StopPipe {
+  int fds[2];
+  StopPipe() { REQUIRE(pipe(fds) == 0); }
+  ~StopPipe() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  void fire() { REQUIRE(::write(fds[1], "x", 1) == 1); }
+};
+
+const std::string kStdioInit =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})";
+}  // namespace
+
+TEST_CASE("after a stop, serveStdioFd reads no more input, lets a call in flight finish and writes its answer") {
+  Server server(Implementation{"s", "1", ""});
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  std::atomic<bool> saw_cancel{false};
+  REQUIRE(server.addTool({"held", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+                            started.set_value();
+                            released.wait();
+                            saw_cancel = ctx.cancelled();
+                            return ToolResult::text("released");
+                          }}).ok());
+  REQUIRE(server.addTool({"echo", "", "", Json(), Json(), {}, [](const Json&, RequestContext&) {
+                            return ToolResult::text("echoed");
+                          }}).ok());
+  PipeInput input;
+  StopPipe stop;
+  LockedOut outbuf;
+  std::ostream out(&outbuf);
+  std::atomic<bool> returned{false};
+  std::thread serving([&] {
+    CHECK(serveStdioFd(server, input.fds[0], out, stop.fds[0]).ok());
+    returned = true;
+  });
+  input.write(kStdioInit);
+  input.write(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"held"}})");
+  started.get_future().wait();
+  stop.fire();
+  input.write(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo"}})");  // after the stop
+  CHECK_FALSE(returned.load());  // the call in flight holds it
+  release.set_value();
+  serving.join();
+  const std::string text = outbuf.text();
+  CHECK(text.find(R"("id":2,"result":{"content":[{"type":"text","text":"released"}])") != std::string::npos);
+  CHECK(text.find("echoed") == std::string::npos);
+  CHECK_FALSE(saw_cancel.load());
+  CHECK(server.sessionCount() == 0);
+  input.close();
+}
+
+TEST_CASE("serveStdioFd cancels what outlives the drain time after a stop, and writes its answer") {
+  Server server(Implementation{"s", "1", ""});
+  std::promise<void> started;
+  REQUIRE(server.addTool({"long", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+                            started.set_value();
+                            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                            while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline)
+                              std::this_thread::yield();
+                            return ctx.cancelled() ? ToolResult::error("stopped: cancelled") : ToolResult::text("done");
+                          }}).ok());
+  PipeInput input;
+  StopPipe stop;
+  LockedOut outbuf;
+  std::ostream out(&outbuf);
+  StdioOptions options;
+  options.drain_timeout = std::chrono::milliseconds(100);
+  std::thread serving([&] { CHECK(serveStdioFd(server, input.fds[0], out, stop.fds[0], options).ok()); });
+  input.write(kStdioInit);
+  input.write(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"long"}})");
+  started.get_future().wait();
+  stop.fire();  // stdin stays open: the stop alone ends serving
+  serving.join();
+  CHECK(outbuf.text().find(R"("id":2,"result":{"content":[{"type":"text","text":"stopped: cancelled"}],"isError":true})") !=
+        std::string::npos);
+  input.close();
+}
+
+TEST_CASE("a stop while serveStdioFd waits after EOF bounds the wait") {
+  Server server(Implementation{"s", "1", ""});
+  std::promise<void> started;
+  REQUIRE(server.addTool({"long", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+                            started.set_value();
+                            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                            while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline)
+                              std::this_thread::yield();
+                            return ctx.cancelled() ? ToolResult::error("stopped: cancelled") : ToolResult::text("done");
+                          }}).ok());
+  PipeInput input;
+  StopPipe stop;
+  LockedOut outbuf;
+  std::ostream out(&outbuf);
+  StdioOptions options;
+  options.drain_timeout = std::chrono::milliseconds(100);
+  std::thread serving([&] { CHECK(serveStdioFd(server, input.fds[0], out, stop.fds[0], options).ok()); });
+  input.write(kStdioInit);
+  input.write(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"long"}})");
+  started.get_future().wait();
+  input.close();  // EOF: it waits for the call, without a bound
+  stop.fire();    // until the stop: then the drain time applies
+  serving.join();
+  CHECK(outbuf.text().find("stopped: cancelled") != std::string::npos);
 }

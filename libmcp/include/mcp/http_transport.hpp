@@ -15,6 +15,10 @@
 // from the Server. I/O runs on `threads` own threads (asynchronous, no thread per
 // connection); request handlers run on the Server's workers.
 //
+// Stopping: stop() is immediate; shutdown() is graceful (like a proxy's drain): it refuses
+// new work, lets the requests in flight finish and their responses reach the clients, within
+// `drain_timeout`, then cancels the rest and delivers their answers, then stops.
+//
 // Thread safety: all methods are thread-safe. start() may be called once; stop() is
 // idempotent, prompt even with open streams, and joins every thread (the destructor calls it).
 #pragma once
@@ -111,6 +115,12 @@ struct HttpServerOptions {
   // a request from another principal that names it gets 404 "Session not found", exactly as
   // an unknown session would, and a warning is logged.
   HttpAuthorizer authorize;
+  // shutdown(): how long requests in flight may take to finish and have their responses
+  // written, before they are cancelled.
+  std::chrono::milliseconds drain_timeout{10000};
+  // shutdown(): how long cancelled requests may take to answer (a vCenter task is cancelled
+  // on its next poll, within 2 s) before their connections are closed anyway.
+  std::chrono::milliseconds cancel_grace{5000};
 };
 
 class HttpServer {
@@ -132,6 +142,19 @@ class HttpServer {
   // the sessions created through this transport from the Server. Idempotent.
   // REQUIRES: not called from an extra_routes handler (it runs on an I/O thread).
   void stop();
+  // Graceful stop, then stop(). At once: the listener closes (new connections are refused)
+  // and every request that would start work is refused like an overload, 503 with a JSON-RPC
+  // error ("the server is shutting down") and Connection: close: POSTs carrying a request,
+  // GETs opening a stream, other paths. What lets work in flight finish still passes: the
+  // client's answers to the server's requests and its notifications (cancellation), GET
+  // resumption of a stream (Last-Event-ID), DELETE. Connections close after their current
+  // response. It waits until every request received was answered and every response
+  // written, up to options.drain_timeout; then cancels what still runs (Session::shutDown:
+  // handlers see cancelled(), and each request is still answered) and waits up to
+  // options.cancel_grace for those answers to be written. Open GET streams do not delay it.
+  // Blocks for at most drain_timeout + cancel_grace, plus the time stop() takes.
+  // REQUIRES: not called from an extra_routes handler (it runs on an I/O thread).
+  void shutdown();
 
   class Impl;
 
@@ -140,8 +163,9 @@ class HttpServer {
 };
 
 // For a program's main(): starts an HttpServer, calls `on_ready` with its URL, serves until
-// SIGINT or SIGTERM arrives (on any thread), then stops it. Installs handlers for those two
-// signals for the duration of the call. Returns start()'s error if it cannot start.
+// SIGINT or SIGTERM arrives (on any thread), then shuts it down gracefully (shutdown()).
+// Installs handlers for those two signals for the duration of the call. Returns start()'s
+// error if it cannot start.
 Status serveHttpUntilSignal(Server& server, HttpServerOptions options,
                             const std::function<void(const std::string& url)>& on_ready);
 

@@ -197,8 +197,16 @@ class Session {
   // Replaces the default sink (HTTP: the GET stream when one opens). May be null.
   void setDefaultSink(std::shared_ptr<MessageSink> sink);
 
-  // Cancels in-flight requests and fails pending client requests. Idempotent.
+  // Cancels in-flight requests (they get no response) and fails pending client requests.
+  // Idempotent.
   void close();
+  // For a server shutting down: cancels the requests in flight (handlers see
+  // RequestContext::cancelled(), a client request they wait for fails with kCancelled) but
+  // still answers each of them, with what its handler returns, or, for one that had not
+  // started, an error naming `reason`; later requests are refused at once with that error.
+  // Returns the number of requests it cancelled. Unlike close(), the session stays usable for
+  // the client's answers and notifications.
+  size_t shutDown(const std::string& reason);
   // The client can no longer answer (its input ended): fails the server's pending requests to
   // it, and later ones at once, but lets in-flight requests finish.
   void failClientRequests(const std::string& why);
