@@ -365,6 +365,15 @@ void writeEditNic(SoapWriter& w, pugi::xml_node nic, const NetworkBacking& b) {
   w.close("device").close("deviceChange");
 }
 
+// Puts a VM's first NIC (`nic`, a copy of it, empty if it has none) on `b`: an edit of that NIC,
+// or a new one.
+void writeNicChange(SoapWriter& w, const pugi::xml_document& nic, const NetworkBacking& b) {
+  if (nic.first_child())
+    writeEditNic(w, nic.first_child(), b);
+  else
+    writeAddNic(w, b);
+}
+
 }  // namespace
 
 Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
@@ -423,12 +432,7 @@ Result<TaskInfo> Client::cloneVm(const MoRef& source, const CloneSpec& spec,
   if (spec.num_cpus || spec.memory_mb || spec.annotation || network) {
     w.open("config");
     writeConfigFields(w, std::nullopt, spec.annotation, spec.num_cpus, spec.memory_mb);
-    if (network) {
-      if (nic.first_child())
-        writeEditNic(w, nic.first_child(), *network);
-      else
-        writeAddNic(w, *network);
-    }
+    if (network) writeNicChange(w, nic, *network);
     w.close("config");
   }
   if (spec.customization) writeCustomization(w, *spec.customization);
@@ -573,12 +577,7 @@ Result<TaskInfo> Client::reconfigureVm(const MoRef& vm, const ReconfigureSpec& s
   SoapWriter w("ReconfigVM_Task");
   w.moref("_this", vm).open("spec");
   writeConfigFields(w, spec.name, spec.annotation, spec.num_cpus, spec.memory_mb);
-  if (network) {
-    if (nic.first_child())
-      writeEditNic(w, nic.first_child(), *network);
-    else
-      writeAddNic(w, *network);
-  }
+  if (network) writeNicChange(w, nic, *network);
   w.close("spec");
   return impl_->runTask(w, "ReconfigVM_Task", options);
 }
