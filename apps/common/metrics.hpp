@@ -9,16 +9,17 @@
 #include <string>
 #include <string_view>
 
+#include "ops/invoker.hpp"
 #include "policy/policy.hpp"
 
 namespace vsmcp::apps {
 
-class Metrics {
+class Metrics final : public ops::CallObserver {
  public:
-  enum class Outcome { kOk, kError, kDryRun, kDeclined, kDenied, kRateLimited };
-  static constexpr size_t kOutcomes = 6;
+  using Outcome = ops::Outcome;
+  static constexpr size_t kOutcomes = 7;
 
-  void record(const std::string& tool, Outcome outcome, std::chrono::microseconds duration);
+  void record(const std::string& tool, Outcome outcome, std::chrono::microseconds duration) override;
   // One vCenter SOAP round trip (vsphere::ConnectionOptions::on_call).
   void recordVcenter(std::string_view method, std::chrono::microseconds duration, bool ok);
   // `policy` (may be null) adds its filter decisions and failed authentications.

@@ -8,6 +8,8 @@
 
 #include "mcp/http_transport.hpp"
 #include "mcp/stdio_transport.hpp"
+#include "metrics.hpp"
+#include "ops/invoker.hpp"
 #include "settings.hpp"
 #include "tool_bridge.hpp"
 #include "vsmcp/log.hpp"
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> allowed_origins;
   apps::ToolSelection selection;
   bool elicit_approval = true;
+  std::string approval_mode = "confirm";
   unsigned drain_seconds = 10;
   apps::addVcenterOptions(app, settings);
   app.add_option("--transport", transport, "stdio or http")
@@ -49,6 +52,10 @@ int main(int argc, char** argv) {
       ->envname("MCP_ALLOW_TOOLS")->delimiter(',')->group("Policy");
   app.add_option("--deny-tools", selection.deny, "Never register tools matching these globs")
       ->envname("MCP_DENY_TOOLS")->delimiter(',')->group("Policy");
+  app.add_option("--approval", approval_mode,
+                 "Destructive calls when the client cannot ask its user: confirm (the caller's confirm: true "
+                 "suffices) or person (refused unless a person approves through elicitation)")
+      ->envname("MCP_APPROVAL")->check(CLI::IsMember({"confirm", "person"}))->group("Policy");
   app.add_flag("!--no-elicitation", elicit_approval,
                "Never ask the user to approve destructive calls; without confirm: true they only dry-run")
       ->group("Policy");
@@ -75,10 +82,12 @@ int main(int argc, char** argv) {
   log(LogLevel::kInfo, "connected to " + about.full_name + " (" + about.api_type + ")");
 
   mcp::Server server(mcp::Implementation{"vsmcp-mcp-server", "0.1.0", "vSphere (vsmcp)"});
+  ops::InvokerOptions invoker_options;
+  invoker_options.approval = *ops::parseApprovalMode(approval_mode);  // checked by CLI11 above
+  ops::Invoker invoker(ops::builtinRegistry(), policy, &metrics, invoker_options);
   apps::Bridge bridge;
   bridge.client = client->get();
-  bridge.policy = &policy;
-  bridge.metrics = &metrics;
+  bridge.invoker = &invoker;
   bridge.transport = transport;
   bridge.elicit_approval = elicit_approval;
   auto registered = apps::registerTools(server, bridge, selection);

@@ -1,19 +1,17 @@
-// Turns the vSphere operation registry into MCP tools, resources and prompts, with the policy
-// chain (libpolicy) around every call: the caller's role must grant the operation, the rate
-// limit must allow it, and the call is audited (refusals too). Schemas and annotations come
-// from the registry; vCenter task progress and cancellation are bridged to MCP; destructive
-// operations are a dry run unless `confirm: true`, or the person approves through
-// elicitation when the client supports it.
+// Turns the operation registry (libops) into MCP tools, resources and prompts. It is an
+// adapter only: a tool call becomes an ops::Call that the one Invoker runs (policy, approval,
+// dry run, audit, metrics), and the Reply becomes a tool result. Schemas and annotations come
+// from the registry; vCenter task progress and cancellation are bridged to MCP; a person is
+// asked to approve destructive calls through elicitation when the client supports it.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "mcp/server.hpp"
-#include "metrics.hpp"
-#include "policy/policy.hpp"
+#include "ops/invoker.hpp"
+#include "ops/registry.hpp"
 #include "vsphere/client.hpp"
-#include "vsphere/operations.hpp"
 
 namespace vsmcp::apps {
 
@@ -27,29 +25,23 @@ struct ToolSelection {
 // What every handler needs. REQUIRES: each referee outlives the mcp::Server.
 struct Bridge {
   vsphere::Client* client = nullptr;
-  policy::Policy* policy = nullptr;
-  Metrics* metrics = nullptr;
+  ops::Invoker* invoker = nullptr;
   std::string transport = "stdio";  // for the audit record
-  bool elicit_approval = true;
+  bool elicit_approval = true;      // ask the person through elicitation when the client can
 };
 
-policy::Action actionOf(vsphere::Safety safety);
-
-// The audit outcome of an operation that returned `status`: `success` (e.g. "ok", "dry_run")
-// when it succeeded, "cancelled" only when it returned kCancelled (the cancellation stopped
-// it), else "error". Whether the request was cancelled meanwhile does not matter.
-const char* auditOutcome(const Status& status, const char* success);
-
-// Registers the operations `selection` keeps as tools, and a
-// tools/list filter that shows each caller only what its role grants. Returns how many.
+// Registers the operations `selection` keeps as tools, and a tools/list filter that shows
+// each caller only what its role grants. Returns how many.
 Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const ToolSelection& selection);
 
 // Resources (vsphere://vm/{id}, vmstats://{vm_name}, vsphere://inventory/vms and /hosts) and
-// prompts (triage a VM, capacity report). Resource reads go through the policy as the
+// prompts (triage a VM, capacity report). Resource reads go through the Invoker as the
 // operation they run (vm_get, vm_perf, vm_list, host_list).
 Status registerResourcesAndPrompts(mcp::Server& server, const Bridge& bridge);
 
-// The text that accompanies a structured result.
-std::string summarize(const std::string& operation, const Json& result);
+// The text content of a tool result: the summary, then the result as JSON, so a client that
+// passes only `content` to the model loses nothing (the MCP spec says structured results
+// SHOULD also be serialized as text).
+std::string resultText(const std::string& summary, const Json& result);
 
 }  // namespace vsmcp::apps

@@ -14,7 +14,8 @@
 #include "vsmcp/json_schema.hpp"
 #include "vsmcp/log.hpp"
 #include "vsmcp/random.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
+#include "ops/summary.hpp"
 
 namespace vsmcp::gateway {
 
@@ -22,15 +23,6 @@ namespace {
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 2000;
-
-policy::Action actionOf(vsphere::Safety s) {
-  switch (s) {
-    case vsphere::Safety::kRead: return policy::Action::kRead;
-    case vsphere::Safety::kChange: return policy::Action::kChange;
-    case vsphere::Safety::kDestructive: return policy::Action::kDestructive;
-  }
-  return policy::Action::kDestructive;
-}
 
 std::chrono::microseconds since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t);
@@ -205,6 +197,7 @@ Gateway::Gateway(GatewayOptions options, vsphere::Client* service, policy::Polic
       policy_(policy),
       metrics_(metrics),
       sessions_(options_.vcenter, options_.session_ttl, options_.max_login_sessions, std::move(connect)),
+      invoker_(options_.registry ? *options_.registry : ops::builtinRegistry(), policy, &metrics),
       tasks_(TaskStore::Options{}),
       login_limiter_(policy::RateLimitConfig{options_.login_attempts, options_.login_attempts, {}, 10000}),
       openapi_(openApiDocument(options_.version).dump()),
@@ -478,8 +471,7 @@ http::Response Gateway::native(const Route& route, const http::Request& req,
 
 http::Response Gateway::operation(const Route& route, const http::Request& req,
                                   const std::vector<std::pair<std::string, std::string>>& params) {
-  const auto started = std::chrono::steady_clock::now();
-  const vsphere::Operation* op = vsphere::findOperation(route.operation);
+  const ops::Operation* op = invoker_.registry().find(route.operation);
   if (!op) return error(500, "INTERNAL", "no operation " + route.operation);
   auto caller = authenticate(req);
   if (!caller.ok()) return error(caller.status());
@@ -490,7 +482,7 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     for (const auto& [k, v] : params)
       if (k == param) args.set(arg, v);
   const bool is_list = !route.list_key.empty();
-  const bool destructive = op->safety == vsphere::Safety::kDestructive;
+  const bool destructive = op->safety == ops::Safety::kDestructive;
   Paging paging;
   bool confirm = false;
   std::map<std::string, std::string> filters;  // the query a cursor belongs to
@@ -559,69 +551,64 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   if (Status valid = validateJson(op->input_schema, args, ""); !valid.ok())
     return validation(fieldOf(valid.message()), valid.message());
 
-  policy::CallContext call;
-  call.transport = "rest";
-  call.remote = req.remote_address;
-  call.correlation_id = req.header("X-Request-Id");
-  call.principal = caller->principal;
-  call.role = caller->role;
-  call.operation = op->name;
-  call.action = actionOf(op->safety);
-  call.arguments = args;
-  if (Status admitted = policy_.admit(call); !admitted.ok()) {
-    metrics_.record(op->name,
-                    admitted.code() == ErrorCode::kRateLimited ? apps::Metrics::Outcome::kRateLimited
-                                                               : apps::Metrics::Outcome::kDenied,
-                    since(started));
-    return error(admitted);
+  ops::Call call;
+  call.op = op;
+  call.args = args;
+  call.caller = ops::Caller::kPerson;  // the REST client is the person (or their script)
+  call.confirmed = destructive && confirm;
+  call.confirm_kind = "rest_confirm";
+  call.client = caller->client;
+  call.context.transport = "rest";
+  call.context.remote = req.remote_address;
+  call.context.correlation_id = req.header("X-Request-Id");
+  call.context.principal = caller->principal;
+  call.context.role = caller->role;
+  // Admission, the precheck (a catalog request's inputs, a relocation's target), the approval
+  // and the dry run happen here, before any 202: a bad request is refused at once.
+  ops::Invoker::Prepared prepared = invoker_.prepare(std::move(call));
+  if (!prepared.ready) {
+    ops::Reply& reply = prepared.reply;
+    if (!reply.result.ok()) return restError(reply.result.status());
+    const Json& dry = *reply.result;
+    const Json* would = dry.find("would");
+    const std::string what = would ? restNames(would->asString()) : "change vSphere";
+    Json details = Json::object().set("dry_run", true).set("would", what);
+    if (const Json* d = dry.find("details")) details.set("details", *d);
+    if (const Json* blocked = dry.find("blocked"); blocked && blocked->size() > 0) {
+      std::string reasons;
+      Json list = Json::array();
+      for (const auto& b : blocked->items()) {
+        reasons += (reasons.empty() ? "" : "; ") + restNames(b.asString());
+        list.push(restNames(b.asString()));
+      }
+      details.set("blocked", std::move(list));
+      return error(409, errorCodeText(ErrorCode::kInvalidState),
+                   "this cannot be done now: " + reasons + " (it would " + what + ")", details);
+    }
+    details.set("confirm", "?confirm=true");
+    return error(400, "CONFIRMATION_REQUIRED", "this would " + what + "; repeat the request with ?confirm=true to do it",
+                 details);
   }
-  vsphere::Client* client = caller->client;
-  if (destructive && !confirm) {
-    vsphere::OperationContext ctx;
-    ctx.dry_run = true;
-    auto dry = op->handler(*client, args, ctx);
-    policy_.finished(call, dry.ok() ? "dry_run" : "error", dry.status());
-    metrics_.record(op->name, dry.ok() ? apps::Metrics::Outcome::kDryRun : apps::Metrics::Outcome::kError,
-                    since(started));
-    if (!dry.ok()) return error(dry.status());
-    const Json* would = dry->find("would");
-    std::string what = would ? would->asString() : "change vSphere";
-    return error(400, "CONFIRMATION_REQUIRED",
-                 "this would " + what + "; repeat the request with ?confirm=true to do it",
-                 Json::object().set("dry_run", true).set("would", what).set("confirm", "?confirm=true"));
-  }
-  if (route.async) {
+  // The operation's declared shape decides (the route table mirrors it for the built-in ones).
+  if (route.force_async || op->shape == ops::Shape::kTask) {
     auto hold = caller->hold;
-    policy::Policy* policy = &policy_;
-    apps::Metrics* metrics = &metrics_;
-    const vsphere::Operation* operation = op;
+    ops::Invoker* invoker = &invoker_;
     auto task = tasks_.submit(caller->principal.empty() ? "anonymous" : caller->principal, op->name,
-                              [=](const vsphere::ProgressCallback& progress, const vsphere::CancelToken& cancel) {
+                              [hold, invoker, prepared](const vsphere::ProgressCallback& progress,
+                                                        const vsphere::CancelToken& cancel) mutable {
                                 (void)hold;  // keeps a login session's client alive until the task ends
-                                vsphere::OperationContext ctx;
-                                ctx.on_progress = progress;
-                                ctx.cancel = &cancel;
-                                policy->started(call);
-                                auto result = operation->handler(*client, args, ctx);
-                                policy->finished(call, result.ok() ? "ok" : (cancel.cancelled() ? "cancelled" : "error"),
-                                                 result.status());
-                                metrics->record(operation->name,
-                                                result.ok() ? apps::Metrics::Outcome::kOk
-                                                            : apps::Metrics::Outcome::kError,
-                                                since(started));
-                                return result;
+                                prepared.call.on_progress = progress;
+                                prepared.call.cancel = &cancel;
+                                return invoker->run(std::move(prepared)).result;
                               });
     if (!task.ok()) return error(task.status());
     http::Response r = ok(202, op->name + " accepted: follow /tasks/" + task->id, toJson(*task));
     r.headers.emplace_back("Location", "/tasks/" + task->id);
     return r;
   }
-  if (op->safety != vsphere::Safety::kRead) policy_.started(call);
-  auto result = op->handler(*client, args, vsphere::OperationContext{});
-  policy_.finished(call, result.ok() ? "ok" : "error", result.status());
-  metrics_.record(op->name, result.ok() ? apps::Metrics::Outcome::kOk : apps::Metrics::Outcome::kError,
-                  since(started));
-  if (!result.ok()) return error(result.status());
+  ops::Reply reply = invoker_.run(std::move(prepared));
+  if (!reply.result.ok()) return restError(reply.result.status());
+  Result<Json>& result = reply.result;
   if (is_list) {
     Json items = result->find(route.list_key.c_str()) ? *result->find(route.list_key.c_str()) : Json::array();
     const std::int64_t total = result->find("total") ? result->find("total")->asInt() : static_cast<std::int64_t>(items.size());
@@ -637,6 +624,23 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     data = std::move(next);
   }
   return ok(route.success_status, route.success_status == 201 ? "created" : "OK", std::move(data));
+}
+
+std::string Gateway::restNames(const std::string& text) const {
+  return ops::renameOperations(text, invoker_.registry(), [](const ops::Operation& o) -> std::optional<std::string> {
+    // The route a person would use: a GET for reads, else the first route of the operation.
+    const Route* best = nullptr;
+    for (const auto& r : routes()) {
+      if (r.operation != o.name) continue;
+      if (!best || (r.method == "GET" && best->method != "GET")) best = &r;
+    }
+    if (!best) return std::nullopt;
+    return best->method + " " + best->path;
+  });
+}
+
+http::Response Gateway::restError(const Status& status) const {
+  return error(Status::Error(status.code(), restNames(status.message()), status.details()));
 }
 
 }  // namespace vsmcp::gateway

@@ -21,6 +21,7 @@
 
 #include "http/server.hpp"
 #include "metrics.hpp"
+#include "ops/invoker.hpp"
 #include "policy/policy.hpp"
 #include "policy/rate_limiter.hpp"
 #include "sessions.hpp"
@@ -40,6 +41,7 @@ struct GatewayOptions {
   policy::RateLimit login_attempts{10.0 / 60, 5};  // per client address
   std::chrono::seconds health_interval{15};        // vCenter reachability check; 0 = none
   std::string ui_assets_dir;  // swagger-ui-dist and redoc bundles for /docs and /redoc
+  const ops::Registry* registry = nullptr;  // the operations the routes name; null = the built-in ones
 };
 
 class Gateway {
@@ -67,6 +69,9 @@ class Gateway {
   http::Response operation(const struct Route& route, const http::Request& request,
                            const std::vector<std::pair<std::string, std::string>>& params);
   http::Response health() const;
+  // `text` with operation names replaced by the REST routes that run them.
+  std::string restNames(const std::string& text) const;
+  http::Response restError(const Status& status) const;
   void checkHealth();
 
   GatewayOptions options_;
@@ -74,6 +79,7 @@ class Gateway {
   policy::Policy& policy_;
   apps::Metrics& metrics_;
   LoginSessions sessions_;
+  ops::Invoker invoker_;  // declared before tasks_: tasks run through it until tasks_ is gone
   TaskStore tasks_;
   policy::RateLimiter login_limiter_;
   std::string openapi_;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "routes.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
 
 namespace vsmcp::gateway {
 
@@ -199,7 +199,7 @@ Json memberSchema(const Json& schema, const std::vector<std::string>& path) {
 }
 
 // The schema of one list item (the items of the output's array), when the output says it.
-Json itemSchema(const vsphere::Operation& op, const std::string& key) {
+Json itemSchema(const ops::Operation& op, const std::string& key) {
   const Json* props = op.output_schema.find("properties");
   const Json* arr = props ? props->find(key) : nullptr;
   const Json* items = arr ? arr->find("items") : nullptr;
@@ -320,19 +320,21 @@ Json openApiDocument(const std::string& version) {
   const auto ids = operationIds();
   for (const auto& r : routes()) {
     if (std::find(tags.begin(), tags.end(), r.tag) == tags.end()) tags.push_back(r.tag);
-    const vsphere::Operation* op =
-        r.operation.empty() ? nullptr : vsphere::findOperation(r.operation);
+    const ops::Operation* op =
+        r.operation.empty() ? nullptr : ops::findOperation(r.operation);
     Json o = Json::object();
     o.set("operationId", ids.at(&r)).set("tags", Json::array({Json(r.tag)}));
     o.set("summary", op ? op->title : r.summary);
     std::string description = op ? op->description : r.summary;
-    if (op && op->safety == vsphere::Safety::kDestructive)
+    if (op && op->safety == ops::Safety::kDestructive)
       description +=
           " Destructive: without ?confirm=true the answer is 400 CONFIRMATION_REQUIRED with a dry "
-          "run of what would change.";
+          "run of what would change; 409 when it cannot be done now (the dry run names what to do "
+          "first, e.g. power the VM off).";
     if (r.async)
       description +=
-          " Runs as a task: the answer is 202 with a task resource to follow at /tasks/{id}.";
+          " Runs as a task: the answer is 202 with a task resource to follow at /tasks/{id}, once the "
+          "request has been checked (a bad one is refused at once, 422 naming the field).";
     if (!r.description.empty()) description += " " + r.description;
     o.set("description", description);
     Json params = Json::array();
@@ -388,7 +390,7 @@ Json openApiDocument(const std::string& version) {
                       .set("description", "Only the first page: no next_cursor is returned")
                       .set("schema", Json::object().set("type", "boolean").set("default", false)));
     }
-    if (op && op->safety == vsphere::Safety::kDestructive)
+    if (op && op->safety == ops::Safety::kDestructive)
       params.push(
           Json::object()
               .set("name", "confirm")
@@ -495,7 +497,7 @@ Json openApiDocument(const std::string& version) {
     }
     if (op || r.native == "tasks.get" || r.native == "tasks.cancel")
       responses.set("404", responseRef("NotFound"));
-    if (op && op->safety != vsphere::Safety::kRead) responses.set("409", responseRef("Conflict"));
+    if (op && op->safety != ops::Safety::kRead) responses.set("409", responseRef("Conflict"));
     if (r.method == "POST" || r.method == "PATCH") {
       responses.set("413", responseRef("PayloadTooLarge"));
       responses.set("415", responseRef("UnsupportedMediaType"));

@@ -1,5 +1,7 @@
 #include "routes.hpp"
 
+#include "ops/registry.hpp"
+
 namespace vsmcp::gateway {
 
 namespace {
@@ -19,20 +21,16 @@ std::vector<std::string> split(const std::string& path) {
 std::vector<Route> makeRoutes() {
   std::vector<Route> r;
   auto op = [&](const char* method, const char* path, const char* tag, const char* operation,
-                std::vector<std::pair<std::string, std::string>> args = {}, bool async = false) {
+                std::vector<std::pair<std::string, std::string>> args = {}) {
     Route route;
     route.method = method;
     route.path = path;
     route.tag = tag;
     route.operation = operation;
     route.path_args = std::move(args);
-    route.async = async;
     r.push_back(std::move(route));
   };
-  auto list = [&](const char* path, const char* tag, const char* operation, const char* key) {
-    op("GET", path, tag, operation);
-    r.back().list_key = key;
-  };
+  auto list = [&](const char* path, const char* tag, const char* operation) { op("GET", path, tag, operation); };
   auto native = [&](const char* method, const char* path, const char* tag, const char* key, const char* summary,
                     bool is_public = false) {
     Route route;
@@ -46,12 +44,12 @@ std::vector<Route> makeRoutes() {
   };
   const std::pair<std::string, std::string> vm{"id", "vm"}, host{"id", "host"};
 
-  native("GET", "/", "Service", "welcome", "Welcome: what this API is and where its docs are", true);
-  native("GET", "/health", "Service", "health", "Health: version, uptime and vCenter reachability", true);
-  native("GET", "/metrics", "Service", "metrics", "Prometheus metrics", true);
-  native("GET", "/openapi.json", "Service", "openapi", "This API's OpenAPI 3.1 document", true);
+  native("GET", "/", "Service", "welcome", "Welcome: what this API is and where its docs are");
+  native("GET", "/health", "Service", "health", "Health: version, uptime and vCenter reachability");
+  native("GET", "/metrics", "Service", "metrics", "Prometheus metrics");
+  native("GET", "/openapi.json", "Service", "openapi", "This API's OpenAPI 3.1 document");
   native("POST", "/auth/login", "Auth", "auth.login",
-         "Log in with vCenter credentials: opens a vCenter session for you and returns a bearer token", true);
+         "Log in with vCenter credentials: opens a vCenter session for you and returns a bearer token");
   native("POST", "/auth/logout", "Auth", "auth.logout", "End your gateway token and its vCenter session");
   native("GET", "/auth/status", "Auth", "auth.status", "Who you are, how you authenticated, when your token expires");
   native("POST", "/auth/refresh", "Auth", "auth.refresh", "Exchange your login token for a new one with a new expiry");
@@ -61,81 +59,81 @@ std::vector<Route> makeRoutes() {
   native("GET", "/tasks/{id}", "Tasks", "tasks.get", "One long-running request: state, progress and result");
   native("POST", "/tasks/{id}/cancel", "Tasks", "tasks.cancel",
          "Cancel a long-running request (a running vCenter task is cancelled too)");
-  native("GET", "/docs", "Service", "docs", "Swagger UI for this API", true);
-  native("GET", "/redoc", "Service", "redoc", "ReDoc for this API", true);
+  native("GET", "/docs", "Service", "docs", "Swagger UI for this API");
+  native("GET", "/redoc", "Service", "redoc", "ReDoc for this API");
 
-  list("/vms", "VMs", "vm_list", "vms");
-  op("POST", "/vms", "VMs", "vm_create", {}, true);
+  list("/vms", "VMs", "vm_list");
+  op("POST", "/vms", "VMs", "vm_create", {});
   op("GET", "/vms/{id}", "VMs", "vm_get", {vm});
-  op("PATCH", "/vms/{id}", "VMs", "vm_reconfigure", {vm}, true);
-  op("DELETE", "/vms/{id}", "VMs", "vm_destroy", {vm}, true);
-  op("POST", "/vms/{id}/power/on", "VMs", "vm_power_on", {vm}, true);
-  op("POST", "/vms/{id}/power/off", "VMs", "vm_power_off", {vm}, true);
-  op("POST", "/vms/{id}/power/reset", "VMs", "vm_reset", {vm}, true);
-  op("POST", "/vms/{id}/power/suspend", "VMs", "vm_suspend", {vm}, true);
+  op("PATCH", "/vms/{id}", "VMs", "vm_reconfigure", {vm});
+  op("DELETE", "/vms/{id}", "VMs", "vm_destroy", {vm});
+  op("POST", "/vms/{id}/power/on", "VMs", "vm_power_on", {vm});
+  op("POST", "/vms/{id}/power/off", "VMs", "vm_power_off", {vm});
+  op("POST", "/vms/{id}/power/reset", "VMs", "vm_reset", {vm});
+  op("POST", "/vms/{id}/power/suspend", "VMs", "vm_suspend", {vm});
   op("POST", "/vms/{id}/guest/shutdown", "VMs", "vm_shutdown_guest", {vm});
   op("POST", "/vms/{id}/guest/reboot", "VMs", "vm_reboot_guest", {vm});
-  op("POST", "/vms/{id}/clone", "VMs", "vm_clone", {vm}, true);
-  op("POST", "/vms/{id}/relocate", "VMs", "vm_relocate", {vm}, true);
+  op("POST", "/vms/{id}/clone", "VMs", "vm_clone", {vm});
+  op("POST", "/vms/{id}/relocate", "VMs", "vm_relocate", {vm});
   op("POST", "/vms/{id}/mark-template", "VMs", "vm_mark_template", {vm});
   op("GET", "/vms/{id}/events", "VMs", "vm_events", {vm});
   op("GET", "/vms/{id}/stats", "VMs", "vm_perf", {vm});
   op("GET", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_list", {vm});
-  op("POST", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_create", {vm}, true);
-  op("DELETE", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_delete_all", {vm}, true);
+  op("POST", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_create", {vm});
+  op("DELETE", "/vms/{id}/snapshots", "Snapshots", "vm_snapshot_delete_all", {vm});
   op("POST", "/vms/{id}/snapshots/{snapshot}/revert", "Snapshots", "vm_snapshot_revert",
-     {vm, {"snapshot", "snapshot"}}, true);
-  op("DELETE", "/vms/{id}/snapshots/{snapshot}", "Snapshots", "vm_snapshot_delete", {vm, {"snapshot", "snapshot"}},
-     true);
+     {vm, {"snapshot", "snapshot"}});
+  op("DELETE", "/vms/{id}/snapshots/{snapshot}", "Snapshots", "vm_snapshot_delete", {vm, {"snapshot", "snapshot"}});
 
-  list("/templates", "Templates", "template_list", "templates");
+  list("/templates", "Templates", "template_list");
   op("GET", "/templates/{id}", "Templates", "template_get", {{"id", "template"}});
   op("POST", "/templates/{id}/convert-to-vm", "Templates", "template_to_vm", {{"id", "template"}});
 
-  list("/hosts", "Hosts", "host_list", "hosts");
+  list("/hosts", "Hosts", "host_list");
   op("GET", "/hosts/{id}", "Hosts", "host_get", {host});
   op("GET", "/hosts/{id}/stats", "Hosts", "host_perf", {host});
-  op("POST", "/hosts/{id}/maintenance/enter", "Hosts", "host_enter_maintenance", {host}, true);
-  op("POST", "/hosts/{id}/maintenance/exit", "Hosts", "host_exit_maintenance", {host}, true);
+  op("POST", "/hosts/{id}/maintenance/enter", "Hosts", "host_enter_maintenance", {host});
+  op("POST", "/hosts/{id}/maintenance/exit", "Hosts", "host_exit_maintenance", {host});
 
-  list("/clusters", "Inventory", "cluster_list", "clusters");
+  list("/clusters", "Inventory", "cluster_list");
   op("GET", "/clusters/{id}", "Inventory", "cluster_get", {{"id", "cluster"}});
-  list("/datacenters", "Inventory", "datacenter_list", "datacenters");
+  list("/datacenters", "Inventory", "datacenter_list");
   op("GET", "/datacenters/{id}", "Inventory", "datacenter_get", {{"id", "datacenter"}});
-  list("/datastores", "Inventory", "datastore_list", "datastores");
-  list("/reports/datastore-usage", "Reports", "datastore_usage", "datastores");
+  list("/datastores", "Inventory", "datastore_list");
+  list("/reports/datastore-usage", "Reports", "datastore_usage");
   op("GET", "/datastores/{id}", "Inventory", "datastore_get", {{"id", "datastore"}});
-  list("/networks", "Inventory", "network_list", "networks");
+  list("/networks", "Inventory", "network_list");
   op("GET", "/networks/{id}", "Inventory", "network_get", {{"id", "network"}});
-  list("/resource-pools", "Inventory", "resource_pool_list", "resource_pools");
+  list("/resource-pools", "Inventory", "resource_pool_list");
   op("GET", "/resource-pools/{id}", "Inventory", "resource_pool_get", {{"id", "resource_pool"}});
-  list("/folders", "Inventory", "folder_list", "folders");
+  list("/folders", "Inventory", "folder_list");
   op("GET", "/folders/{id}", "Inventory", "folder_get", {{"id", "folder"}});
   op("GET", "/events", "Events", "events_list");
   op("GET", "/reports/activity", "Reports", "events_list");
   op("GET", "/reports/deployments", "Reports", "report_deployments");
 
   // Self-service catalog on plain vCenter; deployments are recorded as vCenter tags.
-  list("/catalog/items", "Catalog", "catalog_item_list", "items");
+  list("/catalog/items", "Catalog", "catalog_item_list");
   op("GET", "/catalog/items/{id}", "Catalog", "catalog_item_get", {{"id", "item"}});
   op("GET", "/catalog/items/{id}/schema", "Catalog", "catalog_item_schema", {{"id", "item"}});
   r.back().data_path = {"schema"};
-  op("POST", "/catalog/items/{id}/request", "Catalog", "catalog_request", {{"id", "item"}}, true);
+  op("POST", "/catalog/items/{id}/request", "Catalog", "catalog_request", {{"id", "item"}});
   r.back().body_arg = "inputs";
-  list("/deployments", "Deployments", "deployment_list", "deployments");
+  list("/deployments", "Deployments", "deployment_list");
   op("GET", "/deployments/{id}", "Deployments", "deployment_get", {{"id", "deployment"}});
   op("GET", "/deployments/{id}/resources", "Deployments", "deployment_get", {{"id", "deployment"}});
   r.back().data_path = {"deployment", "resources"};
-  op("DELETE", "/deployments/{id}", "Deployments", "deployment_delete", {{"id", "deployment"}}, true);
+  op("DELETE", "/deployments/{id}", "Deployments", "deployment_delete", {{"id", "deployment"}});
+  r.back().force_async = true;  // destroys the deployment's VMs: long, though not one vCenter task
 
   // vCenter tagging.
-  list("/tag-categories", "Tags", "tag_category_list", "categories");
+  list("/tag-categories", "Tags", "tag_category_list");
   op("POST", "/tag-categories", "Tags", "tag_category_create");
   r.back().success_status = 201;
   op("GET", "/tag-categories/{id}", "Tags", "tag_category_get", {{"id", "category"}});
   op("PATCH", "/tag-categories/{id}", "Tags", "tag_category_update", {{"id", "category"}});
   op("DELETE", "/tag-categories/{id}", "Tags", "tag_category_delete", {{"id", "category"}});
-  list("/tags", "Tags", "tag_list", "tags");
+  list("/tags", "Tags", "tag_list");
   op("POST", "/tags", "Tags", "tag_create");
   r.back().success_status = 201;
   op("GET", "/tags/{id}", "Tags", "tag_get", {{"id", "tag"}});
@@ -148,6 +146,15 @@ std::vector<Route> makeRoutes() {
   op("DELETE", "/resources/{id}/tags/{tag}", "Tags", "tag_detach", {{"id", "object"}, {"tag", "tag"}});
   op("GET", "/vcenter-tasks", "Tasks", "tasks_recent");
   op("GET", "/reports/inventory", "Reports", "inventory_summary");
+  // What the registry declares, known once: a GET of a list operation is a paged list; an
+  // operation that runs a vCenter task answers 202 with a task resource.
+  for (auto& route : r) {
+    if (route.operation.empty()) continue;
+    const ops::Operation* operation = ops::findOperation(route.operation);
+    if (!operation) continue;  // routesWithoutOperation() reports it; tests fail on it
+    if (operation->shape == ops::Shape::kList && route.method == "GET") route.list_key = operation->list_key;
+    route.async = route.force_async || operation->shape == ops::Shape::kTask;
+  }
   return r;
 }
 

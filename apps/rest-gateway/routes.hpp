@@ -22,9 +22,11 @@ struct Route {
   std::string operation;  // registry operation; "" = native (handled by the gateway itself)
   std::string native;     // native route key ("auth.login", "tasks.get", ...)
   std::vector<std::pair<std::string, std::string>> path_args;  // {"id", "vm"}: path param -> argument
-  std::string list_key;   // paged list: the array member of the operation's result ("vms");
+  std::string list_key;   // paged list: the list operation's list_key ("vms"), from the registry;
                           // on a native route, the name of its items ("tasks")
-  bool async = false;     // answers 202 with a task resource at /tasks/{id}
+  bool async = false;     // answers 202 with a task resource at /tasks/{id}: every operation
+                          // whose registry shape is a vCenter task, and force_async ones
+  bool force_async = false;  // long though not one vCenter task (deployment deletes)
   bool public_route = false;  // no authentication (welcome, health, docs, login)
   int success_status = 200;   // 201 for routes that create something synchronously
   std::string body_arg;       // the whole JSON body becomes this argument (catalog inputs)

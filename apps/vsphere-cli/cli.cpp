@@ -27,7 +27,8 @@
 #include "settings.hpp"
 #include "vsmcp/json_schema.hpp"
 #include "vsmcp/log.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/invoker.hpp"
+#include "ops/registry.hpp"
 
 namespace vsmcp::cli {
 
@@ -36,37 +37,10 @@ namespace {
 constexpr const char* kProgram = "vsphere-cli";
 constexpr const char* kVersion = "0.1.0";
 
-// Arguments that name an inventory object, and the managed object type each resolves to:
-// a dry run of a change resolves them to show what the call would act on.
-const std::map<std::string, std::string>& locatorTypes() {
-  static const std::map<std::string, std::string> kTypes = {
-      {"vm", "VirtualMachine"},     {"template", "VirtualMachine"},
-      {"host", "HostSystem"},       {"cluster", "ClusterComputeResource"},
-      {"datacenter", "Datacenter"}, {"datastore", "Datastore"},
-      {"network", "Network"},       {"resource_pool", "ResourcePool"},
-      {"folder", "Folder"}};
-  return kTypes;
-}
-
-policy::Action actionOf(vsphere::Safety safety) {
-  switch (safety) {
-    case vsphere::Safety::kRead:
-      return policy::Action::kRead;
-    case vsphere::Safety::kChange:
-      return policy::Action::kChange;
-    case vsphere::Safety::kDestructive:
-      return policy::Action::kDestructive;
-  }
-  return policy::Action::kDestructive;
-}
-
-bool isTaskOperation(const vsphere::Operation& op) {
-  const Json* props = op.output_schema.find("properties");
-  return props && props->find("task");
-}
+bool isTaskOperation(const ops::Operation& op) { return op.shape == ops::Shape::kTask; }
 
 // An example value for an argument in --help.
-std::string sampleValue(const vsphere::Operation& op, const FlagSpec& f) {
+std::string sampleValue(const ops::Operation& op, const FlagSpec& f) {
   static const std::map<std::string, std::string> kSamples = {{"vm", "web-01"},
                                                               {"host", "esx-01.example.com"},
                                                               {"template", "ubuntu-22.04"},
@@ -78,7 +52,7 @@ std::string sampleValue(const vsphere::Operation& op, const FlagSpec& f) {
                                                               {"folder", "/DC0/vm/prod"},
                                                               {"snapshot", "before-upgrade"}};
   if (f.property == "name") {
-    if (op.safety == vsphere::Safety::kRead) return "'web-*'";
+    if (op.safety == ops::Safety::kRead) return "'web-*'";
     if (op.name.find("snapshot") != std::string::npos) return "before-upgrade";
     return "web-02";
   }
@@ -97,7 +71,7 @@ std::string sampleValue(const vsphere::Operation& op, const FlagSpec& f) {
   }
 }
 
-std::string exampleLine(const std::string& path, const vsphere::Operation& op,
+std::string exampleLine(const std::string& path, const ops::Operation& op,
                         const std::vector<FlagSpec>& flags) {
   std::string line = std::string(kProgram) + " " + path;
   std::vector<const FlagSpec*> positional;
@@ -111,7 +85,7 @@ std::string exampleLine(const std::string& path, const vsphere::Operation& op,
     if (f.position >= 0) continue;
     if (f.required) {
       line += " --" + f.name + (f.type == FlagType::kBoolean ? "" : " " + sampleValue(op, f));
-    } else if (!shown_optional && (!f.choices.empty() || (op.safety != vsphere::Safety::kRead &&
+    } else if (!shown_optional && (!f.choices.empty() || (op.safety != ops::Safety::kRead &&
                                                           f.type != FlagType::kBoolean))) {
       // One optional flag, to show how flags look.
       line += " --" + f.name + " " + sampleValue(op, f);
@@ -207,7 +181,7 @@ struct FlagSlot {
 
 struct Leaf {
   const CommandEntry* entry = nullptr;
-  const vsphere::Operation* op = nullptr;  // null for a built-in
+  const ops::Operation* op = nullptr;  // null for a built-in
   CLI::App* app = nullptr;
   std::deque<FlagSlot> slots;  // stable addresses: CLI11 writes into them
 };
@@ -238,10 +212,8 @@ class Program {
   Result<std::unique_ptr<vsphere::Client>> connect();
   bool keep_session_ = false;  // session login: leave the vCenter session open to resume it
   bool stored_only_ = false;   // session logout: resume the stored session even with a password
-  Result<Json> invoke(vsphere::Client& client, const vsphere::Operation& op, const Json& args,
-                      const vsphere::OperationContext& ctx, bool all_pages);
-  Result<Json> dryRunChange(vsphere::Client& client, const vsphere::Operation& op,
-                            const Json& args);
+  void applyGovcEnvironment();
+  const ops::Registry& registry() const { return io_.registry ? *io_.registry : ops::builtinRegistry(); }
   int print(const Json& result, const Leaf& leaf);
   int fail(const std::string& what, const Status& status);
   int usage(const std::string& message);
@@ -380,11 +352,11 @@ void Program::addLeaf(const CommandEntry& entry) {
     leaves_.push_back(std::move(leaf));
     return;
   }
-  const vsphere::Operation* op = vsphere::findOperation(entry.operation);
+  const ops::Operation* op = registry().find(entry.operation);
   if (!op) return;  // commandsWithoutOperation() reports it; tests fail on it
   leaf->op = op;
   std::string description = op->title + ". " + op->description + " (operation " + op->name + ", " +
-                            std::string(vsphere::safetyName(op->safety)) + ")";
+                            std::string(ops::safetyName(op->safety)) + ")";
   leaf->app = parent->add_subcommand(word, description);
   const std::vector<FlagSpec> flags = flagsFromSchema(op->input_schema);
   // Positional arguments first, in their order, so CLI11 fills them in that order.
@@ -414,12 +386,12 @@ void Program::addLeaf(const CommandEntry& entry) {
     slot.option->group("Flags");
   }
   std::string footer = "Example:\n  " + exampleLine(entry.path, *op, flags) + "\n";
-  if (op->safety == vsphere::Safety::kDestructive)
+  if (op->safety == ops::Safety::kDestructive)
     footer +=
         "Destructive: on a terminal it shows what would change and asks; without a terminal it "
         "needs "
         "--yes (else it prints the dry run and exits 5). --dry-run only shows what would change.\n";
-  else if (op->safety == vsphere::Safety::kChange)
+  else if (op->safety == ops::Safety::kChange)
     footer +=
         "Changes vSphere. --dry-run shows the call and the objects it would act on, and changes "
         "nothing.\n";
@@ -638,7 +610,8 @@ Result<std::unique_ptr<vsphere::Client>> Program::connect() {
   s.password_file = expandHome(s.password_file);
   s.vcenter.ca_bundle = expandHome(s.vcenter.ca_bundle);
   const char* env_password = std::getenv("VCENTER_PASSWORD");
-  const bool have_password = !s.password_file.empty() || (env_password && *env_password);
+  const bool have_password =
+      !s.password_file.empty() || (env_password && *env_password) || !s.vcenter.password.empty();
   if ((!have_password || stored_only_) && !keep_session_ && !s.vcenter.url.empty() &&
       !s.vcenter.username.empty()) {
     const std::string host = policy::hostOf(s.vcenter.url);
@@ -665,37 +638,6 @@ Result<std::unique_ptr<vsphere::Client>> Program::connect() {
   if (!client.ok())
     return client.status().withContext("cannot connect to " + policy::hostOf(s.vcenter.url));
   return client;
-}
-
-Result<Json> Program::invoke(vsphere::Client& client, const vsphere::Operation& op,
-                             const Json& args, const vsphere::OperationContext& ctx,
-                             bool all_pages) {
-  if (!all_pages) return op.handler(client, args, ctx);
-  // The whole listing in one reply: paging is for a model's context, and each page would cost
-  // the registry a whole listing again.
-  vsphere::OperationContext whole = ctx;
-  whole.unpaged = true;
-  return op.handler(client, args, whole);
-}
-
-Result<Json> Program::dryRunChange(vsphere::Client& client, const vsphere::Operation& op,
-                                   const Json& args) {
-  Json resolved = Json::object();
-  std::string found;
-  for (const auto& [key, value] : args.members()) {
-    auto it = locatorTypes().find(key);
-    if (it == locatorTypes().end() || !value.isString() || value.asString().empty()) continue;
-    auto ref = client.resolve(it->second, vsphere::Locator::any(value.asString()));
-    if (!ref.ok()) return ref.status().withContext(key + " '" + value.asString() + "'");
-    resolved.set(key, ref->value);
-    found += (found.empty() ? "; " : ", ") + key + " '" + value.asString() + "' is " + ref->value;
-  }
-  return Json::object()
-      .set("dry_run", true)
-      .set("would", "call " + op.name + " with " + args.dump() + found)
-      .set("operation", op.name)
-      .set("arguments", args)
-      .set("resolved", resolved);
 }
 
 int Program::runBuiltin(Leaf& leaf) {
@@ -773,8 +715,88 @@ int Program::runBuiltin(Leaf& leaf) {
   return toInt(ExitCode::kFailed);
 }
 
+namespace {
+
+// Asks the person at the terminal to approve a destructive command.
+class TerminalPrompt final : public ops::PersonChannel {
+ public:
+  TerminalPrompt(Terminal& terminal, std::string command) : terminal_(terminal), command_(std::move(command)) {}
+  Result<bool> ask(const ops::Operation&, const std::string& would) override {
+    auto answer = terminal_.confirm(sanitizeCell(std::string(kProgram) + " " + command_ + " would " +
+                                                 withCommandNames(would)) +
+                                    ". Proceed?");
+    return answer && *answer;  // no answer (end of input) is a no
+  }
+
+ private:
+  Terminal& terminal_;
+  std::string command_;
+};
+
+// GOVC_URL may carry "user:password@": the part after '@', and the user and password.
+struct GovcUrl {
+  std::string url, user, password;
+};
+std::string percentDecoded(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+GovcUrl splitGovcUrl(const std::string& value) {
+  GovcUrl g;
+  const size_t scheme = value.find("://");
+  const size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t path = value.find('/', host_start);
+  const size_t at = value.rfind('@', path == std::string::npos ? std::string::npos : path);
+  if (at == std::string::npos || at < host_start) {
+    g.url = value;
+    return g;
+  }
+  const std::string userinfo = value.substr(host_start, at - host_start);
+  const size_t colon = userinfo.find(':');
+  g.user = percentDecoded(userinfo.substr(0, colon));
+  if (colon != std::string::npos) g.password = percentDecoded(userinfo.substr(colon + 1));
+  g.url = value.substr(0, host_start) + value.substr(at + 1);
+  return g;
+}
+
+bool envSet(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v;
+}
+
+}  // namespace
+
+// govc users' settings, read when the VCENTER_* ones (and the flags) are absent.
+void Program::applyGovcEnvironment() {
+  apps::Settings& s = g_.settings;
+  GovcUrl govc;
+  if (envSet("GOVC_URL")) govc = splitGovcUrl(std::getenv("GOVC_URL"));
+  if (s.vcenter.url.empty() && !govc.url.empty()) s.vcenter.url = govc.url;
+  if (s.vcenter.username.empty()) {
+    if (envSet("GOVC_USERNAME")) s.vcenter.username = std::getenv("GOVC_USERNAME");
+    else if (!govc.user.empty()) s.vcenter.username = govc.user;
+  }
+  if (s.password_file.empty() && !envSet("VCENTER_PASSWORD") && s.vcenter.password.empty()) {
+    if (envSet("GOVC_PASSWORD")) s.vcenter.password = std::getenv("GOVC_PASSWORD");
+    else if (!govc.password.empty()) s.vcenter.password = govc.password;
+  }
+  if (!s.vcenter.insecure && !envSet("VCENTER_INSECURE") && envSet("GOVC_INSECURE")) {
+    const std::string v = std::getenv("GOVC_INSECURE");
+    s.vcenter.insecure = v == "1" || v == "true" || v == "TRUE" || v == "True";
+  }
+}
+
 int Program::runOperation(Leaf& leaf) {
-  const vsphere::Operation& op = *leaf.op;
+  const ops::Operation& op = *leaf.op;
   auto parsed = arguments(leaf);
   if (!parsed.ok()) return usage(parsed.status().message());
   Json args = std::move(parsed).value();
@@ -790,99 +812,94 @@ int Program::runOperation(Leaf& leaf) {
     audit = std::move(sink).value();
   }
   policy::Policy policy(std::move(config), audit);
-  policy::CallContext call;
-  call.transport = "cli";
-  call.operation = op.name;
-  call.action = actionOf(op.safety);
-  call.arguments = args;
-  if (Status admitted = policy.admit(call); !admitted.ok()) return fail(leaf.entry->path, admitted);
+  ops::Invoker invoker(registry(), policy, nullptr);
 
-  auto client = connect();
-  if (!client.ok()) {
-    policy.finished(call, "error", client.status());
-    return fail(leaf.entry->path, client.status());
+  ops::Call call;
+  call.op = &op;
+  call.args = args;
+  call.caller = ops::Caller::kPerson;  // the person at the shell, or their script
+  call.confirmed = g_.yes;
+  call.confirm_kind = "cli_yes";
+  call.dry_run_only = g_.dry_run;
+  call.context.transport = "cli";
+  TerminalPrompt prompt(io_.terminal, leaf.entry->path);
+  if (op.safety == ops::Safety::kDestructive && !g_.yes && io_.terminal.interactive()) {
+    call.person = &prompt;
+    call.person_kind = "cli_prompt";
   }
-  vsphere::Client& c = **client;
+  // A listing without --limit is the whole listing in one reply: paging is for a model's
+  // context, and each page would cost a whole listing again.
+  call.unpaged = op.shape == ops::Shape::kList && !args.find("limit");
 
-  if (op.safety == vsphere::Safety::kChange && g_.dry_run) {
-    auto dry = dryRunChange(c, op, args);
-    policy.finished(call, dry.ok() ? "dry_run" : "error", dry.status());
-    if (!dry.ok()) return fail(leaf.entry->path, dry.status());
-    return print(*dry, leaf);
+  // A command the role does not grant is refused (and audited) without connecting.
+  std::unique_ptr<vsphere::Client> client;
+  if (policy.mayCall("", op.name, ops::actionOf(op.safety))) {
+    auto connected = connect();
+    if (!connected.ok()) call.client_error = connected.status();
+    else client = std::move(connected).value();
   }
-
+  call.client = client.get();
   vsphere::CancelToken cancel([this] { return io_.interrupted && io_.interrupted(); });
-  vsphere::OperationContext ctx;
-  ctx.cancel = &cancel;
-
-  if (op.safety == vsphere::Safety::kDestructive && (!g_.yes || g_.dry_run)) {
-    ctx.dry_run = true;
-    auto dry = op.handler(c, args, ctx);
-    if (!dry.ok()) {
-      policy.finished(call, "error", dry.status());
-      return fail(leaf.entry->path, dry.status());
-    }
-    if (g_.dry_run) {
-      policy.finished(call, "dry_run");
-      return print(*dry, leaf);
-    }
-    const Json* would = dry->find("would");
-    const std::string what = std::string(kProgram) + " " + leaf.entry->path + " would " +
-                             (would ? would->asString() : std::string("change vSphere"));
-    if (!io_.terminal.interactive()) {
-      print(*dry, leaf);
-      policy.finished(call, "dry_run");
-      io_.err << kProgram << ": refused: needs --yes (" << sanitizeCell(what)
-              << "); nothing changed\n";
-      return toInt(ExitCode::kRefused);
-    }
-    auto answer = io_.terminal.confirm(sanitizeCell(what) + ". Proceed?");
-    if (!answer || !*answer) {
-      policy.finished(call, "declined");
-      io_.err << kProgram << ": declined: nothing changed\n";
-      return toInt(ExitCode::kRefused);
-    }
-    ctx.dry_run = false;
-    call.arguments.set("approved_by", "prompt");
-  }
-  if (op.safety == vsphere::Safety::kDestructive) args.set("confirm", true);
-
-  const bool all_pages = op.input_schema.find("properties")->find("limit") && !args.find("limit");
-  // From here Ctrl-C cancels the task rather than ending the process.
-  if (op.safety != vsphere::Safety::kRead) {
-    policy.started(call);
-    if (io_.task_running) io_.task_running(true);
-  }
+  call.cancel = &cancel;
   std::unique_ptr<ProgressDisplay> progress;
-  if (op.safety != vsphere::Safety::kRead && isTaskOperation(op) && !g_.quiet) {
-    progress = std::make_unique<ProgressDisplay>(io_.err, io_.terminal.stderrIsTty(),
-                                                 io_.terminal.columns());
+  if (op.safety != ops::Safety::kRead && isTaskOperation(op) && !g_.quiet) {
+    progress = std::make_unique<ProgressDisplay>(io_.err, io_.terminal.stderrIsTty(), io_.terminal.columns());
     std::string label = op.title;
     for (const auto& slot : leaf.slots)
       if (slot.spec.position == 0 && args.find(slot.spec.property))
         label += " " + args.find(slot.spec.property)->asString();
-    progress->start(label);
-    ctx.on_progress = [&progress](int percent, const vsphere::TaskInfo&) {
+    // Shown once vCenter reports the task, never before the VM is resolved and the call approved.
+    call.on_progress = [&progress, label, started = false](int percent, const vsphere::TaskInfo&) mutable {
+      if (!started) {
+        progress->start(label);
+        started = true;
+      }
       progress->update(percent);
     };
   }
-  Result<Json> result = invoke(c, op, args, ctx, all_pages);
-  if (op.safety != vsphere::Safety::kRead && io_.task_running) io_.task_running(false);
-  if (progress) progress->finish();
+
+  ops::Invoker::Prepared prepared = invoker.prepare(std::move(call));
+  ops::Reply reply;
+  if (prepared.ready) {
+    // From here Ctrl-C cancels the task rather than ending the process.
+    const bool changes = op.safety != ops::Safety::kRead;
+    if (changes && io_.task_running) io_.task_running(true);
+    reply = invoker.run(std::move(prepared));
+    if (changes && io_.task_running) io_.task_running(false);
+    if (progress) progress->finish();
+  } else {
+    reply = std::move(prepared.reply);
+  }
   const bool interrupted = cancel.cancelled();
-  policy.finished(call, result.ok() ? "ok" : (interrupted ? "cancelled" : "error"),
-                  result.status());
-  if (!result.ok()) {
-    if (interrupted && result.status().code() != ErrorCode::kCancelled) {
-      fail(leaf.entry->path, result.status());
+  if (!reply.result.ok()) {
+    if (interrupted && reply.result.status().code() != ErrorCode::kCancelled) {
+      fail(leaf.entry->path, reply.result.status());
       return toInt(ExitCode::kInterrupted);
     }
-    return fail(leaf.entry->path, result.status());
+    return fail(leaf.entry->path, reply.result.status());
   }
-  if (int printed = print(*result, leaf); printed != 0) return printed;
+  const Json& result = *reply.result;
+  if (reply.outcome == ops::Outcome::kDeclined) {
+    io_.err << kProgram << ": declined: nothing changed\n";
+    return toInt(ExitCode::kRefused);
+  }
+  if (reply.outcome == ops::Outcome::kDryRun && !g_.dry_run) {
+    print(result, leaf);
+    const Json* would = result.find("would");
+    const std::string what = std::string(kProgram) + " " + leaf.entry->path + " would " +
+                             withCommandNames(would ? would->asString() : std::string("change vSphere"));
+    if (const Json* blocked = result.find("blocked"); blocked && blocked->size() > 0) {
+      std::string reasons;
+      for (const auto& b : blocked->items()) reasons += (reasons.empty() ? "" : "; ") + withCommandNames(b.asString());
+      io_.err << kProgram << ": cannot be done now: " << sanitizeCell(reasons) << "; nothing changed\n";
+      return toInt(ExitCode::kFailed);
+    }
+    io_.err << kProgram << ": refused: needs --yes (" << sanitizeCell(what) << "); nothing changed\n";
+    return toInt(ExitCode::kRefused);
+  }
+  if (int printed = print(result, leaf); printed != 0) return printed;
   if (interrupted) {
-    io_.err << kProgram
-            << ": interrupted, but the task had already finished before it could be cancelled\n";
+    io_.err << kProgram << ": interrupted, but the task had already finished before it could be cancelled\n";
     return toInt(ExitCode::kInterrupted);
   }
   return toInt(ExitCode::kOk);
@@ -935,6 +952,7 @@ int Program::run(int argc, const char* const* argv) {
     const int code = app_.exit(e, io_.out, io_.err);
     return code == 0 ? 0 : toInt(ExitCode::kUsage);  // --help and --version succeed
   }
+  applyGovcEnvironment();
   setLogLevel(g_.verbose ? LogLevel::kDebug : LogLevel::kWarning);
   if (g_.json && g_.format != "table" && g_.format != "json")
     return usage("--json and --format " + g_.format + " contradict each other; give one");

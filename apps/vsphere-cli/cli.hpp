@@ -14,6 +14,7 @@
 #include "completion.hpp"
 #include "terminal.hpp"
 #include "vsmcp/result.hpp"
+#include "ops/registry.hpp"
 #include "vsphere/client.hpp"
 
 namespace vsmcp::cli {
@@ -30,6 +31,8 @@ struct Io {
   std::function<bool()> interrupted;
   // Tells the Ctrl-C handler that a cancellable task runs (true) or no longer runs (false).
   std::function<void(bool)> task_running;
+  // The operations the commands name; null = the built-in registry (tests use scripted ones).
+  const ops::Registry* registry = nullptr;
 };
 
 // Runs one command line; returns the exit code (exit_codes.hpp).

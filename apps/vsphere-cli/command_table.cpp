@@ -3,7 +3,7 @@
 #include <set>
 #include <sstream>
 
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
 
 namespace vsmcp::cli {
 
@@ -147,7 +147,7 @@ const CommandEntry* findCommandForOperation(const std::string& operation) {
 
 std::vector<std::string> operationsWithoutCommand() {
   std::vector<std::string> missing;
-  for (const auto& o : vsphere::builtinOperations())
+  for (const auto& o : ops::builtinOperations())
     if (!findCommandForOperation(o.name)) missing.push_back(o.name);
   return missing;
 }
@@ -155,7 +155,7 @@ std::vector<std::string> operationsWithoutCommand() {
 std::vector<std::string> commandsWithoutOperation() {
   std::vector<std::string> missing;
   for (const auto& c : commandTable())
-    if (c.builtin == Builtin::kNone && !vsphere::findOperation(c.operation))
+    if (c.builtin == Builtin::kNone && !ops::findOperation(c.operation))
       missing.push_back(c.path);
   return missing;
 }

@@ -1,5 +1,5 @@
 // The command table of vsphere-cli: govc-style groups and verbs ("vm power on") mapped onto
-// operation names of the registry (vsphere/operations.hpp). A command's flags, help and
+// operation names of the registry (ops/registry.hpp). A command's flags, help and
 // output come from its operation, so a new operation needs only its row here; the coverage
 // check (operationsWithoutCommand) fails a test when a registry operation has no command.
 // A few commands are built in (about, session, completion): they use no registry operation.

@@ -87,7 +87,11 @@ std::vector<FlagSpec> flagsFromSchema(const Json& input_schema) {
       if (f.property == r && f.type == FlagType::kString) f.position = position++;
   if (position == 0)
     for (auto& f : flags)
-      if (f.property == "name" && f.type == FlagType::kString) f.position = 0;
+      if (f.property == "name" && f.type == FlagType::kString) f.position = position++;
+  // A snapshot is named after its VM even where it may be left out (revert: the current one),
+  // as in `vm snapshot rm VM NAME`.
+  for (auto& f : flags)
+    if (f.property == "snapshot" && f.type == FlagType::kString && f.position < 0) f.position = position++;
   return flags;
 }
 

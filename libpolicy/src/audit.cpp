@@ -62,6 +62,8 @@ Json toJson(const AuditRecord& r) {
   if (r.duration) j.set("duration_ms", static_cast<double>(r.duration->count()) / 1000.0);
   if (!r.outcome.empty()) j.set("outcome", r.outcome);
   if (!r.error.empty()) j.set("error", r.error);
+  if (!r.approval.empty()) j.set("approval", r.approval);
+  if (!r.approved_by.empty()) j.set("approved_by", r.approved_by);
   return j;
 }
 

@@ -310,6 +310,8 @@ void Policy::audit(const CallContext& call, std::string_view event, std::string_
     r.duration = std::chrono::duration_cast<std::chrono::microseconds>(impl_->clock.now() - call.started);
   r.outcome = std::string(outcome);
   if (!error.ok()) r.error = error.message();
+  r.approval = call.approval;
+  r.approved_by = call.approved_by;
   impl_->audit->write(r);
 }
 

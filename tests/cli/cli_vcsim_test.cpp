@@ -19,7 +19,7 @@
 #include "command_table.hpp"
 #include "vcsim.hpp"
 #include "vsmcp/json_schema.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
 
 using vsmcp::Json;
 using vsmcp::Result;

@@ -1,5 +1,5 @@
 // Registry operations (lookups, capacity reports, lifecycle) run as every surface runs them:
-// vsphere::findOperation(name)->handler(client, args, ctx), against the simulator, each effect
+// ops::findOperation(name)->handler(client, args, ctx), against the simulator, each effect
 // checked through a second session. Default inventory: see inventory_test.cpp.
 #include <algorithm>
 #include <atomic>
@@ -10,7 +10,7 @@
 #include <set>
 
 #include "vcsim.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
 
 using namespace vsmcp;
 using namespace vsmcp::vsphere;

@@ -19,7 +19,7 @@
 #include "exit_codes.hpp"
 #include "profiles.hpp"
 #include "schema_flags.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
 
 using vsmcp::ErrorCode;
 using vsmcp::Result;
@@ -208,7 +208,7 @@ TEST_CASE("every command has --help with an example and exits 0") {
     CHECK(r.connects == 0);
     if (c.builtin != Builtin::kNone) continue;
     // Each flag of the operation is in the help.
-    for (const auto& f : flagsFromSchema(vsmcp::vsphere::findOperation(c.operation)->input_schema))
+    for (const auto& f : flagsFromSchema(vsmcp::ops::findOperation(c.operation)->input_schema))
       CHECK(r.out.find("--" + f.name) != std::string::npos);
   }
   Run root = runCli({"--help"});
@@ -445,7 +445,7 @@ TEST_CASE("completion scripts name every command and flag of the tree") {
     CHECK(listed);
     if (c.builtin != Builtin::kNone) continue;
     for (const auto& f :
-         flagsFromSchema(vsmcp::vsphere::findOperation(c.operation)->input_schema)) {
+         flagsFromSchema(vsmcp::ops::findOperation(c.operation)->input_schema)) {
       CHECK(bash.find("--" + f.name) != std::string::npos);
       if (!f.choices.empty())
         CHECK(bash.find("\"" + c.path + "|--" + f.name + "\") echo \"") != std::string::npos);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "schema_flags.hpp"
-#include "vsphere/operations.hpp"
+#include "ops/registry.hpp"
 
 using vsmcp::ErrorCode;
 using vsmcp::Json;
@@ -87,12 +87,12 @@ TEST_CASE("required strings are positional in the order the schema requires them
 }
 
 TEST_CASE("a list's optional name filter is positional when nothing is required") {
-  const auto flags = flagsFromSchema(vsmcp::vsphere::findOperation("vm_list")->input_schema);
+  const auto flags = flagsFromSchema(vsmcp::ops::findOperation("vm_list")->input_schema);
   CHECK(flag(flags, "name").position == 0);
   CHECK_FALSE(flag(flags, "name").required);
   CHECK(flag(flags, "power_state").choices.size() == 3);
   CHECK(flag(flags, "limit").maximum.has_value());
-  const auto events = flagsFromSchema(vsmcp::vsphere::findOperation("events_list")->input_schema);
+  const auto events = flagsFromSchema(vsmcp::ops::findOperation("events_list")->input_schema);
   for (const auto& f : events) CHECK(f.position == -1);
 }
 
@@ -139,7 +139,7 @@ TEST_CASE("flag values convert to the schema's JSON types") {
 }
 
 TEST_CASE("every registry operation maps to flags without clashes") {
-  for (const auto& op : vsmcp::vsphere::builtinOperations()) {
+  for (const auto& op : vsmcp::ops::builtinOperations()) {
     INFO(op.name);
     const auto flags = flagsFromSchema(op.input_schema);
     const Json* props = op.input_schema.find("properties");

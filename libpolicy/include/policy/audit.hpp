@@ -5,7 +5,8 @@
 // vCenter, so a crash in the middle still leaves a trace), correlation_id, transport, remote,
 // session, principal, role, operation, action, arguments (secrets masked, long strings cut),
 // target (the vCenter or ESXi host), duration_ms, outcome (ok, error, dry_run, declined,
-// denied, rate_limited, unauthenticated, cancelled), error.
+// denied, rate_limited, unauthenticated, cancelled), error, approval (how a destructive call was
+// approved: person, caller_confirm, cli_yes, cli_prompt, rest_confirm) and approved_by (who).
 //
 // FileAuditSink writes each record with a single write(2) on a file opened with O_APPEND:
 // nothing is buffered in the process, so a record is in the kernel before the call returns,
@@ -41,6 +42,8 @@ struct AuditRecord {
   std::optional<std::chrono::microseconds> duration;
   std::string outcome;
   std::string error;
+  std::string approval;     // how a destructive call was approved (policy::CallContext::approval)
+  std::string approved_by;  // who approved it
 };
 
 Json toJson(const AuditRecord& record);

@@ -43,6 +43,10 @@ struct CallContext {
   Action action = Action::kRead;
   Json arguments;              // as given (masked before they are audited)
   std::string role;            // set by the chain when empty
+  // How a destructive call was approved, once it was: "person" (asked through the client),
+  // "caller_confirm" (MCP confirm: true), "cli_yes", "cli_prompt", "rest_confirm"; and by whom.
+  std::string approval;
+  std::string approved_by;
   std::chrono::steady_clock::time_point started{};  // set by admit()
 };
 

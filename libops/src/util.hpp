@@ -1,5 +1,5 @@
-// Helpers the registry's source files share (registry.cpp, registry_catalog.cpp): argument
-// access, schema text, paging, task results. Private to libvsphere.
+// Helpers the operation groups share (group_*.cpp): argument access, JSON forms, paging, task
+// results, shared schemas. Private to libops.
 #pragma once
 
 #include <algorithm>
@@ -7,9 +7,24 @@
 #include <string>
 #include <vector>
 
-#include "vsphere/operations.hpp"
+#include <cstdio>
+#include <cstdlib>
 
-namespace vsmcp::vsphere::registry {
+#include "ops/operation.hpp"
+#include "ops/schema.hpp"
+
+namespace vsmcp::ops::util {
+
+using namespace vsphere;
+
+// JSON forms (forms.cpp).
+Json toJsonCluster(const ClusterSummary& c);
+Json toJsonDatastore(const DatastoreSummary& d);
+Json toJsonNetwork(const NetworkSummary& n);
+Json toJsonPool(const ResourcePoolSummary& p);
+Json toJsonFolder(const FolderSummary& f);
+Json toJsonDatacenter(const DatacenterSummary& d);
+Json toJsonSnapshot(const SnapshotNode& n);
 
 inline Json ref(const MoRef& r) { return r.empty() ? Json() : Json(r.value); }
 
@@ -24,9 +39,16 @@ inline std::string str(const Json& args, const char* key) {
   return v ? v->asString() : std::string();
 }
 
+// A schema written as JSON text. Text that does not parse is a defect of the declaration: it
+// stops the program at start-up with the parser's message, never becomes an accept-anything {}.
 inline Json schema(const char* text) {
   auto j = Json::parse(text);
-  return j.ok() ? *j : Json::object();
+  if (!j.ok()) {
+    std::fprintf(stderr, "vsmcp: malformed schema in an operation declaration: %s\n%s\n",
+                 j.status().message().c_str(), text);
+    std::abort();
+  }
+  return *j;
 }
 
 // An input schema: an object with these properties (JSON members, without the braces), the
@@ -46,6 +68,60 @@ inline Json objectOutput(const std::string& key) {
                  R"("]})")
                     .c_str());
 }
+
+// ---- Declarations with the schema builder ---------------------------------------------------
+
+// An operation with the members every declaration has; set dry_run, precheck, summary,
+// list_key and idempotent on the result as needed.
+inline Operation declare(std::string name, std::string title, std::string description, Safety safety, Shape shape,
+                         const Schema& input, const Schema& output, OperationHandler handler) {
+  Operation op;
+  op.name = std::move(name);
+  op.title = std::move(title);
+  op.description = std::move(description);
+  op.safety = safety;
+  op.shape = shape;
+  op.input_schema = input.json();
+  op.output_schema = output.json();
+  op.handler = std::move(handler);
+  return op;
+}
+
+// Arguments that name an inventory object.
+inline Schema vmLocator(const char* what = "VM") {
+  return Schema::string(std::string(what) + " name, inventory path (/DC/vm/x), id (vm-42) or BIOS UUID").minLength(1);
+}
+inline Schema hostLocator() {
+  return Schema::string("Host name, inventory path (/DC/host/cluster/esx1), id (host-12) or UUID").minLength(1);
+}
+// `limit` and `offset` of a paged list.
+inline Schema& withPaging(Schema& input) {
+  input.prop("limit", Schema::integer("Items per page, default 100").minimum(1).maximum(2000))
+      .prop("offset", Schema::integer("Items to skip: the next_offset of the previous page; default 0").minimum(0));
+  return input;
+}
+// A page of `key` items, each described by `item`.
+inline Schema listResult(const std::string& key, const Schema& item, const std::string& what) {
+  return Schema::result()
+      .prop("total", Schema::integer("How many " + what + " matched in all"), kRequired)
+      .prop("count", Schema::integer("How many are on this page"), kRequired)
+      .prop("offset", Schema::integer("Where this page starts"), kRequired)
+      .prop("next_offset", Schema::integer("The offset of the next page; absent on the last page"))
+      .prop(key, Schema::array(item, "The " + what + " of this page"), kRequired);
+}
+// A vCenter task as toJson(TaskInfo) writes it.
+inline Schema taskForm() {
+  return Schema::result("The vCenter task")
+      .prop("id", Schema::string("Task id (task-123)"), kRequired)
+      .prop("name", Schema::string("The task's method, e.g. PowerOnVM_Task"))
+      .prop("state", Schema::string("queued, running, success or error"), kRequired)
+      .prop("progress", Schema::integer("Percent done, 0-100"))
+      .prop("entity", Schema::string("Id of the object the task acts on (vm-42)"))
+      .prop("result", Schema::string("Id of what the task made, when it made something (the clone's vm-57)"))
+      .prop("error", Schema::string("vCenter's message when the task failed"));
+}
+// The result of an operation that runs a vCenter task.
+inline Schema taskResultSchema() { return Schema::result().prop("task", taskForm(), kRequired); }
 
 // A share in percent with one decimal (12.3); 0 when there is no whole.
 inline double percent(std::int64_t part, std::int64_t whole) {
@@ -119,4 +195,17 @@ inline Status lookupError(const Status& s, const char* list_op) {
   return Status::Error(ErrorCode::kNotFound, s.message() + " (" + list_op + " lists what exists)", s.details());
 }
 
-}  // namespace vsmcp::vsphere::registry
+// ---- Group inventory/monitor/host: item schemas of the JSON forms (forms.cpp) ---------------
+// Each describes what the matching toJson* in forms.cpp returns, member for member; other
+// groups use them too (vmForm for VM results, snapshotForm for snapshot trees).
+Schema vmForm();          // toJson(VmSummary)
+Schema hostForm();        // toJson(HostSummary)
+Schema clusterForm();     // toJsonCluster
+Schema datacenterForm();  // toJsonDatacenter
+Schema datastoreForm();   // toJsonDatastore
+Schema networkForm();     // toJsonNetwork
+Schema poolForm();        // toJsonPool
+Schema folderForm();      // toJsonFolder
+Schema snapshotForm();    // toJsonSnapshot (its children in the same form)
+
+}  // namespace vsmcp::ops::util

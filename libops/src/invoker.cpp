@@ -1,0 +1,248 @@
+#include "ops/invoker.hpp"
+
+#include <map>
+
+#include "vsmcp/json_schema.hpp"
+
+namespace vsmcp::ops {
+
+policy::Action actionOf(Safety safety) {
+  switch (safety) {
+    case Safety::kRead: return policy::Action::kRead;
+    case Safety::kChange: return policy::Action::kChange;
+    case Safety::kDestructive: return policy::Action::kDestructive;
+  }
+  return policy::Action::kDestructive;
+}
+
+std::string_view outcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk: return "ok";
+    case Outcome::kError: return "error";
+    case Outcome::kDryRun: return "dry_run";
+    case Outcome::kDeclined: return "declined";
+    case Outcome::kDenied: return "denied";
+    case Outcome::kRateLimited: return "rate_limited";
+    case Outcome::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+Json dryRunJson(const DryRun& dry) {
+  Json j = Json::object().set("dry_run", true).set("would", dry.would);
+  if (!dry.blockers.empty()) {
+    Json b = Json::array();
+    for (const auto& s : dry.blockers) b.push(s);
+    j.set("blocked", std::move(b));
+  }
+  if (dry.details.size() > 0) j.set("details", dry.details);
+  return j;
+}
+
+namespace {
+
+// Arguments that name an inventory object, and the managed object type each resolves to: the
+// dry run of a change without one of its own resolves them to show what the call would act on.
+const std::map<std::string, std::string>& locatorTypes() {
+  static const std::map<std::string, std::string> kTypes = {
+      {"vm", "VirtualMachine"},     {"template", "VirtualMachine"},     {"host", "HostSystem"},
+      {"cluster", "ClusterComputeResource"}, {"datacenter", "Datacenter"}, {"datastore", "Datastore"},
+      {"network", "Network"},       {"resource_pool", "ResourcePool"},  {"folder", "Folder"}};
+  return kTypes;
+}
+
+std::string blockedText(const DryRun& dry) {
+  std::string text;
+  for (const auto& b : dry.blockers) text += (text.empty() ? "" : "; ") + b;
+  return text;
+}
+
+}  // namespace
+
+Invoker::Invoker(const Registry& registry, policy::Policy& policy, CallObserver* observer, InvokerOptions options,
+                 const policy::Clock& clock)
+    : registry_(registry), policy_(policy), observer_(observer), options_(options), clock_(clock) {}
+
+Result<DryRun> Invoker::dryRun(const Call& call) {
+  const Operation& op = *call.op;
+  if (op.dry_run) return op.dry_run(*call.client, call.args);
+  // A change without a dry run of its own: the call and the objects it would act on.
+  DryRun dry;
+  Json resolved = Json::object();
+  std::string found;
+  for (const auto& [key, value] : call.args.members()) {
+    auto it = locatorTypes().find(key);
+    if (it == locatorTypes().end() || !value.isString() || value.asString().empty()) continue;
+    auto ref = call.client->resolve(it->second, vsphere::Locator::any(value.asString()));
+    if (!ref.ok()) return ref.status().withContext(key + " '" + value.asString() + "'");
+    resolved.set(key, ref->value);
+    found += (found.empty() ? "; " : ", ") + key + " '" + value.asString() + "' is " + ref->value;
+  }
+  dry.would = "call " + op.name + " with " + call.args.dump() + found;
+  dry.details.set("operation", op.name).set("arguments", call.args).set("resolved", resolved);
+  return dry;
+}
+
+Reply Invoker::finish(Prepared& p, Outcome outcome, Result<Json> result, std::string_view audit_outcome) {
+  Reply r;
+  r.outcome = outcome;
+  r.correlation_id = p.call.context.correlation_id;
+  if (!audit_outcome.empty()) policy_.finished(p.call.context, audit_outcome, result.status());
+  if (observer_)
+    observer_->record(p.call.op->name, outcome,
+                      std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - p.started));
+  r.result = std::move(result);
+  return r;
+}
+
+Invoker::Prepared Invoker::prepare(Call call) {
+  Prepared p;
+  p.started = clock_.now();
+  const Operation& op = *call.op;
+  policy::CallContext& ctx = call.context;
+  ctx.operation = op.name;
+  ctx.action = actionOf(op.safety);
+  ctx.arguments = call.args;
+  ctx.approval.clear();
+  ctx.approved_by.clear();
+  p.call = std::move(call);
+  Call& c = p.call;
+  const std::string who = c.context.principal.empty() ? "anonymous" : c.context.principal;
+
+  if (Status admitted = policy_.admit(c.context); !admitted.ok()) {
+    // Audited by the policy already.
+    p.reply = finish(p, admitted.code() == ErrorCode::kRateLimited ? Outcome::kRateLimited : Outcome::kDenied,
+                     admitted, "");
+    return p;
+  }
+  // The surfaces check their arguments against the schema in their own words; this keeps a
+  // surface that forgot from reaching vCenter with what the schema refuses.
+  Json schema_args = c.args;
+  if (Status valid = validateJson(op.input_schema, schema_args, ""); !valid.ok()) {
+    p.reply = finish(p, Outcome::kError, valid, "error");
+    return p;
+  }
+  if (c.client == nullptr) {
+    p.reply = finish(p, Outcome::kError,
+                     c.client_error.ok() ? Status::Internal("no vCenter connection for " + op.name) : c.client_error,
+                     "error");
+    return p;
+  }
+  if (op.precheck && !(c.dry_run_only && op.safety == Safety::kRead)) {
+    if (Status checked = op.precheck(*c.client, c.args); !checked.ok()) {
+      p.reply = finish(p, Outcome::kError, checked, "error");
+      return p;
+    }
+  }
+  if (op.safety == Safety::kRead) {
+    p.ready = true;  // reads change nothing: a dry run of a read is the read
+    return p;
+  }
+  if (op.safety == Safety::kChange) {
+    if (!c.dry_run_only) {
+      p.ready = true;
+      return p;
+    }
+    auto dry = dryRun(c);
+    if (!dry.ok()) p.reply = finish(p, Outcome::kError, dry.status(), "error");
+    else p.reply = finish(p, Outcome::kDryRun, dryRunJson(*dry), "dry_run");
+    p.reply.step = ApprovalStep::kDryRun;
+    return p;
+  }
+
+  // Destructive: the approval table decides.
+  ApprovalInput in;
+  in.caller = c.caller;
+  in.dry_run_only = c.dry_run_only;
+  in.confirmed = c.confirmed;
+  in.can_ask_person = c.person != nullptr;
+  in.mode = options_.approval;
+  const ApprovalStep step = decideApproval(in);
+  if (step == ApprovalStep::kRefuse) {
+    p.reply = finish(p, Outcome::kDenied,
+                     Status::Error(ErrorCode::kPermissionDenied,
+                                   op.name + " needs a person's approval: this server's approval mode is 'person' "
+                                             "(MCP_APPROVAL / --approval) and this client cannot ask one (it did not "
+                                             "declare elicitation); nothing was changed"),
+                     "denied");
+    p.reply.step = step;
+    return p;
+  }
+  // Every other path looks first: the dry run says what would happen and what would fail.
+  auto dry = dryRun(c);
+  if (!dry.ok()) {
+    p.reply = finish(p, Outcome::kError, dry.status(), "error");
+    p.reply.step = step;
+    return p;
+  }
+  if (step == ApprovalStep::kDryRun || (step == ApprovalStep::kAskPerson && !dry->blockers.empty())) {
+    p.reply = finish(p, Outcome::kDryRun, dryRunJson(*dry), "dry_run");
+    p.reply.step = ApprovalStep::kDryRun;
+    ApprovalInput confirmed = in;
+    confirmed.confirmed = true;
+    p.reply.confirm_would_run = dry->blockers.empty() && decideApproval(confirmed) == ApprovalStep::kRun;
+    return p;
+  }
+  if (!dry->blockers.empty()) {
+    // Approved, but it would fail: say why before vCenter is touched.
+    p.reply = finish(p, Outcome::kError,
+                     Status::Error(ErrorCode::kInvalidState, "cannot " + op.name + " now: " + blockedText(*dry) +
+                                                                 "; nothing was changed"),
+                     "error");
+    p.reply.step = step;
+    return p;
+  }
+  if (step == ApprovalStep::kAskPerson) {
+    auto answer = c.person->ask(op, dry->would);
+    if (!answer.ok()) {
+      p.reply = finish(p, Outcome::kError,
+                       Status::Error(ErrorCode::kUnavailable, "could not ask for approval of " + op.name + ": " +
+                                                                  answer.status().message() + "; nothing was changed"),
+                       "error");
+      p.reply.step = step;
+      return p;
+    }
+    if (!*answer) {
+      Json declined = dryRunJson(*dry);
+      declined.set("declined", true);
+      p.call.context.approval = c.person_kind;
+      p.call.context.approved_by = who;
+      p.reply = finish(p, Outcome::kDeclined, std::move(declined), "declined");
+      p.reply.step = step;
+      return p;
+    }
+    p.call.context.approval = c.person_kind;
+  } else {
+    p.call.context.approval = c.confirm_kind;
+  }
+  p.call.context.approved_by = who;
+  p.reply.step = step;
+  p.ready = true;
+  return p;
+}
+
+Reply Invoker::run(Prepared p) {
+  const Operation& op = *p.call.op;
+  const ApprovalStep step = p.reply.step;
+  if (op.safety != Safety::kRead) policy_.started(p.call.context);
+  OperationContext octx;
+  octx.on_progress = p.call.on_progress;
+  octx.cancel = p.call.cancel;
+  octx.unpaged = p.call.unpaged;
+  auto result = op.handler(*p.call.client, p.call.args, octx);
+  // What the operation returned, whatever happened to the request meanwhile: "cancelled" only
+  // when the cancellation stopped it.
+  Outcome outcome = Outcome::kOk;
+  if (!result.ok()) outcome = result.status().code() == ErrorCode::kCancelled ? Outcome::kCancelled : Outcome::kError;
+  Reply r = finish(p, outcome, std::move(result), outcomeName(outcome));
+  r.step = step;
+  return r;
+}
+
+Reply Invoker::invoke(Call call) {
+  Prepared p = prepare(std::move(call));
+  if (!p.ready) return std::move(p.reply);
+  return run(std::move(p));
+}
+
+}  // namespace vsmcp::ops
