@@ -898,6 +898,11 @@ int Program::runOperation(Leaf& leaf) {
     return toInt(ExitCode::kRefused);
   }
   if (int printed = print(result, leaf); printed != 0) return printed;
+  if (const Json* blocked = result.find("blocked"); g_.dry_run && blocked && blocked->size() > 0) {
+    std::string reasons;
+    for (const auto& b : blocked->items()) reasons += (reasons.empty() ? "" : "; ") + withCommandNames(b.asString());
+    io_.err << kProgram << ": note: this would fail now: " << sanitizeCell(reasons) << "\n";
+  }
   if (interrupted) {
     io_.err << kProgram << ": interrupted, but the task had already finished before it could be cancelled\n";
     return toInt(ExitCode::kInterrupted);

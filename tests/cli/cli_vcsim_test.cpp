@@ -1,15 +1,19 @@
 // vsphere-cli against the vCenter simulator, in process (the same code the program runs):
 // every command of the table runs; reads print exactly the registry's result with --json;
 // changes print results of their output schema and act; CSV and -q agree with the JSON;
-// destructive commands refuse without --yes, ask on a terminal; dry runs change nothing;
-// exit codes for not found, login and TLS refusals, failed operations; lists merge all pages.
+// destructive commands refuse without --yes, ask on a terminal, and fail at once with the dry
+// run's reason when it is blocked; dry runs change nothing; progress shows only once vCenter
+// reports the task; exit codes for not found, login and TLS refusals, failed operations; lists
+// merge all pages.
 #include <stdlib.h>
 
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -17,15 +21,18 @@
 
 #include "cli.hpp"
 #include "command_table.hpp"
+#include "ops/registry.hpp"
 #include "vcsim.hpp"
 #include "vsmcp/json_schema.hpp"
-#include "ops/registry.hpp"
 
 using vsmcp::Json;
 using vsmcp::Result;
 using vsmcp::testing::Vcsim;
 using namespace vsmcp::cli;
 using namespace vsmcp::vsphere;
+using vsmcp::ops::findOperation;
+using vsmcp::ops::Operation;
+using vsmcp::ops::OperationContext;
 
 namespace {
 
@@ -81,7 +88,11 @@ class Cli {
     Io io{out,
           err,
           terminal,
-          [](const ConnectionOptions& o) { return Client::connect(o); },
+          [this](const ConnectionOptions& o) {
+            ConnectionOptions with = o;
+            if (on_call) with.on_call = on_call;
+            return Client::connect(with);
+          },
           std::move(interrupted),
           nullptr};
     args.insert(args.begin(), "vsphere-cli");
@@ -94,6 +105,8 @@ class Cli {
   }
 
   ScriptedTerminal terminal;
+  // Sees every vCenter call the CLI makes, when set.
+  std::function<void(std::string_view, std::chrono::microseconds, const vsmcp::Status&)> on_call;
 
  private:
   const Vcsim& sim_;
@@ -286,15 +299,17 @@ TEST_CASE("every command runs against the simulator, reads print the registry's 
     }
     return got;
   };
-  change({"vm power off", {"DC0_H0_VM0"}});
+  change({"vm power off", {"DC0_H0_VM0"}, 5});  // destructive: no --yes, no terminal
+  CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
+  change({"vm power off", {"DC0_H0_VM0", "--yes"}});
   CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOff);
   change({"vm power on", {"DC0_H0_VM0"}});
   CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
   change({"vm power on", {"DC0_H0_VM0"}, 1});  // already on: InvalidPowerState
-  change({"vm power suspend", {"DC0_H0_VM0"}});
+  change({"vm power suspend", {"DC0_H0_VM0", "--yes"}});
   CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kSuspended);
   change({"vm power on", {"DC0_H0_VM0"}});
-  change({"vm power reset", {"DC0_H0_VM0"}});
+  change({"vm power reset", {"DC0_H0_VM0", "--yes"}});
   change({"vm power shutdown", {"DC0_H0_VM0"}});
   CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOff);
   change({"vm power reboot", {"DC0_H0_VM0"}, 1});  // this simulator has no RebootGuest
@@ -308,7 +323,13 @@ TEST_CASE("every command runs against the simulator, reads print the registry's 
     CliRun tree = cli.run({"vm", "snapshot", "ls", "DC0_H0_VM0"});
     CHECK(tree.out.find("\n  snap2 ") != std::string::npos);  // the child is indented
   }
-  change({"vm snapshot revert", {"DC0_H0_VM0", "--snapshot", "snap1", "--yes"}});
+  change({"vm snapshot revert", {"DC0_H0_VM0", "snap1", "--yes"}});  // the snapshot is positional
+  CHECK(registry(*client, "vm_snapshot_list", R"({"vm":"DC0_H0_VM0"})")
+            .find("snapshots")
+            ->items()
+            .at(0)
+            .find("current")
+            ->asBool());
   change({"vm snapshot rm", {"DC0_H0_VM0", "snap2", "--yes"}});
   change({"vm snapshot rm-all", {"DC0_H0_VM0", "--yes"}});
   CHECK(registry(*client, "vm_snapshot_list", R"({"vm":"DC0_H0_VM0"})").find("snapshots")->size() ==
@@ -340,7 +361,9 @@ TEST_CASE("every command runs against the simulator, reads print the registry's 
   CHECK_FALSE(back.find("template")->asBool());
   change({"vm destroy", {"clone-1", "--yes"}});
   CHECK(cli.run({"vm", "info", "clone-1"}).code == 3);
-  change({"host maintenance enter", {"DC0_C0_H2"}});
+  change({"host maintenance enter", {"DC0_C0_H2"}, 5});  // destructive: no --yes, no terminal
+  CHECK_FALSE(client->getHost(Locator::any("DC0_C0_H2"))->in_maintenance_mode);
+  change({"host maintenance enter", {"DC0_C0_H2", "--yes"}});
   CHECK(client->getHost(Locator::any("DC0_C0_H2"))->in_maintenance_mode);
   change({"host maintenance exit", {"DC0_C0_H2"}});
   CHECK_FALSE(client->getHost(Locator::any("DC0_C0_H2"))->in_maintenance_mode);
@@ -468,22 +491,182 @@ TEST_CASE("a dry run of a change resolves its targets and changes nothing") {
   Cli cli(sim);
   auto client = sim.connect();
   const std::string id = vm(*client, "DC0_H0_VM0").ref.value;
-  CliRun r = cli.run({"vm", "power", "off", "DC0_H0_VM0", "--dry-run", "--json"});
+  REQUIRE(client->powerOff(vm(*client, "DC0_H0_VM0").ref).ok());
+  // A change: the call, its arguments and the objects they name, under details.
+  CliRun r = cli.run({"vm", "power", "on", "DC0_H0_VM0", "--dry-run", "--json"});
   REQUIRE(r.code == 0);
   const Json j = r.json();
   CHECK(j.find("dry_run")->asBool());
-  CHECK(j.find("operation")->asString() == "vm_power_off");
-  CHECK(j.find("arguments")->find("vm")->asString() == "DC0_H0_VM0");
-  CHECK(j.find("resolved")->find("vm")->asString() == id);
-  CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
+  CHECK(j.find("would")->asString().find("call vm_power_on") == 0);
+  const Json* details = j.find("details");
+  REQUIRE(details);
+  CHECK(details->find("operation")->asString() == "vm_power_on");
+  CHECK(details->find("arguments")->find("vm")->asString() == "DC0_H0_VM0");
+  CHECK(details->find("resolved")->find("vm")->asString() == id);
+  CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOff);
   CliRun text = cli.run({"vm", "relocate", "DC0_H0_VM0", "--host", "DC0_C0_H0", "--dry-run"});
   CHECK(text.code == 0);
   CHECK(text.out.find("dry run, nothing changed: would call vm_relocate") == 0);
   CHECK(text.out.find("host 'DC0_C0_H0' is host-") != std::string::npos);
   CHECK(vm(*client, "DC0_H0_VM0").host_name == "DC0_H0");
-  CHECK(cli.run({"vm", "power", "off", "no-such-vm", "--dry-run"}).code == 3);
+  CHECK(cli.run({"vm", "power", "on", "no-such-vm", "--dry-run"}).code == 3);
   CHECK(cli.run({"vm", "create", "x", "--dry-run", "--datastore", "nope"}).code == 3);
   CHECK_FALSE(client->getVm(Locator::any("x")).ok());
+
+  // A destructive command: its own dry run, which looks at the VM, even with --yes.
+  const std::string running = vm(*client, "DC0_H0_VM1").ref.value;
+  CliRun off = cli.run({"vm", "power", "off", "DC0_H0_VM1", "--dry-run", "--yes", "--json"});
+  REQUIRE(off.code == 0);
+  const Json o = off.json();
+  CHECK(o.find("dry_run")->asBool());
+  CHECK(o.find("would")->asString().find("power off VM 'DC0_H0_VM1' (" + running + ") at once") == 0);
+  CHECK_FALSE(o.find("blocked"));
+  REQUIRE(o.find("details"));
+  CHECK(o.find("details")->find("vm")->asString() == running);
+  CHECK(o.find("details")->find("power_state")->asString() == "poweredOn");
+  CHECK(vm(*client, "DC0_H0_VM1").power_state == PowerState::kPoweredOn);
+  CHECK(cli.run({"vm", "power", "off", "no-such-vm", "--dry-run"}).code == 3);
+}
+
+TEST_CASE("vm snapshot revert takes the snapshot as its second argument, or --snapshot") {
+  Vcsim sim;
+  Cli cli(sim);
+  auto client = sim.connect();
+  const MoRef ref = vm(*client, "DC0_H0_VM0").ref;
+  REQUIRE(client->createSnapshot(ref, "first", "", false, false).ok());
+  REQUIRE(client->createSnapshot(ref, "second", "", false, false).ok());
+  auto current = [&] { return client->snapshots(ref)->current.value; };
+  const std::string second = current();
+
+  CliRun positional = cli.run({"vm", "snapshot", "revert", "DC0_H0_VM0", "first", "--yes", "--json"});
+  INFO(positional.err);
+  REQUIRE(positional.code == 0);
+  CHECK(positional.json().find("task")->find("state")->asString() == "success");
+  CHECK(current() != second);
+  const std::string first = current();
+
+  // The dry run names the snapshot given as an argument.
+  CliRun dry = cli.run({"vm", "snapshot", "revert", "DC0_H0_VM0", "second", "--dry-run", "--json"});
+  REQUIRE(dry.code == 0);
+  CHECK(dry.json().find("would")->asString().find("to snapshot 'second' (" + second) != std::string::npos);
+  CHECK(dry.json().find("details")->find("snapshot_id")->asString() == second);
+  CHECK(current() == first);
+
+  CliRun flag = cli.run({"vm", "snapshot", "revert", "DC0_H0_VM0", "--snapshot", "second", "--yes", "-q"});
+  CHECK(flag.code == 0);
+  CHECK(current() == second);
+  CHECK(cli.run({"vm", "snapshot", "revert", "DC0_H0_VM0", "first", "--snapshot", "second", "--yes"}).code == 2);
+  CliRun missing = cli.run({"vm", "snapshot", "revert", "DC0_H0_VM0", "no-such-snapshot", "--yes"});
+  CHECK(missing.code == 3);
+  CHECK(missing.err.find("no snapshot named 'no-such-snapshot'") != std::string::npos);
+  CHECK(current() == second);
+  // Without one: the current snapshot.
+  CHECK(cli.run({"vm", "snapshot", "revert", "DC0_H0_VM0", "--yes", "-q"}).code == 0);
+  CHECK(current() == second);
+  CliRun help = cli.run({"vm", "snapshot", "revert", "--help"});
+  CHECK(help.out.find("SNAPSHOT") != std::string::npos);
+}
+
+TEST_CASE("no progress line shows before the VM is resolved and the call approved") {
+  Vcsim sim;
+  Cli cli(sim);
+  auto client = sim.connect();
+  auto noProgress = [](const CliRun& r) {
+    INFO(r.err);
+    CHECK(r.err.find("started") == std::string::npos);
+    CHECK(r.err.find("%") == std::string::npos);
+    CHECK(r.err.find("\r\033[K") == std::string::npos);
+  };
+  for (bool tty : {false, true}) {
+    INFO("terminal: " << tty);
+    cli.terminal.tty = tty;
+    CliRun on = cli.run({"vm", "power", "on", "no-such-vm"});
+    CHECK(on.code == 3);
+    noProgress(on);
+    CliRun off = cli.run({"vm", "power", "off", "no-such-vm", "--yes"});
+    CHECK(off.code == 3);
+    noProgress(off);
+    CliRun destroy = cli.run({"vm", "destroy", "no-such-vm", "--yes"});
+    CHECK(destroy.code == 3);
+    noProgress(destroy);
+  }
+  CHECK(cli.terminal.questions.empty());  // nothing to ask about a VM that does not exist
+  // Not approved: refused without --yes where no one can be asked, or declined.
+  cli.terminal.tty = false;
+  CliRun refused = cli.run({"vm", "power", "off", "DC0_H0_VM0"});
+  CHECK(refused.code == 5);
+  noProgress(refused);
+  cli.terminal.tty = true;
+  cli.terminal.answers = {false};
+  CliRun declined = cli.run({"vm", "power", "off", "DC0_H0_VM0"});
+  CHECK(declined.code == 5);
+  noProgress(declined);
+  CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
+  // Once vCenter reports the task, the progress shows.
+  cli.terminal.tty = false;
+  CliRun done = cli.run({"vm", "power", "off", "DC0_H0_VM0", "--yes"});
+  CHECK(done.code == 0);
+  CHECK(done.err.find("Power off a VM DC0_H0_VM0: started\n") != std::string::npos);
+  CHECK(done.err.find("Power off a VM DC0_H0_VM0: 100%\n") != std::string::npos);
+}
+
+TEST_CASE("destroying a powered-on VM is refused with the dry run's reason before vCenter is asked") {
+  Vcsim sim;
+  Cli cli(sim);
+  auto client = sim.connect();
+  std::mutex mu;
+  std::map<std::string, int> calls;
+  cli.on_call = [&](std::string_view op, std::chrono::microseconds, const vsmcp::Status&) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++calls[std::string(op)];
+  };
+  auto sent = [&](const char* method) {
+    std::lock_guard<std::mutex> lock(mu);
+    return calls[method];
+  };
+  const std::string reason =
+      "VM 'DC0_H0_VM0' is poweredOn: power it off first ('vsphere-cli vm power shutdown', or "
+      "'vsphere-cli vm power off')";
+
+  CliRun yes = cli.run({"vm", "destroy", "DC0_H0_VM0", "--yes"});
+  CHECK(yes.code == 1);
+  CHECK(yes.err.find("vm destroy failed: cannot 'vsphere-cli vm destroy' now: " + reason) != std::string::npos);
+  CHECK(yes.err.find("nothing was changed") != std::string::npos);
+  CHECK(yes.err.find("vm_") == std::string::npos);  // tool names read as commands
+  CHECK(yes.err.find("started") == std::string::npos);
+  CHECK(yes.out.empty());
+  CHECK(sent("Destroy_Task") == 0);
+  CHECK(sent("RetrievePropertiesEx") > 0);  // it did look
+  CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
+
+  // Without --yes and no terminal: the dry run with its reason, and exit 1 (not 5: --yes would
+  // not help).
+  CliRun script = cli.run({"vm", "destroy", "DC0_H0_VM0", "--json"});
+  CHECK(script.code == 1);
+  const Json dry = script.json();
+  CHECK(dry.find("dry_run")->asBool());
+  REQUIRE(dry.find("blocked"));
+  CHECK(dry.find("blocked")->items().at(0).asString().find("VM 'DC0_H0_VM0' is poweredOn: power it off first") == 0);
+  CHECK(script.err.find("cannot be done now: " + reason) != std::string::npos);
+  CHECK(script.err.find("needs --yes") == std::string::npos);
+
+  // On a terminal: nothing to ask, the same reason.
+  cli.terminal.tty = true;
+  cli.terminal.answers = {true};
+  CliRun asked = cli.run({"vm", "destroy", "DC0_H0_VM0"});
+  CHECK(asked.code == 1);
+  CHECK(cli.terminal.questions.empty());
+  CHECK(asked.err.find("cannot be done now: " + reason) != std::string::npos);
+  CHECK(sent("Destroy_Task") == 0);
+  CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
+
+  // Powered off, the same command destroys it.
+  cli.terminal.tty = false;
+  REQUIRE(client->powerOff(vm(*client, "DC0_H0_VM0").ref).ok());
+  CliRun destroyed = cli.run({"vm", "destroy", "DC0_H0_VM0", "--yes", "-q"});
+  CHECK(destroyed.code == 0);
+  CHECK(sent("Destroy_Task") == 1);
+  CHECK_FALSE(client->getVm(Locator::any("DC0_H0_VM0")).ok());
 }
 
 TEST_CASE("exit codes tell not found, login and TLS refusals and failures apart") {
@@ -514,7 +697,7 @@ TEST_CASE("exit codes tell not found, login and TLS refusals and failures apart"
   ::setenv("VCENTER_CA_BUNDLE", sim.certFile().c_str(), 1);
 
   // Ctrl-C that comes too late to cancel: the task finished; the exit code still says 130.
-  CliRun late = cli.run({"vm", "power", "off", "DC0_H0_VM0"}, [] { return true; });
+  CliRun late = cli.run({"vm", "power", "off", "DC0_H0_VM0", "--yes"}, [] { return true; });
   CHECK(late.code == 130);
   CHECK(late.err.find("had already finished") != std::string::npos);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vsphere-cli, the program, against the vCenter simulator: connection from the environment,
-# --password-file and profiles; --json, CSV, -q; every exit code (0, 1, 2, 3, 4, 5, 130);
-# destructive commands in a script; Ctrl-C (SIGINT) while a task runs; the audit log.
+# --password-file, profiles and govc's GOVC_* variables; --json, CSV, -q; every exit code (0, 1,
+# 2, 3, 4, 5, 130); destructive commands in a script (--yes, dry runs, a blocked dry run);
+# Ctrl-C (SIGINT) while a task runs; the audit log.
 #   program.sh <vsphere-cli> <vcsim>
 set -uo pipefail
 cli="$1"
@@ -24,7 +25,7 @@ url=$(sed -n 's/^VCSIM_URL=//p' "$work/sim.out")
 thumbprint=$(sed -n 's/^VCSIM_THUMBPRINT=//p' "$work/sim.out")
 
 unset VCENTER_PASSWORD_FILE VCENTER_INSECURE VCENTER_THUMBPRINT VCENTER_ALLOWED_HOSTS VSPHERE_CLI_PROFILE \
-  VSPHERE_CLI_ROLE VSPHERE_CLI_AUDIT_LOG VSPHERE_CLI_CONFIG
+  VSPHERE_CLI_ROLE VSPHERE_CLI_AUDIT_LOG VSPHERE_CLI_CONFIG GOVC_URL GOVC_USERNAME GOVC_PASSWORD GOVC_INSECURE
 export VCENTER_HOST="$url" VCENTER_USER=user VCENTER_PASSWORD=pass VCENTER_CA_BUNDLE="$work/ca.pem"
 export XDG_CONFIG_HOME="$work/config" HOME="$work/home"
 
@@ -134,6 +135,23 @@ cp "$work/session.saved" "$session_file"  # the old cookie no longer opens the s
 expect 4 "a logged-out session cannot be resumed" -- env -u VCENTER_PASSWORD "$cli" vm ls -q
 rm -f "$session_file"
 expect 2 "after logout, no password and no session" -- env -u VCENTER_PASSWORD "$cli" vm ls -q
+# govc's variables, when the VCENTER_* ones are absent; GOVC_URL may carry user:password@.
+govc_url="${url/:\/\//://user:pass@}"
+[[ "$govc_url" == *"://user:pass@"* ]] || fail "GOVC_URL with credentials: '$govc_url'"
+expect 0 "GOVC_URL with user:password@" -- \
+  env -u VCENTER_HOST -u VCENTER_USER -u VCENTER_PASSWORD GOVC_URL="$govc_url" "$cli" about --json
+json 'j["api_type"] == "VirtualCenter"' && pass "GOVC_URL reaches the simulator" || fail "GOVC_URL: $(cat "$work/out")"
+expect 0 "GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD" -- env -u VCENTER_HOST -u VCENTER_USER -u VCENTER_PASSWORD \
+  GOVC_URL="$url" GOVC_USERNAME=user GOVC_PASSWORD=pass "$cli" vm ls -q
+expect 4 "GOVC_PASSWORD wrong: login refused" -- env -u VCENTER_HOST -u VCENTER_USER -u VCENTER_PASSWORD \
+  GOVC_URL="$url" GOVC_USERNAME=user GOVC_PASSWORD=Wr0ng-govc-pw "$cli" vm ls -q
+grep -q "Wr0ng-govc-pw" "$work/err" && fail "the password is printed" || pass "never the password"
+expect 0 "VCENTER_PASSWORD beats a wrong GOVC_PASSWORD" -- \
+  env GOVC_URL="$govc_url" GOVC_PASSWORD=Wr0ng-govc-pw "$cli" vm ls -q
+expect 0 "GOVC_INSECURE=1 without a CA bundle" -- env -u VCENTER_HOST -u VCENTER_USER -u VCENTER_PASSWORD \
+  -u VCENTER_CA_BUNDLE GOVC_URL="$govc_url" GOVC_INSECURE=1 "$cli" vm ls -q
+expect 4 "without GOVC_INSECURE the certificate is checked" -- env -u VCENTER_HOST -u VCENTER_USER \
+  -u VCENTER_PASSWORD -u VCENTER_CA_BUNDLE GOVC_URL="$govc_url" "$cli" vm ls -q
 
 # --- exit codes -----------------------------------------------------------------------------
 expect 2 "usage: unknown flag" -- "$cli" vm ls --frobnicate
@@ -141,6 +159,12 @@ expect 2 "usage: bad choice" -- "$cli" vm ls --power-state sideways
 expect 2 "usage: no vCenter" -- env -u VCENTER_HOST "$cli" vm ls
 grep -q "VCENTER_HOST" "$work/err" && pass "says which setting is missing" || fail "missing setting message"
 expect 3 "not found" -- "$cli" vm info no-such-vm
+expect 3 "a change on a VM that does not exist" -- "$cli" vm power on no-such-vm
+grep -qE "started|%" "$work/err" && fail "progress shown before the VM was resolved: $(cat "$work/err")" ||
+  pass "no progress line for a VM that does not exist"
+expect 3 "a destructive change on a VM that does not exist" -- "$cli" vm power off no-such-vm --yes
+grep -qE "started|%" "$work/err" && fail "progress shown before the VM was resolved: $(cat "$work/err")" ||
+  pass "no progress line before the dry run found the VM"
 expect 4 "login refused" -- env VCENTER_PASSWORD=nope "$cli" vm ls
 expect 4 "TLS: untrusted certificate" -- env -u VCENTER_CA_BUNDLE "$cli" vm ls
 if [[ ${thumbprint:0:1} == A ]]; then wrong_pin="B${thumbprint:1}"; else wrong_pin="A${thumbprint:1}"; fi
@@ -151,36 +175,68 @@ expect 5 "refused: role viewer" -- "$cli" --role viewer vm power off DC0_H0_VM0
 expect 5 "refused: host not allowed" -- env VCENTER_ALLOWED_HOSTS='vc-prod.*' "$cli" vm ls
 
 # --- destructive commands in a script -------------------------------------------------------
+# A powered-on VM: its dry run is blocked, so the destroy fails at once with the reason, --yes
+# or not, and vCenter is not asked to destroy it.
+expect 1 "vm destroy of a powered-on VM, --yes" -- "$cli" vm destroy DC0_C0_RP0_VM1 --yes
+grep -q "vm destroy failed: cannot 'vsphere-cli vm destroy' now: VM 'DC0_C0_RP0_VM1' is poweredOn: power it off first ('vsphere-cli vm power shutdown', or 'vsphere-cli vm power off'); nothing was changed" "$work/err" &&
+  pass "says why, in commands" || fail "blocked destroy message: $(cat "$work/err")"
+grep -q "started" "$work/err" && fail "a progress line for a refused destroy" || pass "no progress line"
+expect 1 "vm destroy of a powered-on VM without --yes" -- "$cli" vm destroy DC0_C0_RP0_VM1 --json
+json 'j["dry_run"] is True and j["blocked"][0].startswith("VM '"'"'DC0_C0_RP0_VM1'"'"' is poweredOn")' &&
+  pass "prints the blocked dry run" || fail "blocked dry run: $(cat "$work/out")"
+grep -q "cannot be done now: VM 'DC0_C0_RP0_VM1' is poweredOn" "$work/err" && pass "says it cannot be done now" ||
+  fail "blocked message: $(cat "$work/err")"
+expect 0 "the VM is still there" -- "$cli" vm info DC0_C0_RP0_VM1 -q
+expect 0 "--dry-run of a change" -- "$cli" vm power on DC0_C0_RP0_VM1 --dry-run --json
+json 'j["dry_run"] and j["details"]["operation"] == "vm_power_on" and j["details"]["arguments"]["vm"] == "DC0_C0_RP0_VM1" and j["details"]["resolved"]["vm"].startswith("vm-")' &&
+  pass "dry run resolves the VM" || fail "dry run: $(cat "$work/out")"
+expect 0 "--dry-run of a destructive change" -- "$cli" vm power off DC0_C0_RP0_VM1 --dry-run --json
+json 'j["dry_run"] and j["would"].startswith("power off VM '"'"'DC0_C0_RP0_VM1'"'"' (vm-") and j["details"]["vm"].startswith("vm-") and j["details"]["power_state"] == "poweredOn" and "blocked" not in j' &&
+  pass "its own dry run looks at the VM" || fail "destructive dry run: $(cat "$work/out")"
+expect 5 "vm power off without --yes and no terminal" -- "$cli" vm power off DC0_C0_RP0_VM1
+grep -q "refused: needs --yes (vsphere-cli vm power off would power off VM 'DC0_C0_RP0_VM1'" "$work/err" &&
+  pass "a hard power-off needs --yes" || fail "power off refusal: $(cat "$work/err")"
+grep -q "started" "$work/err" && fail "a progress line for a refused power-off" || pass "no progress line"
+expect 0 "vm power off --yes (audited)" -- "$cli" --audit-log "$work/audit.jsonl" vm power off DC0_C0_RP0_VM1 --yes
+grep -q '"outcome":"ok"' "$work/audit.jsonl" && grep -q '"transport":"cli"' "$work/audit.jsonl" &&
+  grep -q '"approval":"cli_yes"' "$work/audit.jsonl" && pass "audit record" || fail "audit record: $(cat "$work/audit.jsonl")"
+[[ $(stat -c %a "$work/audit.jsonl") == 600 ]] && pass "audit log mode 0600" || fail "audit log mode"
+expect 1 "vm power off of a powered-off VM" -- "$cli" vm power off DC0_C0_RP0_VM1 --yes
+grep -q "already powered off" "$work/err" && pass "says it is off already" || fail "power off twice: $(cat "$work/err")"
 expect 5 "vm destroy without --yes and no terminal" -- "$cli" vm destroy DC0_C0_RP0_VM1 --json
-json 'j["dry_run"] is True and "destroy VM" in j["would"]' && pass "prints the dry run" || fail "dry run output"
+json 'j["dry_run"] is True and "destroy VM" in j["would"] and "blocked" not in j' && pass "prints the dry run" ||
+  fail "dry run output"
 grep -q "refused: needs --yes" "$work/err" && pass "says it needs --yes" || fail "refusal message"
 expect 0 "the VM is still there" -- "$cli" vm info DC0_C0_RP0_VM1 -q
-expect 0 "--dry-run of a change" -- "$cli" vm power off DC0_C0_RP0_VM1 --dry-run --json
-json 'j["dry_run"] and j["resolved"]["vm"].startswith("vm-")' && pass "dry run resolves the VM" || fail "dry run"
-expect 0 "vm power off (audited)" -- "$cli" --audit-log "$work/audit.jsonl" vm power off DC0_C0_RP0_VM1
-grep -q '"outcome":"ok"' "$work/audit.jsonl" && grep -q '"transport":"cli"' "$work/audit.jsonl" &&
-  pass "audit record" || fail "audit record: $(cat "$work/audit.jsonl")"
-[[ $(stat -c %a "$work/audit.jsonl") == 600 ]] && pass "audit log mode 0600" || fail "audit log mode"
 expect 0 "vm destroy --yes" -- "$cli" vm destroy DC0_C0_RP0_VM1 --yes -q
 expect 3 "the VM is gone" -- "$cli" vm info DC0_C0_RP0_VM1
 
 # --- Ctrl-C ---------------------------------------------------------------------------------
 # SIGINT while the task runs (the simulator holds PowerOffVM_Task for 1.5 s): the CLI asks to
-# cancel it; this simulator finishes tasks at once, so it reports that and exits 130.
-"$cli" vm power off DC0_H0_VM0 </dev/null >"$work/out" 2>"$work/err" &
+# cancel it; this simulator finishes tasks at once, so it reports that and exits 130. The
+# progress shows only once vCenter reports the task, so the audit log's "start" record (written
+# when the approved call starts, before vCenter is asked) says when the task is on its way.
+: >"$work/ctrl-c.jsonl"
+"$cli" --audit-log "$work/ctrl-c.jsonl" vm power off DC0_H0_VM0 --yes </dev/null >"$work/out" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 100); do grep -q "Power off a VM DC0_H0_VM0: started" "$work/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -q '"event":"start"' "$work/ctrl-c.jsonl" 2>/dev/null && break; sleep 0.05; done
+grep -q '"event":"start"' "$work/ctrl-c.jsonl" || fail "the power-off did not start: $(cat "$work/err")"
+grep -q "started" "$work/err" && fail "a progress line before vCenter reported the task" ||
+  pass "no progress line while vCenter has not reported the task"
 kill -INT "$pid"
 wait "$pid"
 code=$?
 [[ $code == 130 ]] && pass "Ctrl-C during a task exits 130" || fail "Ctrl-C: exit $code"
 grep -q "cancelling the vCenter task" "$work/err" && grep -q "had already finished" "$work/err" &&
   pass "Ctrl-C says it cancels, then that the task had finished" || fail "Ctrl-C messages: $(cat "$work/err")"
+grep -q "Power off a VM DC0_H0_VM0: started" "$work/err" && pass "the progress shows once vCenter reports the task" ||
+  fail "no progress line: $(cat "$work/err")"
 expect 0 "power the VM on again" -- "$cli" vm power on DC0_H0_VM0 -q
 # A second Ctrl-C quits at once.
-"$cli" vm power off DC0_H0_VM0 </dev/null >"$work/out" 2>"$work/err" &
+: >"$work/ctrl-c.jsonl"
+"$cli" --audit-log "$work/ctrl-c.jsonl" vm power off DC0_H0_VM0 --yes </dev/null >"$work/out" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 100); do grep -q "Power off a VM DC0_H0_VM0: started" "$work/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -q '"event":"start"' "$work/ctrl-c.jsonl" 2>/dev/null && break; sleep 0.05; done
 kill -INT "$pid"
 for _ in $(seq 1 100); do grep -q "cancelling" "$work/err" 2>/dev/null && break; sleep 0.05; done
 kill -INT "$pid"

@@ -1,6 +1,8 @@
-// Registry operations (lookups, capacity reports, lifecycle) run as every surface runs them:
-// ops::findOperation(name)->handler(client, args, ctx), against the simulator, each effect
-// checked through a second session. Default inventory: see inventory_test.cpp.
+// Registry operations (lookups, capacity reports, lifecycle) against the simulator, each effect
+// checked through a second session: ops::findOperation(name)->handler(client, args, ctx) as the
+// Invoker runs them, op.dry_run(client, args) for what a destructive call would do, and the
+// ops::Invoker itself where the approval decides (dry run, confirm, a blocked dry run).
+// Default inventory: see inventory_test.cpp.
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -9,11 +11,13 @@
 #include <mutex>
 #include <set>
 
-#include "vcsim.hpp"
+#include "ops/invoker.hpp"
 #include "ops/registry.hpp"
+#include "vcsim.hpp"
 
 using namespace vsmcp;
 using namespace vsmcp::vsphere;
+using namespace vsmcp::ops;
 using vsmcp::testing::Vcsim;
 
 namespace {
@@ -34,13 +38,40 @@ Result<Json> run(Client& c, const std::string& name, const Json& args = Json::ob
   if (const Json* required = op->input_schema.find("required"))
     for (const auto& key : required->items()) CHECK(args.find(key.asString()) != nullptr);
   auto r = op->handler(c, args, ctx);
-  if (r.ok() && !ctx.dry_run)
+  if (r.ok())
     if (const Json* required = op->output_schema.find("required"))
       for (const auto& key : required->items()) {
         INFO("result " << r->dump() << " lacks " << key.asString());
         CHECK(r->find(key.asString()) != nullptr);
       }
   return r;
+}
+
+// Runs an operation through the Invoker, as a surface does: policy (admin, no limits), the
+// approval table (a model's confirm, no person to ask), the dry run of destructive calls.
+Reply invoke(Client& c, const std::string& name, const Json& args, bool confirmed) {
+  const Operation* op = findOperation(name);
+  INFO(name);
+  REQUIRE(op != nullptr);
+  policy::Policy policy{policy::PolicyConfig{}};
+  Invoker invoker(builtinRegistry(), policy, nullptr);
+  Call call;
+  call.op = op;
+  call.args = args;
+  call.caller = Caller::kModel;
+  call.confirmed = confirmed;
+  call.context.transport = "test";
+  call.client = &c;
+  return invoker.invoke(std::move(call));
+}
+
+// The dry run of a destructive operation, as op.dry_run(client, args) gives it.
+Result<DryRun> dryRun(Client& c, const std::string& name, const Json& args) {
+  const Operation* op = findOperation(name);
+  INFO(name);
+  REQUIRE(op != nullptr);
+  REQUIRE(op->dry_run);
+  return op->dry_run(c, args);
 }
 
 Json ok(const Result<Json>& r) {
@@ -126,8 +157,12 @@ TEST_CASE("registry operations declare closed input schemas, object outputs and 
     REQUIRE(op.output_schema.find("type") != nullptr);
     CHECK(op.output_schema.find("type")->asString() == "object");
     CHECK(op.handler);
-    // A destructive operation must be able to take confirm, which the surfaces gate on.
-    if (op.safety == Safety::kDestructive) CHECK(props->find("confirm") != nullptr);
+    // A destructive operation must be able to take confirm, which the surfaces gate on, and
+    // says what it would do before it does it.
+    if (op.safety == Safety::kDestructive) {
+      CHECK(props->find("confirm") != nullptr);
+      CHECK(op.dry_run);
+    }
   }
   const std::vector<std::pair<const char*, Safety>> added = {
       {"host_get", Safety::kRead},
@@ -144,7 +179,14 @@ TEST_CASE("registry operations declare closed input schemas, object outputs and 
       {"template_to_vm", Safety::kChange},
       {"vm_relocate", Safety::kChange},
       {"datastore_usage", Safety::kRead},
-      {"inventory_summary", Safety::kRead}};
+      {"inventory_summary", Safety::kRead},
+      // Hard power changes and maintenance mode interrupt running workloads.
+      {"vm_power_off", Safety::kDestructive},
+      {"vm_reset", Safety::kDestructive},
+      {"vm_suspend", Safety::kDestructive},
+      {"host_enter_maintenance", Safety::kDestructive},
+      {"vm_power_on", Safety::kChange},
+      {"host_exit_maintenance", Safety::kChange}};
   for (const auto& [name, safety] : added) {
     INFO(name);
     const Operation* op = findOperation(name);
@@ -384,34 +426,123 @@ TEST_CASE(
   require(a->revertToSnapshot(v.ref, "one"));
   require(a->createSnapshot(v.ref, "branch", "", false, false));  // a second child of "one"
 
-  OperationContext dry;
-  dry.dry_run = true;
-  const Json plan = ok(run(*a, "vm_snapshot_delete_all", args({{"vm", "DC0_H0_VM0"}}), dry));
-  CHECK(plan.find("dry_run")->asBool());
-  const std::string would = plan.find("would")->asString();
+  const Json target = args({{"vm", "DC0_H0_VM0"}});
+  auto plan = dryRun(*a, "vm_snapshot_delete_all", target);
+  require(plan);
+  CHECK(plan->blockers.empty());
+  const std::string would = plan->would;
   CHECK(would.find("4 snapshots") != std::string::npos);
   CHECK(would.find("'DC0_H0_VM0'") != std::string::npos);
   CHECK(would.find(v.ref.value) != std::string::npos);
-  CHECK(plan.find("task") == nullptr);
+  CHECK(integer(plan->details, "snapshot_count") == 4);
   auto kept = b->snapshots(v.ref);
   require(kept);
   REQUIRE(kept->roots.size() == 1);
   CHECK(kept->roots[0].children.size() == 2);
 
-  const Json done =
-      ok(run(*a, "vm_snapshot_delete_all", args({{"vm", "DC0_H0_VM0"}, {"confirm", true}})));
+  // Without confirm the Invoker answers with the same dry run and changes nothing.
+  const Reply unconfirmed = invoke(*a, "vm_snapshot_delete_all", target, false);
+  CHECK(unconfirmed.outcome == Outcome::kDryRun);
+  CHECK(unconfirmed.confirm_would_run);
+  const Json dry = ok(unconfirmed.result);
+  CHECK(dry.find("dry_run")->asBool());
+  CHECK(dry.find("would")->asString() == would);
+  CHECK(dry.find("blocked") == nullptr);
+  CHECK(dry.find("task") == nullptr);
+  CHECK(b->snapshots(v.ref)->roots.size() == 1);
+
+  const Reply confirmed = invoke(*a, "vm_snapshot_delete_all", target, true);
+  CHECK(confirmed.outcome == Outcome::kOk);
+  const Json done = ok(confirmed.result);
   CHECK(done.find("task")->find("state")->asString() == "success");
   auto gone = b->snapshots(v.ref);
   require(gone);
   CHECK(gone->roots.empty());
   CHECK(gone->current.empty());
 
-  const Json none = ok(run(*a, "vm_snapshot_delete_all", args({{"vm", "DC0_H0_VM0"}}), dry));
-  CHECK(none.find("would")->asString().find("which has none") != std::string::npos);
-  fails(run(*a, "vm_snapshot_delete_all", args({{"vm", "no-such-vm"}}), dry), ErrorCode::kNotFound,
-        "no-such-vm");
-  fails(run(*a, "vm_snapshot_delete_all", args({{"vm", "no-such-vm"}, {"confirm", true}})),
+  auto none = dryRun(*a, "vm_snapshot_delete_all", target);
+  require(none);
+  CHECK(none->would.find("which has none") != std::string::npos);
+  CHECK(integer(none->details, "snapshot_count") == 0);
+  auto missing = dryRun(*a, "vm_snapshot_delete_all", args({{"vm", "no-such-vm"}}));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == ErrorCode::kNotFound);
+  CHECK(missing.status().message().find("no-such-vm") != std::string::npos);
+  fails(invoke(*a, "vm_snapshot_delete_all", args({{"vm", "no-such-vm"}}), true).result,
         ErrorCode::kNotFound, "no-such-vm");
+}
+
+TEST_CASE("a destructive call whose dry run is blocked fails with its reason before vCenter acts") {
+  Vcsim sim;
+  std::mutex mu;
+  std::map<std::string, int> calls;
+  auto options = sim.options();
+  options.on_call = [&](std::string_view op, std::chrono::microseconds, const Status&) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++calls[std::string(op)];
+  };
+  auto connected = Client::connect(options);
+  require(connected);
+  Client& a = **connected;
+  auto b = sim.connect();
+  const VmSummary v = vm(*b, "DC0_H0_VM0");
+  REQUIRE(v.power_state == PowerState::kPoweredOn);
+  const Json target = args({{"vm", "DC0_H0_VM0"}});
+
+  auto dry = dryRun(a, "vm_destroy", target);
+  require(dry);
+  CHECK(dry->would.find("destroy VM 'DC0_H0_VM0' (" + v.ref.value + ", poweredOn)") != std::string::npos);
+  REQUIRE(dry->blockers.size() == 1);
+  CHECK(dry->blockers[0].find("VM 'DC0_H0_VM0' is poweredOn: power it off first") != std::string::npos);
+  CHECK(dry->details.find("vm")->asString() == v.ref.value);
+
+  // Unconfirmed: the dry run, blocked, and no offer to confirm it.
+  const Reply unconfirmed = invoke(a, "vm_destroy", target, false);
+  CHECK(unconfirmed.outcome == Outcome::kDryRun);
+  CHECK_FALSE(unconfirmed.confirm_would_run);
+  const Json shown = ok(unconfirmed.result);
+  REQUIRE(shown.find("blocked") != nullptr);
+  CHECK(shown.find("blocked")->items().at(0).asString() == dry->blockers[0]);
+
+  // Confirmed: refused at once with the dry run's reason; Destroy_Task is never sent.
+  const Reply refused = invoke(a, "vm_destroy", target, true);
+  CHECK(refused.outcome == Outcome::kError);
+  fails(refused.result, ErrorCode::kInvalidState, "cannot vm_destroy now: " + dry->blockers[0]);
+  CHECK(refused.result.status().message().find("nothing was changed") != std::string::npos);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(calls["Destroy_Task"] == 0);
+  }
+  CHECK(vm(*b, "DC0_H0_VM0").power_state == PowerState::kPoweredOn);
+
+  // The other hard power changes look first too.
+  require(b->powerOff(v.ref));
+  auto off = dryRun(a, "vm_power_off", target);
+  require(off);
+  REQUIRE(off->blockers.size() == 1);
+  CHECK(off->blockers[0] == "VM 'DC0_H0_VM0' is already powered off");
+  auto reset = dryRun(a, "vm_reset", target);
+  require(reset);
+  REQUIRE(reset->blockers.size() == 1);
+  CHECK(reset->blockers[0].find("only a running VM can be reset") != std::string::npos);
+  fails(invoke(a, "vm_power_off", target, true).result, ErrorCode::kInvalidState,
+        "cannot vm_power_off now: VM 'DC0_H0_VM0' is already powered off");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(calls["PowerOffVM_Task"] == 0);
+  }
+
+  // Powered off, nothing blocks it: confirmed, it is destroyed.
+  auto clear = dryRun(a, "vm_destroy", target);
+  require(clear);
+  CHECK(clear->blockers.empty());
+  const Json destroyed = ok(invoke(a, "vm_destroy", target, true).result);
+  CHECK(destroyed.find("task")->find("state")->asString() == "success");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(calls["Destroy_Task"] == 1);
+  }
+  CHECK(b->getVm(Locator::name("DC0_H0_VM0")).status().code() == ErrorCode::kNotFound);
 }
 
 TEST_CASE("datastore_usage agrees with datastore_list, sorts fullest first and filters") {

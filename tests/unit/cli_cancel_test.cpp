@@ -35,7 +35,16 @@ TEST_CASE("ctrl-c while a task runs cancels the vCenter task and exits 130") {
   ::setenv("VCENTER_USER", "administrator@vsphere.local", 1);
   ::setenv("VCENTER_PASSWORD", "S3cret!pw", 1);
   auto fake = std::shared_ptr<FakeHttpTransport>(vsmcp::testing::makeLoggedInFake().release());
-  fake->replyFixture("RetrievePropertiesEx", "vm_full.xml");  // resolve vm-63
+  // The dry run looks first: vm-63 and the inventory around it (empty here); every look at
+  // vm-63 (the dry run's, then the handler's) finds it powered on.
+  fake->reply("CreateContainerView", 200,
+              "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+              "<CreateContainerViewResponse xmlns=\"urn:vim25\"><returnval type=\"ContainerView\">v-1</returnval>"
+              "</CreateContainerViewResponse></soapenv:Body></soapenv:Envelope>");
+  fake->replyFixture("DestroyView", "logout_ok.xml");
+  fake->replyFixtureWhen("RetrievePropertiesEx", "ContainerView", "empty_retrieve.xml");
+  fake->replyFixtureWhen("RetrievePropertiesEx", "VirtualMachine", "vm_full.xml");
+  // Then the power-off task and its polls.
   fake->replyFixture("PowerOffVM_Task", "task_started.xml");
   fake->replyFixture("RetrievePropertiesEx", "task_info_running_30.xml");  // first poll: 30%
   fake->replyFixture("RetrievePropertiesEx", "task_info_cancelled.xml");   // after CancelTask
@@ -57,9 +66,12 @@ TEST_CASE("ctrl-c while a task runs cancels the vCenter task and exits 130") {
           running = r;
           running_changes.push_back(r);
         }};
-  const char* argv[] = {"vsphere-cli", "vm", "power", "off", "vm-63"};
-  const int code = run(5, argv, io);
+  // A hard power-off is destructive: --yes approves it where no one can be asked.
+  const char* argv[] = {"vsphere-cli", "vm", "power", "off", "vm-63", "--yes"};
+  const int code = run(6, argv, io);
+  INFO(err.str());
   CHECK(code == 130);
+  CHECK(fake->count("PowerOffVM_Task") == 1);
   CHECK(fake->count("CancelTask") == 1);
   CHECK(running_changes == std::vector<bool>{true, false});
   CHECK(out.str().empty());

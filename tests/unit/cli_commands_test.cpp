@@ -17,9 +17,9 @@
 #include "command_table.hpp"
 #include "completion.hpp"
 #include "exit_codes.hpp"
+#include "ops/registry.hpp"
 #include "profiles.hpp"
 #include "schema_flags.hpp"
-#include "ops/registry.hpp"
 
 using vsmcp::ErrorCode;
 using vsmcp::Result;
@@ -78,7 +78,7 @@ class Env {
          {"VCENTER_HOST", "VCENTER_USER", "VCENTER_PASSWORD", "VCENTER_PASSWORD_FILE",
           "VCENTER_INSECURE", "VCENTER_CA_BUNDLE", "VCENTER_THUMBPRINT", "VCENTER_ALLOWED_HOSTS",
           "VSPHERE_CLI_PROFILE", "VSPHERE_CLI_CONFIG", "VSPHERE_CLI_ROLE", "VSPHERE_CLI_AUDIT_LOG",
-          "XDG_CONFIG_HOME"})
+          "XDG_CONFIG_HOME", "GOVC_URL", "GOVC_USERNAME", "GOVC_PASSWORD", "GOVC_INSECURE"})
       unset(n);
   }
   ~Env() {
@@ -228,6 +228,10 @@ TEST_CASE("help shows positional arguments, choices and the destructive note") {
   CHECK(r.out.find("VM") != std::string::npos);
   CHECK(r.out.find("Destructive:") != std::string::npos);
   CHECK(r.out.find("--confirm") == std::string::npos);
+  Run revert = runCli({"vm", "snapshot", "revert", "--help"});
+  CHECK(revert.out.find("Example:\n  vsphere-cli vm snapshot revert web-01 before-upgrade") != std::string::npos);
+  CHECK(revert.out.find("SNAPSHOT") != std::string::npos);
+  CHECK(revert.out.find("Destructive:") != std::string::npos);
   Run ls = runCli({"vm", "ls", "--help"});
   CHECK(ls.out.find("One of: poweredOn, poweredOff, suspended") != std::string::npos);
   CHECK(ls.out.find("Example:\n  vsphere-cli vm ls 'web-*' --power-state poweredOn") !=
@@ -423,6 +427,83 @@ TEST_CASE("TLS verification stays on unless --insecure") {
   CHECK(runCli({"vm", "ls"}).options.insecure);
   env.set("VCENTER_THUMBPRINT", "AA:BB");
   CHECK(runCli({"vm", "ls"}).options.thumbprint == "AA:BB");
+}
+
+TEST_CASE("govc's GOVC_* variables stand in for absent VCENTER_* ones") {
+  Env env;
+  env.set("GOVC_URL", "https://govc.example.com/sdk");
+  env.set("GOVC_USERNAME", "govc-user");
+  env.set("GOVC_PASSWORD", "govc-pass");
+  Run govc = runCli({"vm", "ls"});
+  CHECK(govc.code == 1);  // reaches the (refused) connection
+  CHECK(govc.connects == 1);
+  CHECK(govc.options.url == "https://govc.example.com/sdk");
+  CHECK(govc.options.username == "govc-user");
+  CHECK(govc.options.password == "govc-pass");
+  CHECK_FALSE(govc.options.insecure);
+  env.set("GOVC_INSECURE", "1");
+  CHECK(runCli({"vm", "ls"}).options.insecure);
+  env.set("GOVC_INSECURE", "true");
+  CHECK(runCli({"vm", "ls"}).options.insecure);
+  env.set("GOVC_INSECURE", "0");
+  CHECK_FALSE(runCli({"vm", "ls"}).options.insecure);
+  env.unset("GOVC_INSECURE");
+
+  // GOVC_URL may carry the user and the password (percent-encoded), as govc accepts it; they
+  // are not left in the URL. GOVC_USERNAME and GOVC_PASSWORD beat them.
+  env.set("GOVC_URL", "https://url-user:p%40ss%3Aw0rd@govc.example.com/sdk");
+  Run in_url = runCli({"vm", "ls"});
+  CHECK(in_url.options.url == "https://govc.example.com/sdk");
+  CHECK(in_url.options.username == "govc-user");
+  CHECK(in_url.options.password == "govc-pass");
+  env.unset("GOVC_USERNAME");
+  env.unset("GOVC_PASSWORD");
+  in_url = runCli({"vm", "ls"});
+  CHECK(in_url.code == 1);
+  CHECK(in_url.options.url == "https://govc.example.com/sdk");
+  CHECK(in_url.options.username == "url-user");
+  CHECK(in_url.options.password == "p@ss:w0rd");
+  CHECK(in_url.err.find("p@ss") == std::string::npos);  // never the password
+  CHECK(in_url.err.find("p%40ss") == std::string::npos);
+  env.set("GOVC_URL", "govc-bare.example.com");
+  Run bare = runCli({"vm", "ls"});
+  CHECK(bare.code == 2);  // neither a user nor a password
+  CHECK(bare.connects == 0);
+  env.set("GOVC_URL", "user-only@govc-bare.example.com");
+  env.set("GOVC_PASSWORD", "govc-pass");
+  Run user_only = runCli({"vm", "ls"});
+  CHECK(user_only.options.url == "govc-bare.example.com");
+  CHECK(user_only.options.username == "user-only");
+  CHECK(user_only.options.password == "govc-pass");
+
+  // VCENTER_* (and flags) win over GOVC_*.
+  env.set("GOVC_URL", "https://url-user:url-pass@govc.example.com/sdk");
+  env.set("GOVC_USERNAME", "govc-user");
+  env.set("GOVC_INSECURE", "1");
+  env.set("VCENTER_HOST", "vc.example.com");
+  env.set("VCENTER_USER", "vc-user");
+  env.set("VCENTER_PASSWORD", "vc-pass");
+  env.set("VCENTER_INSECURE", "false");
+  Run vcenter = runCli({"vm", "ls"});
+  CHECK(vcenter.options.url == "vc.example.com");
+  CHECK(vcenter.options.username == "vc-user");
+  CHECK(vcenter.options.password == "vc-pass");
+  CHECK_FALSE(vcenter.options.insecure);
+  Run flags = runCli({"vm", "ls", "--vcenter-host", "vc-flag.example.com", "--vcenter-user", "flag-user"});
+  CHECK(flags.options.url == "vc-flag.example.com");
+  CHECK(flags.options.username == "flag-user");
+  env.unset("VCENTER_HOST");
+  env.unset("VCENTER_USER");
+  env.unset("VCENTER_INSECURE");
+  Run mixed = runCli({"vm", "ls"});  // the host from govc, the password from VCENTER_PASSWORD
+  CHECK(mixed.options.url == "https://govc.example.com/sdk");
+  CHECK(mixed.options.username == "govc-user");
+  CHECK(mixed.options.password == "vc-pass");
+  CHECK(mixed.options.insecure);
+  TempDir dir;
+  const std::string secret = dir.write("pw", "file-pass\n");
+  env.unset("VCENTER_PASSWORD");
+  CHECK(runCli({"vm", "ls", "--password-file", secret}).options.password == "file-pass");
 }
 
 TEST_CASE("completion scripts name every command and flag of the tree") {

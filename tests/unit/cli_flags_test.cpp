@@ -96,6 +96,30 @@ TEST_CASE("a list's optional name filter is positional when nothing is required"
   for (const auto& f : events) CHECK(f.position == -1);
 }
 
+TEST_CASE("a snapshot follows its VM as an argument even where it may be left out") {
+  // vm snapshot revert VM [SNAPSHOT]: omitted, the current snapshot.
+  const auto revert = flagsFromSchema(vsmcp::ops::findOperation("vm_snapshot_revert")->input_schema);
+  CHECK(flag(revert, "vm").position == 0);
+  CHECK(flag(revert, "vm").required);
+  CHECK(flag(revert, "snapshot").position == 1);
+  CHECK_FALSE(flag(revert, "snapshot").required);
+  CHECK(positionalName(flag(revert, "snapshot")) == "SNAPSHOT");
+  // vm snapshot rm VM SNAPSHOT: required, in the same places.
+  const auto rm = flagsFromSchema(vsmcp::ops::findOperation("vm_snapshot_delete")->input_schema);
+  CHECK(flag(rm, "vm").position == 0);
+  CHECK(flag(rm, "snapshot").position == 1);
+  CHECK(flag(rm, "snapshot").required);
+  CHECK(flag(rm, "remove_children").position == -1);
+  // Any schema: an optional snapshot comes right after the required arguments.
+  const Json schema = parse(R"({"type":"object","properties":{
+      "snapshot":{"type":"string"},"vm":{"type":"string"},"memory":{"type":"boolean"}},
+    "required":["vm"]})");
+  const auto flags = flagsFromSchema(schema);
+  CHECK(flag(flags, "vm").position == 0);
+  CHECK(flag(flags, "snapshot").position == 1);
+  CHECK(flag(flags, "memory").position == -1);
+}
+
 TEST_CASE("flag values convert to the schema's JSON types") {
   FlagSpec s;
   s.name = "num-cpus";

@@ -221,6 +221,30 @@ TEST_CASE("a dry run says what would change") {
   CHECK(renderResult(r, "", q).out.empty());
 }
 
+TEST_CASE("a dry run's reasons and details stay out of its one line, and in its JSON") {
+  // The shapes the Invoker answers with: a destructive operation's own dry run (blocked,
+  // details) and a change's ({operation, arguments, resolved} under details).
+  Json blocked = parse(R"j({"dry_run":true,"would":"destroy VM 'web-01' (vm-1, poweredOn)",
+      "blocked":["VM 'web-01' is poweredOn: power it off first"],
+      "details":{"vm":"vm-1","power_state":"poweredOn","datastores":["ds1"]}})j");
+  CHECK(renderResult(blocked, "", OutputOptions{}).out ==
+        "dry run, nothing changed: would destroy VM 'web-01' (vm-1, poweredOn)\n");
+  Json change = parse(R"j({"dry_run":true,"would":"call vm_power_on with {\"vm\":\"web-01\"}; vm 'web-01' is vm-1",
+      "details":{"operation":"vm_power_on","arguments":{"vm":"web-01"},"resolved":{"vm":"vm-1"}}})j");
+  CHECK(renderResult(change, "", OutputOptions{}).out ==
+        "dry run, nothing changed: would call vm_power_on with {\"vm\":\"web-01\"}; vm 'web-01' is vm-1\n");
+  OutputOptions csv;
+  csv.format = Format::kCsv;
+  CHECK(renderResult(blocked, "", csv).out ==
+        "dry_run,would\ntrue,\"destroy VM 'web-01' (vm-1, poweredOn)\"\n");
+  OutputOptions json;
+  json.format = Format::kJson;
+  CHECK(parse(renderResult(change, "", json).out.c_str()) == change);
+  OutputOptions q;
+  q.quiet = true;
+  CHECK(renderResult(blocked, "", q).out.empty());
+}
+
 TEST_CASE("list totals beyond the rows go to the note") {
   Json r = parse(
       R"({"total":1,"count":1,"offset":0,"datastores":[{"id":"ds-1","name":"a","capacity_bytes":2048}],
