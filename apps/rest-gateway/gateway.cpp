@@ -35,7 +35,9 @@ http::Response validation(const std::string& field, const std::string& message) 
 // The field a validateJson message names ("memory_mb: must be ..." -> "memory_mb").
 std::string fieldOf(const std::string& message) {
   size_t colon = message.find(':');
-  return colon == std::string::npos ? std::string() : message.substr(0, colon);
+  if (colon == std::string::npos) return std::string();
+  const std::string field = message.substr(0, colon);
+  return field.find(' ') == std::string::npos ? field : std::string();  // a sentence, not a field
 }
 
 std::optional<bool> parseBool(const std::string& v) {
@@ -547,7 +549,6 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     if (auto refusal = applyCursor(paging, query_key)) return *refusal;
     args.set("limit", paging.page_size).set("offset", paging.offset);
   }
-  if (destructive && confirm) args.set("confirm", true);
   if (Status valid = validateJson(op->input_schema, args, ""); !valid.ok())
     return validation(fieldOf(valid.message()), valid.message());
 
@@ -568,7 +569,22 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   ops::Invoker::Prepared prepared = invoker_.prepare(std::move(call));
   if (!prepared.ready) {
     ops::Reply& reply = prepared.reply;
-    if (!reply.result.ok()) return restError(reply.result.status());
+    if (!reply.result.ok()) {
+      const Status& st = reply.result.status();
+      // Refused before anything started: the request itself is wrong (schema, precheck).
+      if (st.code() == ErrorCode::kInvalidArgument) return validation(fieldOf(st.message()), restNames(st.message()));
+      if (const Json* blocked = reply.dry_run.find("blocked")) {
+        Json list = Json::array();
+        for (const auto& b : blocked->items()) list.push(restNames(b.asString()));
+        const Json* would = reply.dry_run.find("would");
+        return error(Status::Error(st.code(), restNames(st.message()), st.details()),
+                     Json::object()
+                         .set("dry_run", true)
+                         .set("would", restNames(would ? would->asString() : std::string()))
+                         .set("blocked", std::move(list)));
+      }
+      return restError(st);
+    }
     const Json& dry = *reply.result;
     const Json* would = dry.find("would");
     const std::string what = would ? restNames(would->asString()) : "change vSphere";

@@ -195,6 +195,16 @@ Schema snapshotForm() {
                           "The snapshots taken from this one, in this same form"));
 }
 
+Result<VmSummary> getTemplate(Client& c, const Locator& locator) {
+  VSMCP_ASSIGN_OR_RETURN(VmSummary vm, c.getVm(locator));
+  if (!vm.is_template)
+    return Status::Error(ErrorCode::kNotFound,
+                         "'" + locator.value + "' is a virtual machine (" + vm.ref.value +
+                             "), not a template; vm_mark_template turns a VM into one",
+                         ErrorDetails{"", 0, vm.ref.value});
+  return vm;
+}
+
 }  // namespace util
 
 Json toJson(const VmSummary& vm) {

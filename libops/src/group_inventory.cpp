@@ -49,16 +49,6 @@ std::string oneDecimal(double v) {
   return buf;
 }
 
-// A template found by any locator; a VM that is not a template is not found.
-Result<VmSummary> getTemplate(Client& c, const Locator& locator) {
-  VSMCP_ASSIGN_OR_RETURN(VmSummary vm, c.getVm(locator));
-  if (!vm.is_template)
-    return Status::Error(ErrorCode::kNotFound,
-                         "'" + locator.value + "' is a virtual machine (" + vm.ref.value +
-                             "), not a template; vm_mark_template turns a VM into one",
-                         ErrorDetails{"", 0, vm.ref.value});
-  return vm;
-}
 
 // datastore_usage: fullness of each datastore, fullest first, with totals.
 Result<Json> datastoreUsage(Client& c, const Json& args, const OperationContext& ctx) {

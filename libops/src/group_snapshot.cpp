@@ -82,8 +82,8 @@ Result<DryRun> revertDryRun(Client& c, const Json& args) {
   else if (s->state == "poweredOn" && vm.power_state != PowerState::kPoweredOn)
     d.would += "; the snapshot holds the running VM's memory, so the VM runs again as it did then";
   if (later > 0)
-    d.would += " (the " + std::to_string(later) + (later == 1 ? " snapshot" : " snapshots") +
-               " taken after it stay and can still be reverted to)";
+    d.would += " (the " + std::to_string(later) + (later == 1 ? " snapshot taken after it stays" : " snapshots taken after it stay") +
+               " and can still be reverted to)";
   d.details.set("snapshot_id", s->ref.value)
       .set("snapshot_name", s->name)
       .set("snapshot_created", s->create_time)

@@ -136,16 +136,6 @@ Summarizer madeSummary(const std::string& op_name) {
   };
 }
 
-// A template found by any locator; a VM that is not a template is not found.
-Result<VmSummary> getTemplate(Client& c, const Locator& locator) {
-  VSMCP_ASSIGN_OR_RETURN(VmSummary vm, c.getVm(locator));
-  if (!vm.is_template)
-    return Status::Error(ErrorCode::kNotFound,
-                         "'" + locator.value + "' is a virtual machine (" + vm.ref.value +
-                             "), not a template; vm_mark_template turns a VM into one",
-                         ErrorDetails{"", 0, vm.ref.value});
-  return vm;
-}
 
 // The result of turning a VM into a template or back.
 Json templateState(const MoRef& vm, bool is_template) {
@@ -165,7 +155,7 @@ std::string templateSummary(const Json&, const Json& r) {
 Status relocateTarget(const Json& args) {
   if (str(args, "host").empty() && str(args, "resource_pool").empty() && str(args, "datastore").empty())
     return Status::InvalidArgument(
-        "vm_relocate needs at least one of host, resource_pool or datastore to say where the VM goes");
+        "host: vm_relocate needs at least one of host, resource_pool or datastore to say where the VM goes");
   return Status::Ok();
 }
 

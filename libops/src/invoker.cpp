@@ -185,11 +185,13 @@ Invoker::Prepared Invoker::prepare(Call call) {
   }
   if (!dry->blockers.empty()) {
     // Approved, but it would fail: say why before vCenter is touched.
+    Json looked = dryRunJson(*dry);
     p.reply = finish(p, Outcome::kError,
                      Status::Error(ErrorCode::kInvalidState, "cannot " + op.name + " now: " + blockedText(*dry) +
                                                                  "; nothing was changed"),
                      "error");
     p.reply.step = step;
+    p.reply.dry_run = std::move(looked);
     return p;
   }
   if (step == ApprovalStep::kAskPerson) {

@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <cstdio>
-#include <cstdlib>
 
 #include "ops/operation.hpp"
 #include "ops/schema.hpp"
@@ -37,36 +35,6 @@ inline Json strings(const std::vector<std::string>& v) {
 inline std::string str(const Json& args, const char* key) {
   const Json* v = args.find(key);
   return v ? v->asString() : std::string();
-}
-
-// A schema written as JSON text. Text that does not parse is a defect of the declaration: it
-// stops the program at start-up with the parser's message, never becomes an accept-anything {}.
-inline Json schema(const char* text) {
-  auto j = Json::parse(text);
-  if (!j.ok()) {
-    std::fprintf(stderr, "vsmcp: malformed schema in an operation declaration: %s\n%s\n",
-                 j.status().message().c_str(), text);
-    std::abort();
-  }
-  return *j;
-}
-
-// An input schema: an object with these properties (JSON members, without the braces), the
-// required ones, and no others.
-inline Json inputSchema(const std::string& properties, const std::vector<std::string>& required = {}) {
-  std::string req;
-  for (const auto& r : required) req += (req.empty() ? "\"" : ",\"") + r + "\"";
-  return schema((R"({"type":"object","properties":{)" + properties + "}," +
-                 (required.empty() ? std::string() : R"("required":[)" + req + "],") +
-                 R"("additionalProperties":false})")
-                    .c_str());
-}
-
-// An output schema: an object whose `key` member is an object.
-inline Json objectOutput(const std::string& key) {
-  return schema((R"({"type":"object","properties":{")" + key + R"(":{"type":"object"}},"required":[")" + key +
-                 R"("]})")
-                    .c_str());
 }
 
 // ---- Declarations with the schema builder ---------------------------------------------------
@@ -145,34 +113,6 @@ inline Json listOf(const std::vector<T>& items, const Json& args, const Operatio
   return out;
 }
 
-// Schemas shared by many operations.
-constexpr const char* kPaging =
-    R"("limit":{"type":"integer","minimum":1,"maximum":2000,"description":"Items per page, default 100"},)"
-    R"("offset":{"type":"integer","minimum":0,"description":"Items to skip, default 0"})";
-constexpr const char* kVmArg =
-    R"("vm":{"type":"string","minLength":1,"description":"VM name, inventory path (/DC/vm/x), id (vm-42) or BIOS UUID"})";
-constexpr const char* kHostArg =
-    R"("host":{"type":"string","minLength":1,"description":"Host name, inventory path, id (host-12) or UUID"})";
-constexpr const char* kConfirmArg =
-    R"("confirm":{"type":"boolean","description":"Must be true to act; otherwise a dry run"})";
-
-// The output of a paged list under `key`; `extra_properties` (JSON members) are required too.
-inline Json listOutput(const char* key, const std::string& extra_properties = "",
-                const std::vector<std::string>& extra_required = {}) {
-  std::string required;
-  for (const auto& r : extra_required) required += ",\"" + r + "\"";
-  return schema((std::string(R"({"type":"object","properties":{"total":{"type":"integer"},"count":{"type":"integer"},)"
-                             R"("offset":{"type":"integer"},"next_offset":{"type":"integer"},")") +
-                 key + R"(":{"type":"array","items":{"type":"object"}})" +
-                 (extra_properties.empty() ? "" : "," + extra_properties) + R"(},"required":["total","count","offset",")" +
-                 key + "\"" + required + "]}")
-                    .c_str());
-}
-
-inline Json taskOutput() {
-  return schema(R"({"type":"object","properties":{"task":{"type":"object"},"dry_run":{"type":"boolean"},)"
-                R"("would":{"type":"string"}},"required":[]})");
-}
 
 inline Result<MoRef> vmArg(Client& c, const Json& args) { return c.resolve("VirtualMachine", Locator::any(str(args, "vm"))); }
 inline Result<MoRef> hostArg(Client& c, const Json& args) { return c.resolve("HostSystem", Locator::any(str(args, "host"))); }
@@ -188,6 +128,9 @@ inline Result<Json> taskResult(const Result<TaskInfo>& t) {
   if (!t.ok()) return t.status();
   return Json::object().set("task", toJson(*t));
 }
+
+// A template found by any locator; a VM that is not a template is NotFound (forms.cpp).
+Result<VmSummary> getTemplate(Client& c, const Locator& locator);
 
 // A lookup's NotFound, with a pointer to the listing that shows what exists.
 inline Status lookupError(const Status& s, const char* list_op) {

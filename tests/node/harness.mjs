@@ -17,3 +17,17 @@ export async function check(name, fn) {
 export function finish() {
   console.log(`${passed} passed, 0 failed`);
 }
+
+// An MCP tool result's text is the one-line summary for people, a blank line, then the result
+// as JSON (the structuredContent again). The summary: the part before the first blank line.
+export function summaryOf(text) {
+  const i = text.indexOf('\n\n');
+  return i < 0 ? text : text.slice(0, i);
+}
+
+// The summary and the parsed JSON that follows it; throws when the text is not of that form.
+export function splitResultText(text) {
+  const i = text.indexOf('\n\n');
+  if (i < 0) throw new Error(`result text has no blank line before its JSON: ${text}`);
+  return { summary: text.slice(0, i), json: JSON.parse(text.slice(i + 2)) };
+}

@@ -4,7 +4,8 @@
 // mcp-server process with its own vCenter session. Every tool the server registers must be
 // called at least once (the last check fails naming any that were not). Each successful call's
 // structuredContent is checked against the tool's outputSchema, and its text must be a one-line
-// summary for people, not the JSON again. Prints "N passed, 0 failed" or exits non-zero at the
+// summary for people, then a blank line and the result as JSON (the structuredContent again).
+// Prints "N passed, 0 failed" or exits non-zero at the
 // first failure.
 //
 // Simulator inventory: datacenter DC0; cluster DC0_C0 with hosts DC0_C0_H0..H2 and VMs
@@ -15,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, finish } from './harness.mjs';
+import { check, finish, splitResultText, summaryOf } from './harness.mjs';
 import { contentLibrary } from './vapi.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -74,13 +75,23 @@ function checkSummary(name, text) {
   assert.ok(!/^\s*[[{]/.test(text), `${name}: summary is raw JSON: ${text}`);
 }
 
+// A successful result's text: the summary, a blank line, then exactly the structuredContent as
+// JSON. Returns the summary.
+function checkResultText(name, r) {
+  assert.equal(r.content?.length, 1, `${name}: ${r.content?.length} content items`);
+  assert.equal(r.content[0].type, 'text');
+  const { summary, json } = splitResultText(r.content[0].text);
+  checkSummary(name, summary);
+  assert.deepEqual(json, r.structuredContent, `${name}: the JSON after the summary is not the structuredContent`);
+  return summary;
+}
+
 // A call that must succeed: { out: structuredContent, text: the summary }.
 async function run(c, name, args = {}) {
   const r = await callRaw(c, name, args);
   if (r.isError) throw new Error(`${name}(${JSON.stringify(args)}) failed: ${r.content[0].text}`);
   checkOutput(name, r.structuredContent);
-  checkSummary(name, r.content[0]?.text);
-  return { out: r.structuredContent, text: r.content[0].text };
+  return { out: r.structuredContent, text: checkResultText(name, r) };
 }
 const call = async (c, name, args = {}) => (await run(c, name, args)).out;
 
@@ -128,6 +139,25 @@ await check('tools are listed with schemas and safety annotations', async () => 
     assert.ok(byName[n], `missing ${n}`);
   assert.equal(byName.vm_list.annotations.readOnlyHint, true);
   assert.equal(byName.vm_destroy.annotations.destructiveHint, true);
+  // Hard power operations and maintenance mode are destructive: they dry-run unless confirmed.
+  for (const n of ['vm_destroy', 'vm_power_off', 'vm_reset', 'vm_suspend', 'host_enter_maintenance']) {
+    assert.ok(byName[n], `missing ${n}`);
+    assert.equal(byName[n].annotations.destructiveHint, true, `${n} destructiveHint`);
+    assert.equal(byName[n].annotations.readOnlyHint, false, `${n} readOnlyHint`);
+    assert.match(byName[n].description, /Destructive: /, `${n} description`);
+  }
+  // Changes that are not destructive say so too.
+  for (const n of ['vm_power_on', 'vm_shutdown_guest', 'host_exit_maintenance', 'vm_clone']) {
+    assert.equal(byName[n].annotations.destructiveHint, false, `${n} destructiveHint`);
+    assert.equal(byName[n].annotations.readOnlyHint, false, `${n} readOnlyHint`);
+  }
+  // Every list tool is read-only and not destructive.
+  const lists = tools.filter((t) => t.name.endsWith('_list'));
+  assert.ok(lists.length >= 10, `only ${lists.length} list tools`);
+  for (const t of lists) {
+    assert.equal(t.annotations.readOnlyHint, true, `${t.name} readOnlyHint`);
+    assert.notEqual(t.annotations.destructiveHint, true, `${t.name} destructiveHint`);
+  }
   assert.equal(byName.vm_list.inputSchema.type, 'object');
   assert.ok(byName.vm_list.outputSchema);
   for (const t of tools) {
@@ -278,32 +308,69 @@ await check('inventory_summary and datastore_usage agree with the lists', async 
 
 // ---- power and guest operations -------------------------------------------------------------
 
-await check('power off is seen by another session', async () => {
-  const r = await call(a, 'vm_power_off', { vm: 'DC0_H0_VM0' });
+await check('vm_power_off dry-runs without confirm; confirmed, it is seen by another session', async () => {
+  const vm = 'DC0_H0_VM0';
+  const id = (await vmOf(vm)).id;
+  assert.equal((await vmOf(vm)).power_state, 'poweredOn');
+  const dry = await run(a, 'vm_power_off', { vm });
+  assert.equal(dry.out.dry_run, true);
+  assert.equal(dry.out.task, undefined);
+  assert.equal(dry.out.blocked, undefined);
+  assert.equal(dry.out.would, `power off VM '${vm}' (${id}) at once, without a guest shutdown: unsaved work in the ` +
+                              'guest is lost (vm_shutdown_guest asks the guest instead)');
+  assert.equal(dry.out.details?.power_state, 'poweredOn');
+  assert.equal(dry.text, `DRY RUN, nothing changed: would ${dry.out.would}. Call again with confirm: true to do it.`);
+  assert.equal((await vmOf(vm)).power_state, 'poweredOn');  // the dry run changed nothing
+  const r = await call(a, 'vm_power_off', { vm, confirm: true });
   assert.equal(r.task.state, 'success');
-  const seen = await call(b, 'vm_get', { vm: 'DC0_H0_VM0' });
+  const seen = await call(b, 'vm_get', { vm });
   assert.equal(seen.vm.power_state, 'poweredOff');
 });
 
-await check('vm_suspend, vm_power_on, vm_reset and vm_power_off change the power state', async () => {
+await check('vm_suspend, vm_power_on, vm_reset and vm_power_off change the power state (confirmed)', async () => {
   const vm = 'DC0_C0_RP0_VM1';
+  const id = (await vmOf(vm)).id;
   await ensureOn(vm);
-  const { out: suspended, text } = await run(a, 'vm_suspend', { vm });
+  // Without confirm each destructive one only says what it would do.
+  const drySuspend = await run(a, 'vm_suspend', { vm });
+  assert.equal(drySuspend.out.dry_run, true);
+  assert.match(drySuspend.out.would, new RegExp(`^suspend VM '${vm}' \\(${id}\\): its memory is written to disk`));
+  assert.match(drySuspend.text, /^DRY RUN, nothing changed: would suspend .* Call again with confirm: true to do it\.$/);
+  const dryReset = await call(a, 'vm_reset', { vm });
+  assert.equal(dryReset.dry_run, true);
+  assert.match(dryReset.would, new RegExp(`^reset VM '${vm}' \\(${id}\\) at once, like pressing the reset button`));
+  assert.equal((await vmOf(vm)).power_state, 'poweredOn');
+
+  const { out: suspended, text } = await run(a, 'vm_suspend', { vm, confirm: true });
   assert.equal(suspended.task.state, 'success');
   assert.match(text, /^vm_suspend: task task-\S+ success$/);
   assert.equal((await vmOf(vm)).power_state, 'suspended');
+  // Suspended: suspending again is blocked; powering off would discard the saved memory.
+  const again = await call(a, 'vm_suspend', { vm });
+  assert.deepEqual(again.blocked, [`VM '${vm}' is already suspended`]);
+  assert.match((await call(a, 'vm_power_off', { vm })).would, /which is suspended: the memory state it saved .* is discarded/);
   await call(a, 'vm_power_on', { vm });
   assert.equal((await vmOf(vm)).power_state, 'poweredOn');
-  const reset = await call(a, 'vm_reset', { vm });
+  const reset = await call(a, 'vm_reset', { vm, confirm: true });
   assert.equal(reset.task.state, 'success');
   assert.equal((await vmOf(vm)).power_state, 'poweredOn');  // a reset leaves it running
   const seen = (await call(b, 'tasks_recent')).tasks.find((t) => t.id === reset.task.id);
   assert.equal(seen?.state, 'success');
   assert.equal(seen.entity, (await vmOf(vm)).id);
-  await call(a, 'vm_power_off', { vm });
+  await call(a, 'vm_power_off', { vm, confirm: true });
   assert.equal((await vmOf(vm)).power_state, 'poweredOff');
-  await fails(a, 'vm_power_off', { vm }, /InvalidPowerState/);  // already off
-  await fails(a, 'vm_reset', { vm }, /InvalidPowerState/);      // a reset needs it on
+  // Powered off: the dry runs see what is in the way, and a confirmed call fails at once, naming it.
+  const dryOff = await run(a, 'vm_power_off', { vm });
+  assert.deepEqual(dryOff.out.blocked, [`VM '${vm}' is already powered off`]);
+  assert.match(dryOff.text, new RegExp(`^DRY RUN, nothing changed: this cannot be done now: VM '${vm}' is already powered off\\. It would power off `));
+  assert.ok(!dryOff.text.includes('confirm'), dryOff.text);
+  await fails(a, 'vm_power_off', { vm, confirm: true }, /InvalidState.*cannot vm_power_off now: VM '\S+' is already powered off; nothing was changed/);
+  const dryResetOff = await call(a, 'vm_reset', { vm });
+  assert.deepEqual(dryResetOff.blocked,
+                   [`VM '${vm}' (${id}) is poweredOff: only a running VM can be reset (vm_power_on starts it)`]);
+  await fails(a, 'vm_reset', { vm, confirm: true }, /InvalidState.*cannot vm_reset now: .*only a running VM can be reset \(vm_power_on starts it\)/);
+  await fails(a, 'vm_suspend', { vm, confirm: true }, /InvalidState.*only a running VM can be suspended/);
+  assert.equal((await vmOf(vm)).power_state, 'poweredOff');
   await call(a, 'vm_power_on', { vm });
   assert.equal((await vmOf(vm)).power_state, 'poweredOn');
 });
@@ -363,19 +430,25 @@ await check('vm_snapshot_revert, _delete and _delete_all: a dry run changes noth
   const dry = await run(a, 'vm_snapshot_revert', { vm, snapshot: 's1' });
   assert.equal(dry.out.dry_run, true);
   assert.equal(dry.out.task, undefined);
-  assert.match(dry.out.would, new RegExp(`revert VM ${id} to snapshot ${s1}`));
-  assert.match(dry.text, /^DRY RUN, nothing changed: would revert/);
+  assert.match(dry.out.would, new RegExp(`^revert VM '${vm}' \\(${id}\\) to snapshot 's1' \\(${s1}, taken [^)]+\\): ` +
+                                         'everything the VM wrote since then is lost'));
+  assert.match(dry.out.would, /\(the 1 snapshot taken after it/);  // s2 stays
+  assert.equal(dry.out.details.snapshot_id, s1);
+  assert.equal(dry.out.details.snapshots_taken_after, 1);
+  assert.match(dry.text, /^DRY RUN, nothing changed: would revert .* Call again with confirm: true to do it\.$/);
   assert.equal((await snapshotTree(vm)).current, s2);
   const reverted = await call(a, 'vm_snapshot_revert', { vm, snapshot: 's1', confirm: true });
   assert.equal(reverted.task.state, 'success');
   assert.equal((await snapshotTree(vm)).current, s1);
   // without a snapshot name: the current one
-  assert.match((await call(a, 'vm_snapshot_revert', { vm })).would, new RegExp(`to snapshot ${s1}`));
+  assert.match((await call(a, 'vm_snapshot_revert', { vm })).would, new RegExp(`to snapshot 's1' \\(${s1}`));
 
   // delete one
   const dryDelete = await call(a, 'vm_snapshot_delete', { vm, snapshot: 's2' });
   assert.equal(dryDelete.dry_run, true);
-  assert.match(dryDelete.would, new RegExp(`delete snapshot ${s2} of VM ${id}`));
+  assert.match(dryDelete.would, new RegExp(`^delete snapshot 's2' \\(${s2}\\) of VM '${vm}' \\(${id}\\) ` +
+                                           '\\(its changes are merged into the parent; nothing is lost but the ability to revert to it\\)$'));
+  assert.deepEqual([dryDelete.details.snapshots_deleted, dryDelete.details.snapshots_left], [1, 1]);
   assert.equal(flatSnapshots((await snapshotTree(vm)).snapshots).length, 2);
   await call(a, 'vm_snapshot_delete', { vm, snapshot: 's2', confirm: true });
   tree = await snapshotTree(vm);
@@ -383,7 +456,8 @@ await check('vm_snapshot_revert, _delete and _delete_all: a dry run changes noth
   // with its children
   await created('s3');
   const dryChildren = await call(a, 'vm_snapshot_delete', { vm, snapshot: 's1', remove_children: true });
-  assert.match(dryChildren.would, /and all its child snapshots/);
+  assert.match(dryChildren.would, /and all its child snapshots: 1 more, 2 snapshots in all/);
+  assert.deepEqual([dryChildren.details.snapshots_deleted, dryChildren.details.snapshots_left], [2, 0]);
   assert.equal(flatSnapshots((await snapshotTree(vm)).snapshots).length, 2);
   await call(a, 'vm_snapshot_delete', { vm, snapshot: 's1', remove_children: true, confirm: true });
   assert.deepEqual((await snapshotTree(vm)).snapshots, []);
@@ -409,21 +483,48 @@ await check('vm_snapshot_revert, _delete and _delete_all: a dry run changes noth
 // ---- destroy, clone, reconfigure ------------------------------------------------------------
 
 await check('a destructive tool without confirm is a dry run that changes nothing', async () => {
+  const vm = 'DC0_H0_VM0';  // powered off above
+  const id = (await vmOf(vm)).id;
   const before = (await call(b, 'vm_list')).total;
-  const dry = await callRaw(a, 'vm_destroy', { vm: 'DC0_H0_VM0' });
+  const dry = await callRaw(a, 'vm_destroy', { vm });
   assert.equal(dry.isError, undefined);
   assert.equal(dry.structuredContent.dry_run, true);
-  assert.match(dry.content[0].text, /DRY RUN/);
+  assert.equal(dry.structuredContent.blocked, undefined);
+  assert.equal(dry.structuredContent.would, `destroy VM '${vm}' (${id}, poweredOff) and delete its files on LocalDS_0`);
+  assert.deepEqual(dry.structuredContent.details, { vm: id, power_state: 'poweredOff', template: false, datastores: ['LocalDS_0'] });
+  assert.equal(summaryOf(dry.content[0].text),
+               `DRY RUN, nothing changed: would ${dry.structuredContent.would}. Call again with confirm: true to do it.`);
   assert.equal((await call(b, 'vm_list')).total, before);
-  const done = await call(a, 'vm_destroy', { vm: 'DC0_H0_VM0', confirm: true });
+  const done = await call(a, 'vm_destroy', { vm, confirm: true });
   assert.equal(done.task.state, 'success');
   assert.equal((await call(b, 'vm_list')).total, before - 1);
-  await fails(b, 'vm_get', { vm: 'DC0_H0_VM0' }, /DC0_H0_VM0/);
+  await fails(b, 'vm_get', { vm }, /DC0_H0_VM0/);
+});
+
+await check('destroying a powered-on VM: the dry run is blocked, confirmed it fails naming vm_power_off, the VM stays', async () => {
+  const vm = 'DC0_C0_RP0_VM1';
+  await ensureOn(vm);
+  const id = (await vmOf(vm)).id;
+  const blocker = `VM '${vm}' is poweredOn: power it off first (vm_shutdown_guest, or vm_power_off)`;
+  const dry = await run(a, 'vm_destroy', { vm });
+  assert.equal(dry.out.dry_run, true);
+  assert.deepEqual(dry.out.blocked, [blocker]);
+  assert.equal(dry.out.would, `destroy VM '${vm}' (${id}, poweredOn) and delete its files on LocalDS_0`);
+  assert.equal(dry.text, `DRY RUN, nothing changed: this cannot be done now: ${blocker}. It would ${dry.out.would}.`);
+  assert.ok(!dry.text.includes('confirm'), 'a blocked dry run does not offer confirm');
+  const text = await fails(a, 'vm_destroy', { vm, confirm: true },
+                          /^vm_destroy failed: .*InvalidState.*cannot vm_destroy now: .*power it off first \(vm_shutdown_guest, or vm_power_off\); nothing was changed/);
+  assert.ok(text.includes(blocker), text);
+  const still = await vmOf(vm);  // through b: it was not touched
+  assert.deepEqual([still.id, still.power_state], [id, 'poweredOn']);
+  // No task was started for it.
+  assert.ok(!(await call(b, 'tasks_recent')).tasks.some((t) => t.name === 'VirtualMachine.destroy' && t.entity === id));
 });
 
 await check('clone, reconfigure, events, tasks and perf', async () => {
-  const clone = await call(a, 'vm_clone', { vm: 'DC0_C0_RP0_VM0', name: 'web-clone' });
+  const { out: clone, text: cloneText } = await run(a, 'vm_clone', { vm: 'DC0_C0_RP0_VM0', name: 'web-clone' });
   assert.equal(clone.task.state, 'success');
+  assert.equal(cloneText, `vm_clone: made VM 'web-clone' (${clone.task.result}), task ${clone.task.id} success`);
   assert.equal((await call(b, 'vm_get', { vm: 'web-clone' })).vm.name, 'web-clone');
   assert.equal((await vmOf(clone.task.result)).name, 'web-clone');  // the task's result is the clone
   assert.deepEqual((await vmOf('web-clone')).networks, (await vmOf('DC0_C0_RP0_VM0')).networks);
@@ -445,7 +546,7 @@ await check('clone, reconfigure, events, tasks and perf', async () => {
   const bad = await a.callTool({ name: 'vm_reconfigure', arguments: { vm: 'web-clone', memory_mb: 1001 } });
   assert.equal(bad.isError, true);
   assert.match(bad.content[0].text, /memory_mb: must be a multiple of 4/);
-  await call(a, 'vm_power_off', { vm: 'DC0_H0_VM1' });
+  await call(a, 'vm_power_off', { vm: 'DC0_H0_VM1', confirm: true });
   const events = await call(b, 'vm_events', { vm: 'DC0_H0_VM1' });
   assert.ok(events.events.some((e) => e.type === 'VmPoweredOffEvent'));
   const tasks = await call(a, 'tasks_recent');
@@ -463,7 +564,7 @@ await check('vm_create makes the VM asked for; defaults as documented', async ()
     name: 'e2e-vm', num_cpus: 3, memory_mb: 1536, guest_id: 'ubuntu64Guest', disk_gb: 1, network: 'VM Network',
     datastore: 'LocalDS_0', folder: '/DC0/vm', host: 'DC0_C0_H1', annotation: 'made by the e2e test' });
   assert.equal(out.task.state, 'success');
-  assert.match(text, new RegExp(`^vm_create: task \\S+ success \\(result ${out.task.result}\\)$`));
+  assert.equal(text, `vm_create: made VM 'e2e-vm' (${out.task.result}), task ${out.task.id} success`);
   const vm = await vmOf(out.task.result);  // the task's result is the new VM's id
   assert.equal(vm.name, 'e2e-vm');
   assert.equal(vm.num_cpu, 3);
@@ -536,10 +637,32 @@ await check('vm_relocate moves a VM to another host', async () => {
 
 await check('host_enter_maintenance and host_exit_maintenance, seen by b', async () => {
   const host = 'DC0_C0_H2';
-  assert.equal((await hostOf(host)).in_maintenance_mode, false);
-  const entered = await call(a, 'host_enter_maintenance', { host, timeout_seconds: 60 });
+  const h = await hostOf(host);
+  assert.equal(h.in_maintenance_mode, false);
+  // The dry run says what is on the host; b's list agrees.
+  const onHost = (await call(b, 'vm_list', { host, limit: 2000 })).vms;
+  const running = onHost.filter((v) => v.power_state === 'poweredOn');
+  const dry = await run(a, 'host_enter_maintenance', { host, timeout_seconds: 60 });
+  assert.equal(dry.out.dry_run, true);
+  assert.equal(dry.out.blocked, undefined);
+  assert.ok(dry.out.would.startsWith(`put host '${host}' (${h.id}) into maintenance mode; `), dry.out.would);
+  assert.equal(dry.out.details.powered_on, running.length);
+  assert.deepEqual(dry.out.details.vms.map((v) => v.id).sort(), onHost.map((v) => v.id).sort());
+  if (running.length > 0)
+    assert.ok(dry.out.would.includes(`its ${running.length} powered-on VM${running.length === 1 ? '' : 's'} (`) &&
+              dry.out.would.includes('else vCenter waits up to 60 seconds (timeout_seconds)'), dry.out.would);
+  else
+    assert.ok(dry.out.would.includes('it runs no powered-on VMs'), dry.out.would);
+  assert.match(dry.text, /^DRY RUN, nothing changed: would put host .* Call again with confirm: true to do it\.$/);
+  assert.equal((await hostOf(host)).in_maintenance_mode, false);  // the dry run changed nothing
+  const entered = await call(a, 'host_enter_maintenance', { host, timeout_seconds: 60, confirm: true });
   assert.equal(entered.task.state, 'success');
   assert.equal((await hostOf(host)).in_maintenance_mode, true);
+  // Already in maintenance: the dry run is blocked, and confirmed it fails before vCenter.
+  const again = await call(a, 'host_enter_maintenance', { host });
+  assert.deepEqual(again.blocked, [`host '${host}' is already in maintenance mode; host_exit_maintenance takes it out`]);
+  await fails(a, 'host_enter_maintenance', { host, confirm: true },
+              /InvalidState.*cannot host_enter_maintenance now: host '\S+' is already in maintenance mode; host_exit_maintenance takes it out; nothing was changed/);
   assert.match((await run(b, 'host_list')).text, new RegExp(`${host} \\(maintenance\\)`));
   assert.equal((await call(b, 'inventory_summary')).hosts.in_maintenance, 1);
   const exited = await call(a, 'host_exit_maintenance', { host });
@@ -547,14 +670,15 @@ await check('host_enter_maintenance and host_exit_maintenance, seen by b', async
   assert.equal((await hostOf(host)).in_maintenance_mode, false);
   assert.equal((await call(b, 'inventory_summary')).hosts.in_maintenance, 0);
   await fails(a, 'host_enter_maintenance', { host: 'no-such-host' }, /no-such-host/);
+  await fails(a, 'host_enter_maintenance', { host: 'no-such-host', confirm: true }, /no-such-host/);
 });
 
 await check('inventory_summary follows changes and still agrees with the lists', async () => {
   const before = await call(b, 'inventory_summary');
   await call(a, 'vm_mark_template', { vm: 'e2e-vm' });              // a VM less, a template more
   await ensureOn('DC0_C0_RP0_VM1');
-  await call(a, 'vm_suspend', { vm: 'DC0_C0_RP0_VM1' });           // on -> suspended
-  await call(a, 'host_enter_maintenance', { host: 'DC0_C0_H0' });
+  await call(a, 'vm_suspend', { vm: 'DC0_C0_RP0_VM1', confirm: true });  // on -> suspended
+  await call(a, 'host_enter_maintenance', { host: 'DC0_C0_H0', confirm: true });
   const s = await checkOverviewAgainstLists();
   assert.equal(s.templates, before.templates + 1);
   assert.equal(s.vms.total, before.vms.total - 1);
@@ -598,7 +722,7 @@ await check('vm_events, events_list, tasks_recent, vm_perf and host_perf', async
   assert.ok(onHost.events.length > 0 && onHost.events.every((e) => e.host === 'DC0_H0'));
   await fails(b, 'events_list', { vm, host: 'DC0_H0' }, /vm or host, not both/);
 
-  const power = await call(a, 'vm_power_off', { vm });
+  const power = await call(a, 'vm_power_off', { vm, confirm: true });
   const { out: tasks, text: tasksText } = await run(b, 'tasks_recent');
   const seen = tasks.tasks.find((t) => t.id === power.task.id);
   assert.deepEqual([seen?.name, seen?.state, seen?.entity], ['VirtualMachine.powerOff', 'success', id]);
@@ -612,18 +736,32 @@ await check('vm_events, events_list, tasks_recent, vm_perf and host_perf', async
     assert.ok(perf.series.length > 0);
     for (const s of perf.series) assert.equal(s.timestamps.length, s.values.length);
     assert.match(text, new RegExp(`^${perf.series.length} series: `));
-    // The summary gives each counter's newest sample; percent counters come in hundredths.
-    const cpu = perf.series.find((s) => s.counter === 'cpu.usage.average');
-    const times = cpu.timestamps.map((t) => Date.parse(t));
-    const newest = cpu.values[times.indexOf(Math.max(...times))];
-    assert.ok(text.includes(`cpu.usage.average ${(newest / 100).toFixed(2)}% (latest of ${cpu.values.length} samples)`), text);
+    // Percent counters are in percent (vCenter's hundredths divided by 100): 0..100, and the
+    // summary gives each counter's newest sample as that same number.
+    const percents = perf.series.filter((s) => s.unit === 'percent');
+    assert.ok(percents.some((s) => s.counter === 'cpu.usage.average'), JSON.stringify(perf.series.map((s) => [s.counter, s.unit])));
+    for (const s of percents) {
+      for (const v of s.values) assert.ok(typeof v === 'number' && v >= 0 && v <= 100, `${s.counter}: ${v} is not a percent`);
+      const times = s.timestamps.map((t) => Date.parse(t));
+      const newest = s.values[times.indexOf(Math.max(...times))];
+      const label = s.instance ? `${s.counter}[${s.instance}]` : s.counter;
+      if (perf.series.indexOf(s) < 6)
+        assert.ok(text.includes(`${label} ${newest.toFixed(2)}% (latest of ${s.values.length} sample${s.values.length === 1 ? '' : 's'})`),
+                  `${text} lacks ${label} ${newest.toFixed(2)}%`);
+    }
+    // The simulator's samples are not all zero, so the percent checks above can fail.
+    assert.ok(percents.flatMap((s) => s.values).some((v) => v > 0), 'every percent sample is 0');
   }
   const one = await call(b, 'vm_perf', { vm, counters: ['mem.usage.average'], max_samples: 2, interval_seconds: 20 });
   assert.deepEqual(one.series.map((s) => s.counter), ['mem.usage.average']);
   assert.ok(one.series[0].values.length >= 1 && one.series[0].values.length <= 2);
+  for (const v of one.series[0].values) assert.ok(v >= 0 && v <= 100, `mem.usage.average ${v} is not a percent`);
   const { out: hostPerf, text: hostText } = await run(b, 'host_perf', { host: 'DC0_H0', counters: ['cpu.usage.average'], max_samples: 1 });
   assert.equal(hostPerf.series[0].values.length, 1);
-  assert.match(hostText, /^1 series: cpu\.usage\.average [\d.]+% \(latest of 1 sample\)$/);
+  assert.equal(hostPerf.series[0].unit, 'percent');
+  const hostValue = hostPerf.series[0].values[0];
+  assert.ok(hostValue >= 0 && hostValue <= 100, `host cpu.usage.average ${hostValue} is not a percent`);
+  assert.equal(hostText, `1 series: cpu.usage.average ${hostValue.toFixed(2)}% (latest of 1 sample)`);
   await fails(b, 'vm_perf', { vm, counters: ['no.such.counter'] }, /no\.such\.counter/);
 });
 
@@ -655,6 +793,7 @@ await check('tag categories and tags: create, update, attach, detach, delete; b 
 
   const dryTag = await call(a, 'tag_delete', { tag: 'prod', category: 'env' });
   assert.equal(dryTag.dry_run, true);
+  assert.equal(dryTag.would, "delete tag 'prod', attached to 0 objects");
   assert.ok((await call(b, 'tag_get', { tag: tag.id })).tag);
   await call(a, 'tag_delete', { tag: 'prod', category: 'env', confirm: true });
   await fails(b, 'tag_get', { tag: tag.id }, /NotFound|no tag/);
@@ -712,7 +851,7 @@ await check('catalog: a template becomes an item; a request makes a deployment b
   // A network input gives the template's clone a NIC on that network.
   const lost = (await call(a, 'catalog_request', { item: item.id, inputs: { name: 'dep-vm-2', network: 'DC0_DVPG0' } })).deployment;
   assert.deepEqual((await vmOf('dep-vm-2')).networks, ['DC0_DVPG0']);
-  await call(a, 'vm_power_off', { vm: 'dep-vm-2' }).catch(() => {});
+  await call(a, 'vm_power_off', { vm: 'dep-vm-2', confirm: true }).catch(() => {});  // fails when already off
   await call(a, 'vm_destroy', { vm: 'dep-vm-2', confirm: true });
   const unsynced = await call(b, 'deployment_list', { status: 'unsynced' });
   assert.deepEqual(unsynced.deployments.map((d) => d.id), [lost.id]);

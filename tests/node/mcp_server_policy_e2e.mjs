@@ -1,7 +1,8 @@
 // mcp-server's policy over streamable HTTP, driven by the official TypeScript SDK client
 // against the vCenter simulator: tokens and roles, tools/list per role, refusals, rate limits,
-// session ownership, the audit log (contents and secrets), elicitation approvals, metrics, and
-// configuration (config file, and bad settings that must stop the server naming the setting).
+// session ownership, the audit log (contents, approvals, secrets), elicitation approvals (a no is
+// final), approval mode 'person', metrics, and configuration (config file, and bad settings that
+// must stop the server naming the setting).
 //   node mcp_server_policy_e2e.mjs <mcp-server binary> <vcsim url> <ca bundle>
 // The simulator must run with -password "$VC_PASSWORD" below.
 import assert from 'node:assert/strict';
@@ -47,8 +48,17 @@ const baseEnv = { PATH: process.env.PATH, VCENTER_HOST: vcUrl, VCENTER_USER: 'us
 
 // Starts mcp-server; resolves with its URL once it prints MCP_URL, or rejects with its stderr
 // when it exits first.
+// Servers still running when this script exits (a failed check exits at once) are stopped.
+const running = new Set();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function start(args, env) {
   const child = spawn(binary, args, { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let out = '', err = '';
   child.stderr.on('data', (d) => { err += d; });
   // 'close', not 'exit': it comes after stdout and stderr were read to the end.
@@ -153,11 +163,20 @@ try {
     assert.deepEqual(rec.arguments, { vm: 'DC0_H0_VM0' });
   });
 
-  await check('an allowed change is audited before and after, with one correlation id', async () => {
-    const r = await ok(opal.client, 'vm_power_off', { vm: 'DC0_H0_VM0' });
+  await check('an allowed destructive change is audited before and after, with one correlation id and its approval', async () => {
+    // Without confirm: a dry run, audited as one, approved by no one.
+    const dry = await ok(opal.client, 'vm_power_off', { vm: 'DC0_H0_VM0' });
+    assert.equal(dry.dry_run, true);
+    assert.equal((await ok(ada.client, 'vm_get', { vm: 'DC0_H0_VM0' })).vm.power_state, 'poweredOn');
+    const dryRecs = audit().filter((x) => x.principal === 'opal' && x.operation === 'vm_power_off');
+    assert.deepEqual(dryRecs.map((x) => [x.event, x.outcome]), [['call', 'dry_run']], JSON.stringify(dryRecs));
+    assert.equal(dryRecs[0].approval, undefined);
+    assert.equal(dryRecs[0].approved_by, undefined);
+
+    const r = await ok(opal.client, 'vm_power_off', { vm: 'DC0_H0_VM0', confirm: true });
     assert.equal(r.task.state, 'success');
     assert.equal((await ok(ada.client, 'vm_get', { vm: 'DC0_H0_VM0' })).vm.power_state, 'poweredOff');
-    const recs = audit().filter((x) => x.principal === 'opal' && x.operation === 'vm_power_off');
+    const recs = audit().filter((x) => x.principal === 'opal' && x.operation === 'vm_power_off').slice(1);
     assert.equal(recs.length, 2, JSON.stringify(recs));
     const [startRec, done] = recs;
     assert.equal(startRec.event, 'start');
@@ -165,7 +184,14 @@ try {
     assert.equal(done.outcome, 'ok');
     assert.equal(startRec.correlation_id, done.correlation_id);
     assert.equal(done.role, 'operator');
-    assert.equal(done.action, 'change');
+    assert.equal(done.action, 'destructive');
+    // The model's confirm: true approved it, on behalf of the token's principal; confirm is
+    // not among the arguments, and approved_by is no argument any more.
+    for (const rec of [startRec, done]) {
+      assert.equal(rec.approval, 'caller_confirm', JSON.stringify(rec));
+      assert.equal(rec.approved_by, 'opal', JSON.stringify(rec));
+      assert.deepEqual(rec.arguments, { vm: 'DC0_H0_VM0' });
+    }
     assert.equal(done.transport, 'http');
     assert.equal(done.target, new URL(vcUrl).hostname);
     assert.equal(typeof done.duration_ms, 'number');
@@ -220,8 +246,10 @@ try {
     const declined = await no.client.callTool({ name: 'vm_snapshot_delete_all', arguments: { vm: 'DC0_C0_RP0_VM1' } });
     assert.equal(declined.isError, undefined);
     assert.equal(declined.structuredContent.declined, true);
+    assert.match(declined.content[0].text, /^DECLINED by the person asked: nothing changed\. It would have delete all 1 snapshot of /);
+    assert.ok(!declined.content[0].text.includes('confirm'), declined.content[0].text);
     assert.equal((await ok(ada.client, 'vm_snapshot_list', { vm: 'DC0_C0_RP0_VM1' })).snapshots.length, 1);
-    await ok(ada.client, 'vm_power_off', { vm: 'DC0_C0_RP0_VM1' });
+    await ok(ada.client, 'vm_power_off', { vm: 'DC0_C0_RP0_VM1', confirm: true });
     const done = await yes.client.callTool({ name: 'vm_destroy', arguments: { vm: 'DC0_C0_RP0_VM1' } });
     assert.equal(done.isError, undefined, done.content?.[0]?.text);
     assert.equal(done.structuredContent.task.state, 'success');
@@ -232,11 +260,48 @@ try {
     assert.match(asked[1], /vm_destroy would destroy VM 'DC0_C0_RP0_VM1'/);
     const recs = audit().filter((x) => x.event === 'call' && ['vm_snapshot_delete_all', 'vm_destroy'].includes(x.operation));
     assert.deepEqual(recs.map((x) => x.outcome), ['declined', 'ok']);
-    assert.equal(recs[1].arguments.approved_by, 'elicitation');
+    assert.equal(recs[1].approval, 'person');
+    assert.equal(recs[1].approved_by, 'ada');
+    assert.equal(recs[1].arguments.approved_by, undefined);
     // A client without elicitation still gets a dry run.
     const dry = await ada.client.callTool({ name: 'vm_destroy', arguments: { vm: 'DC0_C0_RP0_VM0' } });
     assert.equal(dry.structuredContent.dry_run, true);
     await yes.client.close();
+    await no.client.close();
+  });
+
+  await check("a person's no is final: confirm: true from an elicitation client asks again, and a second no keeps the VM", async () => {
+    const asked = [];
+    const no = await connect(url, TOKENS.ada, { elicit: async (req) => {
+      asked.push(req.params.message);
+      return { action: 'decline' };
+    } });
+    const vm = 'DC0_H0_VM0';  // powered off, nothing blocks its destruction but the person
+    if ((await ok(ada.client, 'vm_get', { vm })).vm.power_state !== 'poweredOff')
+      await ok(ada.client, 'vm_power_off', { vm, confirm: true });
+    const before = await ok(ada.client, 'vm_get', { vm });
+    assert.equal(before.vm.power_state, 'poweredOff');
+    const first = await no.client.callTool({ name: 'vm_destroy', arguments: { vm } });
+    assert.equal(first.isError, undefined, first.content?.[0]?.text);
+    assert.equal(first.structuredContent.declined, true);
+    assert.equal(first.structuredContent.dry_run, true);
+    assert.match(first.structuredContent.would, new RegExp(`^destroy VM '${vm}' \\(${before.vm.id}, poweredOff\\)`));
+    assert.ok(!first.content[0].text.includes('confirm'), `a declined result offers confirm: ${first.content[0].text}`);
+    assert.equal(asked.length, 1);
+    // The model insists: confirm: true does not replace the person's answer; they are asked again.
+    const second = await no.client.callTool({ name: 'vm_destroy', arguments: { vm, confirm: true } });
+    assert.equal(second.isError, undefined, second.content?.[0]?.text);
+    assert.equal(second.structuredContent.declined, true);
+    assert.equal(second.structuredContent.task, undefined);
+    assert.ok(!second.content[0].text.includes('confirm'), second.content[0].text);
+    assert.equal(asked.length, 2, 'confirm: true ran without asking the person');
+    for (const m of asked) assert.match(m, new RegExp(`^vm_destroy would destroy VM '${vm}'.*Approve this change\\?$`));
+    // The VM is still there, seen through another session.
+    const after = await ok(ada.client, 'vm_get', { vm });
+    assert.deepEqual([after.vm.id, after.vm.power_state], [before.vm.id, 'poweredOff']);
+    const recs = audit().filter((x) => x.event === 'call' && x.operation === 'vm_destroy' && x.arguments?.vm === vm);
+    assert.deepEqual(recs.map((x) => x.outcome), ['declined', 'declined']);
+    assert.ok(!audit().some((x) => x.event === 'start' && x.operation === 'vm_destroy' && x.arguments?.vm === vm));
     await no.client.close();
   });
 
@@ -307,6 +372,49 @@ await check('a config file sets the same options as flags', async () => {
   }
 });
 
+await check("approval mode 'person': without elicitation a destructive call is refused naming MCP_APPROVAL; a person's yes runs it", async () => {
+  const personAudit = path.join(dir, 'audit-person.log');
+  const s = start(['--transport', 'http', '--port', '0'],
+    { MCP_TOKENS_FILE: tokensPath, MCP_AUDIT_LOG: personAudit, MCP_APPROVAL: 'person' });
+  try {
+    const u = await s.ready;
+    const plain = await connect(u, TOKENS.ada);
+    const asked = [];
+    const person = await connect(u, TOKENS.ada, { elicit: async (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { approve: true } };
+    } });
+    const vm = 'DC0_H0_VM0';  // powered off by the checks above
+    const id = (await ok(plain.client, 'vm_get', { vm })).vm.id;
+    const { tools } = await plain.client.listTools();
+    assert.match(tools.find((t) => t.name === 'vm_destroy').description, /runs only when the person using this client approves it/);
+    for (const args of [{ vm, confirm: true }, { vm }]) {
+      const r = await plain.client.callTool({ name: 'vm_destroy', arguments: args });
+      assert.equal(r.isError, true, JSON.stringify(args));
+      assert.match(r.content[0].text, /vm_destroy needs a person's approval: .*'person' \(MCP_APPROVAL \/ --approval\).*did not declare elicitation.*nothing was changed/);
+    }
+    assert.equal((await ok(plain.client, 'vm_get', { vm })).vm.id, id);  // still there
+    // Changes that are not destructive are not affected.
+    const noted = await ok(plain.client, 'vm_reconfigure', { vm, annotation: 'person mode' });
+    assert.equal(noted.task.state, 'success');
+    // With a person to ask, their yes runs it.
+    const done = await person.client.callTool({ name: 'vm_destroy', arguments: { vm } });
+    assert.equal(done.isError, undefined, done.content?.[0]?.text);
+    assert.equal(done.structuredContent.task.state, 'success');
+    assert.equal(asked.length, 1);
+    assert.match(asked[0], new RegExp(`^vm_destroy would destroy VM '${vm}' \\(${id}, poweredOff\\)`));
+    assert.equal((await plain.client.callTool({ name: 'vm_get', arguments: { vm } })).isError, true);
+    const recs = fs.readFileSync(personAudit, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((x) => x.event === 'call' && x.operation === 'vm_destroy');
+    assert.deepEqual(recs.map((x) => [x.outcome, x.approval, x.approved_by]),
+                     [['denied', undefined, undefined], ['denied', undefined, undefined], ['ok', 'person', 'ada']]);
+    await plain.client.close();
+    await person.client.close();
+  } finally {
+    s.child.kill();
+  }
+});
+
 await check('bad configuration stops the server at start with a message naming the setting', async () => {
   const badTokens = path.join(dir, 'bad-tokens.json');
   fs.writeFileSync(badTokens, JSON.stringify({ tokens: [{ name: 'bob', role: 'opertor', token: 'bob-token-0123456789' }] }));
@@ -319,6 +427,7 @@ await check('bad configuration stops the server at start with a message naming t
     [{ MCP_TOKENS_FILE: path.join(dir, 'missing.json') }, /missing\.json/],
     [{ MCP_RATE_LIMITS_FILE: badLimits }, /bad-limits\.json: change.*5\/fortnight/],
     [{ MCP_ROLE: 'superuser' }, /MCP_ROLE.*unknown role 'superuser'/],
+    [{ MCP_APPROVAL: 'sometimes' }, /approval: sometimes not in \{confirm,person\}/],
     [{ VCENTER_ALLOWED_HOSTS: 'vc*.corp.example' }, /VCENTER_ALLOWED_HOSTS.*not in the allowed list/],
     [{ MCP_TRANSPORT: 'http', MCP_HOST: '0.0.0.0' }, /refusing to serve HTTP on 0\.0\.0\.0 without authentication/],
     [{ MCP_AUDIT_LOG: path.join(dir, 'no-such-dir', 'audit.log') }, /MCP_AUDIT_LOG.*no-such-dir/],

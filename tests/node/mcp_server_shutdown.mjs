@@ -18,6 +18,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 const [binary, vcUrl, ca] = process.argv.slice(2);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsmcp-shutdown-'));
+// A failed check exits at once: servers still running then are stopped, the folder removed.
+const running = new Set();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 const env = { PATH: process.env.PATH, VCENTER_HOST: vcUrl, VCENTER_USER: 'user', VCENTER_PASSWORD: 'pass',
               VCENTER_CA_BUNDLE: ca };
 
@@ -37,6 +43,8 @@ function until(cond, what, ms = 15000) {
 
 function start(args, auditPath, stdin = 'ignore') {
   const child = spawn(binary, args, { env: { ...env, MCP_AUDIT_LOG: auditPath }, stdio: [stdin, 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const s = { child, out: '', err: '', code: undefined, signal: undefined, exitedAt: 0 };
   child.stdout.on('data', (d) => { s.out += d; });
   child.stderr.on('data', (d) => { s.err += d; });
@@ -66,8 +74,10 @@ async function httpCallInFlight(extraArgs, vm, auditPath, { alreadyOn = false } 
   const url = await until(() => /MCP_URL=(\S+)/.exec(s.out)?.[1], 'MCP_URL');
   const { client, transport } = await connect(url);
   if (!alreadyOn) {
-    const off = await client.callTool({ name: 'vm_power_off', arguments: { vm } });
+    // vm_power_off is destructive: without confirm it would only dry-run.
+    const off = await client.callTool({ name: 'vm_power_off', arguments: { vm, confirm: true } });
     assert.equal(off.isError, undefined, JSON.stringify(off));
+    assert.equal(off.structuredContent.task?.state, 'success', JSON.stringify(off));
   }
   // The call itself gets a generous timeout: a dropped stream shows as a timeout, not a hang.
   const call = client.callTool({ name: 'vm_power_on', arguments: { vm } }, undefined, { timeout: 30000 })
@@ -186,8 +196,10 @@ try {
            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
     await response(1);
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'vm_power_off', arguments: { vm } } });
-    assert.equal((await response(2)).result.isError, undefined);
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'vm_power_off', arguments: { vm, confirm: true } } });
+    const off = (await response(2)).result;
+    assert.equal(off.isError, undefined, JSON.stringify(off));
+    assert.equal(off.structuredContent.task?.state, 'success', JSON.stringify(off));
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'vm_power_on', arguments: { vm } } });
     await until(() => startRecord(auditPath, 'vm_power_on', vm), 'the audit start record of vm_power_on');
     return { s, response };

@@ -517,6 +517,14 @@ try {
     assert.match(amb.body.message, /2 objects/);
     // a path segment with an encoded slash is one segment, not two
     await fails(main, 'GET', `/vms/${enc('DC0_H0_VM0/power')}`, 404, 'NOT_FOUND');
+    // A name that matches nothing: 404 naming it and the route that lists what exists (not an
+    // MCP tool name).
+    for (const [route, list] of [['/vms', 'GET /vms'], ['/hosts', 'GET /hosts'], ['/datastores', 'GET /datastores'],
+                                 ['/clusters', 'GET /clusters']]) {
+      const r = await fails(main, 'GET', `${route}/no-such-thing`, 404, 'NOT_FOUND');
+      assert.ok(r.body.message.includes(`no-such-thing`) && r.body.message.includes(`(${list} lists what exists)`), r.body.message);
+      assert.doesNotMatch(r.body.message, /[a-z]+_list/, r.body.message);
+    }
   });
 
   await check('page_size 1..2000 with a cursor walk; first_page_only; bad page_size -> 422', async () => {
@@ -597,16 +605,17 @@ try {
     const vms = (await read(doomed, '/vms')).map((v) => v.name);
     assert.equal(vms.length, 4);
     // Power off all four; then four slow power-ons occupy the four task workers.
-    for (const vm of vms) await run(doomed, 'POST', `/vms/${vm}/power/off`);
+    for (const vm of vms) await run(doomed, 'POST', `/vms/${vm}/power/off?confirm=true`);
     const busy = [];
     for (const vm of vms) {
       const r = await api(doomed, 'POST', `/vms/${vm}/power/on`);
       assert.equal(r.status, 202);
       busy.push(r.body.data.id);
     }
-    // A fifth waits for a worker: cancel it while it is queued.
-    const queued = await api(doomed, 'POST', `/vms/${vms[0]}/power/off`);
-    assert.equal(queued.status, 202);
+    // A fifth waits for a worker: cancel it while it is queued. (A plain change: a destructive
+    // power-off would look first, find the VM still off, and be refused at once with 409.)
+    const queued = await api(doomed, 'PATCH', `/vms/${vms[0]}`, { body: { annotation: 'never written' } });
+    assert.equal(queued.status, 202, queued.text);
     const id = queued.body.data.id;
     const cancelled = await data(doomed, 'POST', `/tasks/${id}/cancel`);
     assert.equal(cancelled.state, 'cancelled');
@@ -619,8 +628,10 @@ try {
     assert.ok(listed.body.data.some((t) => t.id === id && t.state === 'cancelled'));
     for (const t of busy) await waitTask(doomed, t, undefined);
     assert.equal((await waitTask(doomed, busy[0])).state, 'success');
-    // The cancelled power-off never ran: the VM is on (from its power-on).
-    assert.equal((await vmOf(doomed, vms[0])).power_state, 'poweredOn');
+    // The cancelled reconfigure never ran: the VM is on (from its power-on), its notes unchanged.
+    const first = await vmOf(doomed, vms[0]);
+    assert.equal(first.power_state, 'poweredOn');
+    assert.notEqual(first.annotation, 'never written');
     assert.equal((await read(doomed, `/tasks/${id}`)).state, 'cancelled');
     await fails(doomed, 'POST', `/tasks/${id}/cancel`, 409, 'INVALID_STATE');  // it has ended
   });
@@ -710,26 +721,48 @@ try {
 
   await check('POST /vms/{id}/power/{off,on,suspend,reset}: tasks, then GET shows the state', async () => {
     const vm = 'DC0_H0_VM0';
+    const id = (await vmOf(main, vm)).id;
     assert.equal((await vmOf(main, vm)).power_state, 'poweredOn');
-    const off = await run(main, 'POST', `/vms/${vm}/power/off`);
+    // off, suspend and reset are destructive: without ?confirm=true a 400 with the dry run, at once.
+    const dry = await fails(main, 'POST', `/vms/${vm}/power/off`, 400, 'CONFIRMATION_REQUIRED');
+    const would = `power off VM '${vm}' (${id}) at once, without a guest shutdown: unsaved work in the guest is lost ` +
+                  '(POST /vms/{id}/guest/shutdown asks the guest instead)';
+    assert.equal(dry.body.error_details.would, would);
+    assert.equal(dry.body.error_details.dry_run, true);
+    assert.equal(dry.body.error_details.confirm, '?confirm=true');
+    assert.equal(dry.body.message, `this would ${would}; repeat the request with ?confirm=true to do it`);
+    assert.doesNotMatch(dry.text, /vm_shutdown_guest|vm_power_off/);
+    for (const action of ['suspend', 'reset']) {
+      const d = await fails(main, 'POST', `/vms/${vm}/power/${action}`, 400, 'CONFIRMATION_REQUIRED');
+      assert.match(d.body.error_details.would, new RegExp(`^${action} VM '${vm}' \\(${id}\\)`));
+    }
+    await fails(main, 'POST', `/vms/${vm}/power/off?confirm=false`, 400, 'CONFIRMATION_REQUIRED');
+    await invalid(main, 'POST', `/vms/${vm}/power/off?confirm=perhaps`, 'confirm');
+    assert.equal((await vmOf(main, vm)).power_state, 'poweredOn');  // nothing changed
+    const off = await run(main, 'POST', `/vms/${vm}/power/off?confirm=true`);
     assert.equal(off.task.state, 'success');
     assert.equal((await vmOf(main, vm)).power_state, 'poweredOff');
-    const again = await submit(main, 'POST', `/vms/${vm}/power/off`);  // already off
-    assert.equal(again.state, 'error');
-    assert.equal(again.error.error_code, 'INVALID_STATE');
+    // Already off: refused at once (409, no task), naming what is in the way.
+    const again = await fails(main, 'POST', `/vms/${vm}/power/off?confirm=true`, 409, 'INVALID_STATE');
+    assert.match(again.body.message, new RegExp(`VM '${vm}' is already powered off`));
+    const blockedDry = await fails(main, 'POST', `/vms/${vm}/power/off`, 409, 'INVALID_STATE');
+    assert.deepEqual(blockedDry.body.error_details.blocked, [`VM '${vm}' is already powered off`]);
+    const resetOff = await fails(main, 'POST', `/vms/${vm}/power/reset?confirm=true`, 409, 'INVALID_STATE');
+    assert.match(resetOff.body.message, /only a running VM can be reset \(POST \/vms\/\{id\}\/power\/on starts it\)/);
     await run(main, 'POST', `/vms/${vm}/power/on`);
     assert.equal((await vmOf(main, vm)).power_state, 'poweredOn');
-    await run(main, 'POST', `/vms/${vm}/power/suspend`);
+    await run(main, 'POST', `/vms/${vm}/power/suspend?confirm=true`);
     assert.equal((await vmOf(main, vm)).power_state, 'suspended');
     await run(main, 'POST', `/vms/${vm}/power/on`);
-    const reset = await run(main, 'POST', `/vms/${vm}/power/reset`);
+    const reset = await run(main, 'POST', `/vms/${vm}/power/reset?confirm=true`);
     assert.equal((await vmOf(main, vm)).power_state, 'poweredOn');
     const seen = (await read(main, '/vcenter-tasks')).tasks.find((t) => t.id === reset.task.id);
     assert.equal(seen?.state, 'success');
     assert.equal(seen.entity, (await vmOf(main, vm)).id);
     // a body is optional on these; a JSON one naming the VM again is refused
     await invalid(main, 'POST', `/vms/${vm}/power/off`, 'vm', { body: { vm } });
-    await invalid(main, 'POST', `/vms/${vm}/power/off`, 'force', { body: { force: true } });
+    await invalid(main, 'POST', `/vms/${vm}/power/off?confirm=true`, 'force', { body: { force: true } });
+    await invalid(main, 'POST', `/vms/${vm}/power/off`, 'confirm', { body: { confirm: true } });  // it goes in the query
     assert.equal((await vmOf(main, vm)).power_state, 'poweredOn');
   });
 
@@ -771,8 +804,14 @@ try {
     const stats = await read(main, `/vms/${vm}/stats?counters=cpu.usage.average,mem.usage.average&max_samples=2`);
     assert.deepEqual(stats.series.map((s) => s.counter).sort(), ['cpu.usage.average', 'mem.usage.average']);
     for (const s of stats.series) assert.ok(s.values.length >= 1 && s.values.length <= 2);
+    // Percent counters are real percent (vCenter's hundredths / 100).
+    for (const s of stats.series) {
+      assert.equal(s.unit, 'percent', s.counter);
+      for (const v of s.values) assert.ok(v >= 0 && v <= 100, `${s.counter}: ${v} is not a percent`);
+    }
     const hostStats = await read(main, '/hosts/DC0_H0/stats?counters=cpu.usage.average&max_samples=1');
     assert.equal(hostStats.series[0].values.length, 1);
+    assert.ok(hostStats.series[0].values[0] >= 0 && hostStats.series[0].values[0] <= 100, JSON.stringify(hostStats));
     await invalid(main, 'GET', `/vms/${vm}/stats?interval_seconds=5`, 'interval_seconds');
     const unknownCounter = await fails(main, 'GET', `/vms/${vm}/stats?counters=no.such.counter`, 400, 'INVALID_ARGUMENT');
     assert.match(unknownCounter.body.message, /no\.such\.counter/);
@@ -798,7 +837,10 @@ try {
     // revert: a dry run first
     const dry = await fails(main, 'POST', `/vms/${vm}/snapshots/${enc('snap one')}/revert`, 400, 'CONFIRMATION_REQUIRED');
     assert.equal(dry.body.error_details.dry_run, true);
-    assert.match(dry.body.error_details.would, new RegExp(`revert VM ${oddId} to snapshot ${s1}`));
+    assert.ok(dry.body.error_details.would.startsWith(`revert VM '${ODD}' (${oddId}) to snapshot 'snap one' (${s1}, taken `),
+              dry.body.error_details.would);
+    assert.match(dry.body.error_details.would, /everything the VM wrote since then is lost/);
+    assert.equal(dry.body.error_details.details.snapshot_id, s1);
     assert.match(dry.body.message, /confirm=true/);
     assert.equal((await read(main, `/vms/${vm}/snapshots`)).current, s2);
     await invalid(main, 'POST', `/vms/${vm}/snapshots/${s1}/revert?confirm=maybe`, 'confirm');
@@ -807,7 +849,8 @@ try {
 
     // delete one (by a name with a slash and a space)
     const dryDelete = await fails(main, 'DELETE', `/vms/${vm}/snapshots/${enc('snap/two ü')}`, 400, 'CONFIRMATION_REQUIRED');
-    assert.match(dryDelete.body.error_details.would, new RegExp(`delete snapshot ${s2}`));
+    assert.equal(dryDelete.body.error_details.would, `delete snapshot 'snap/two ü' (${s2}) of VM '${ODD}' (${oddId}) ` +
+                 '(its changes are merged into the parent; nothing is lost but the ability to revert to it)');
     assert.equal((await read(main, `/vms/${vm}/snapshots`)).snapshots[0].children.length, 1);
     await run(main, 'DELETE', `/vms/${vm}/snapshots/${enc('snap/two ü')}?confirm=true`);
     tree = await read(main, `/vms/${vm}/snapshots`);
@@ -839,9 +882,9 @@ try {
     assert.equal((await vmOf(main, vm)).host, to);
     await run(main, 'POST', `/vms/${vm}/relocate`, { body: { host: from, datastore: 'LocalDS_0' } });
     assert.equal((await vmOf(main, vm)).host, from);
-    const nowhere = await submit(main, 'POST', `/vms/${vm}/relocate`);
-    assert.equal(nowhere.state, 'error');
-    assert.equal(nowhere.error.error_code, 'INVALID_ARGUMENT');
+    // No target: refused at once, before any 202.
+    const nowhere = await fails(main, 'POST', `/vms/${vm}/relocate`, 422, 'VALIDATION_ERROR');
+    assert.match(nowhere.body.message, /needs at least one of host, resource_pool or datastore/);
     await invalid(main, 'POST', `/vms/${vm}/relocate`, 'host', { body: { host: '' } });
   });
 
@@ -869,15 +912,28 @@ try {
 
   await check('POST /hosts/{id}/maintenance/enter and /exit; GET shows it', async () => {
     const host = 'DC0_C0_H2';
+    const h = await hostOf(main, host);
+    assert.equal(h.in_maintenance_mode, false);
+    // Destructive: without ?confirm=true a 400 with the dry run (what runs on the host), at once.
+    const dry = await fails(main, 'POST', `/hosts/${host}/maintenance/enter`, 400, 'CONFIRMATION_REQUIRED', { body: { timeout_seconds: 60 } });
+    assert.ok(dry.body.error_details.would.startsWith(`put host '${host}' (${h.id}) into maintenance mode; `), dry.body.error_details.would);
+    const onHost = await read(main, `/vms?host=${host}&page_size=2000`);
+    assert.deepEqual(dry.body.error_details.details.vms.map((v) => v.id).sort(), onHost.map((v) => v.id).sort());
+    assert.equal(dry.body.error_details.details.powered_on, onHost.filter((v) => v.power_state === 'poweredOn').length);
     assert.equal((await hostOf(main, host)).in_maintenance_mode, false);
-    await run(main, 'POST', `/hosts/${host}/maintenance/enter`, { body: { timeout_seconds: 60 } });
+    await run(main, 'POST', `/hosts/${host}/maintenance/enter?confirm=true`, { body: { timeout_seconds: 60 } });
     assert.equal((await hostOf(main, host)).in_maintenance_mode, true);
     assert.equal((await read(main, '/reports/inventory')).hosts.in_maintenance, 1);
+    // Already in: 409 at once, naming the way out by its route.
+    const again = await fails(main, 'POST', `/hosts/${host}/maintenance/enter`, 409, 'INVALID_STATE');
+    assert.deepEqual(again.body.error_details.blocked,
+                     [`host '${host}' is already in maintenance mode; POST /hosts/{id}/maintenance/exit takes it out`]);
     await run(main, 'POST', `/hosts/${host}/maintenance/exit`);
     assert.equal((await hostOf(main, host)).in_maintenance_mode, false);
     await invalid(main, 'POST', `/hosts/${host}/maintenance/enter`, 'timeout_seconds', { body: { timeout_seconds: -1 } });
-    const t = await submit(main, 'POST', '/hosts/no-such-host/maintenance/enter');
-    assert.equal(t.error.error_code, 'NOT_FOUND');
+    // The dry run looks the host up first: an unknown one is 404 at once, no task.
+    const missing = await fails(main, 'POST', '/hosts/no-such-host/maintenance/enter?confirm=true', 404, 'NOT_FOUND');
+    assert.match(missing.body.message, /no-such-host.*\(GET \/hosts lists what exists\)/);
   });
 
   // ---- tags (vCenter's tagging API) -----------------------------------------------------------
@@ -950,6 +1006,27 @@ try {
     assert.deepEqual((await vmNames(main)).filter((n) => n.startsWith('e2e')), []);
   });
 
+  await check('DELETE /vms/{id} of a powered-on VM: 409 naming POST /vms/{id}/power/off, with or without confirm; it stays', async () => {
+    const vm = 'DC0_H0_VM1';
+    const before = await vmOf(main, vm);
+    assert.equal(before.power_state, 'poweredOn');
+    const tasksBefore = (await api(main, 'GET', '/tasks')).body.total_count;
+    const blocker = `VM '${vm}' is poweredOn: power it off first (POST /vms/{id}/guest/shutdown, or POST /vms/{id}/power/off)`;
+    const dry = await fails(main, 'DELETE', `/vms/${vm}`, 409, 'INVALID_STATE');
+    assert.deepEqual(dry.body.error_details.blocked, [blocker]);
+    assert.equal(dry.body.error_details.dry_run, true);
+    assert.equal(dry.body.error_details.would, `destroy VM '${vm}' (${before.id}, poweredOn) and delete its files on LocalDS_0`);
+    assert.doesNotMatch(dry.text, /vm_power_off|vm_shutdown_guest|confirm=true/);
+    const confirmed = await fails(main, 'DELETE', `/vms/${vm}?confirm=true`, 409, 'INVALID_STATE');
+    assert.ok(confirmed.body.message.includes(blocker), confirmed.body.message);
+    assert.match(confirmed.body.message, /nothing was changed/);
+    assert.doesNotMatch(confirmed.text, /vm_power_off|vm_shutdown_guest/);
+    assert.deepEqual(confirmed.body.error_details.blocked, [blocker], confirmed.text);
+    const after = await vmOf(main, vm);  // still there, still on
+    assert.deepEqual([after.id, after.power_state], [before.id, 'poweredOn']);
+    assert.equal((await api(main, 'GET', '/tasks')).body.total_count, tasksBefore, 'a refused delete made a task');
+  });
+
   // ---- the catalog and its deployments ------------------------------------------------------------
 
   await check('catalog: a template is an item; a request deploys it (202); deployments, reports, delete', async () => {
@@ -994,10 +1071,18 @@ try {
     assert.ok(report.by_deployment.some((r) => r.id === dep.id && r.vms === 1));
     const activity = await read(main, `/reports/activity?type=${enc('VmClonedEvent')}&max_count=1000`);
     assert.ok(activity.events.some((e) => e.vm === depName), 'the deployment\'s clone is in the activity');
-    // a request with invalid inputs: the task fails naming the input, nothing is deployed
-    const bad = await submit(main, 'POST', `/catalog/items/${enc(item.id)}/request`, { body: { name: 'e2e-bad', memory_mb: 1001 } });
-    assert.equal(bad.state, 'error');
-    assert.match(bad.error.message, /memory_mb/);
+    // A request with invalid inputs is refused at once (422 naming the input, no 202, no task),
+    // and nothing is deployed.
+    const tasksBeforeBad = (await api(main, 'GET', '/tasks')).body.total_count;
+    for (const [inputs, input] of [[{ name: 'e2e-bad', memory_mb: 1001 }, 'memory_mb'],
+                                   [{ name: 'e2e-bad', num_cpus: 0 }, 'num_cpus'],
+                                   [{ name: 'e2e-bad', colour: 'red' }, 'colour'],
+                                   [{ name: 'e2e-bad', network: 'no-such-net' }, 'network']]) {
+      const r = await fails(main, 'POST', `/catalog/items/${enc(item.id)}/request`, 422, 'VALIDATION_ERROR', { body: inputs });
+      assert.match(r.body.error_details.field ?? '', new RegExp(`(^|\\.)${input}$`), `${JSON.stringify(inputs)}: ${r.text}`);
+      assert.match(r.body.message, new RegExp(input));
+    }
+    assert.equal((await api(main, 'GET', '/tasks')).body.total_count, tasksBeforeBad, 'a refused request made a task');
     assert.deepEqual(await vmNames(main, '&name=e2e-bad'), []);
 
     const dry = await fails(main, 'DELETE', `/deployments/${enc(dep.id)}`, 400, 'CONFIRMATION_REQUIRED');
@@ -1159,7 +1244,7 @@ try {
   });
 
   await check('tasks belong to their principal: another one gets 404', async () => {
-    const mine = await run(main, 'POST', '/vms/DC0_H0_VM1/power/off', { auth: token });
+    const mine = await run(main, 'POST', '/vms/DC0_H0_VM1/power/off?confirm=true', { auth: token });
     assert.equal(mine.task.state, 'success');
     assert.equal((await vmOf(main, 'DC0_H0_VM1')).power_state, 'poweredOff');
     const loginTasks = await read(main, '/tasks', { auth: token });
@@ -1265,10 +1350,11 @@ try {
     assert.equal((await vmOf(keys, vm, { auth: TOKENS.vic })).power_state, 'poweredOn');
     const denied = await fails(keys, 'POST', `/vms/${vm}/power/off`, 403, 'PERMISSION_DENIED', { auth: TOKENS.vic });
     assert.match(denied.body.message, /'viewer'/);
-    assert.match(denied.body.message, /vm_power_off/);
+    assert.match(denied.body.message, /may not call POST \/vms\/\{id\}\/power\/off$/);  // the route, not the MCP tool
     await fails(keys, 'DELETE', `/vms/${vm}?confirm=true`, 403, 'PERMISSION_DENIED', { auth: TOKENS.vic });
     const op = await fails(keys, 'DELETE', `/vms/${vm}?confirm=true`, 403, 'PERMISSION_DENIED', { auth: TOKENS.opal });
-    assert.match(op.body.message, /'operator'.*vm_destroy/);
+    assert.match(op.body.message, /'operator'.*DELETE \/vms\/\{id\}/);
+    assert.doesNotMatch(op.body.message, /vm_destroy/);
     await fails(keys, 'POST', '/vms', 403, 'PERMISSION_DENIED', { auth: TOKENS.opal, body: { name: 'e2e-denied' } });
     assert.equal((await vmOf(keys, vm, { auth: TOKENS.ada })).power_state, 'poweredOn');
     assert.deepEqual((await read(keys, '/vms?name=e2e-*', { auth: TOKENS.ada })), []);
@@ -1278,8 +1364,8 @@ try {
 
   await check('tasks of another API principal -> 404', async () => {
     const vm = 'DC0_H0_VM1';
-    const r = await api(keys, 'POST', `/vms/${vm}/power/off`, { auth: TOKENS.opal });
-    assert.equal(r.status, 202);
+    const r = await api(keys, 'POST', `/vms/${vm}/power/off?confirm=true`, { auth: TOKENS.opal });
+    assert.equal(r.status, 202, r.text);
     const id = r.body.data.id;
     await fails(keys, 'GET', `/tasks/${id}`, 404, 'NOT_FOUND', { auth: TOKENS.ada });
     await fails(keys, 'POST', `/tasks/${id}/cancel`, 404, 'NOT_FOUND', { auth: TOKENS.ada });
@@ -1291,7 +1377,7 @@ try {
 
   await check('rate limits: 429 with Retry-After, per principal and per class', async () => {
     const vm = 'DC0_H0_VM1';
-    await run(keys, 'POST', `/vms/${vm}/power/suspend`, { auth: TOKENS.lim });  // the one change allowed
+    await run(keys, 'POST', `/vms/${vm}/power/suspend?confirm=true`, { auth: TOKENS.lim });  // the one change allowed
     const r = await fails(keys, 'POST', `/vms/${vm}/power/on`, 429, 'RATE_LIMITED', { auth: TOKENS.lim });
     assert.ok(Number(r.headers.get('retry-after')) >= 1, r.headers.get('retry-after'));
     assert.match(r.body.message, /retry after/i);
@@ -1329,6 +1415,15 @@ try {
     assert.ok(records.some((x) => x.correlation_id === 'e2e-req-4711' && x.operation === 'cluster_get' && x.outcome === 'ok'));
     const destroy = records.filter((x) => x.operation === 'vm_destroy');
     assert.ok(destroy.some((x) => x.outcome === 'dry_run') && destroy.some((x) => x.outcome === 'ok'));
+    // A destructive call says how it was approved and by whom (here: ?confirm=true, anonymous on
+    // loopback); dry runs were approved by no one, and approved_by is no argument.
+    for (const x of destroy.filter((d) => d.outcome === 'ok')) {
+      assert.deepEqual([x.approval, x.approved_by], ['rest_confirm', 'anonymous'], JSON.stringify(x));
+      assert.equal(x.arguments?.approved_by, undefined);
+    }
+    for (const x of destroy.filter((d) => d.outcome === 'dry_run')) assert.equal(x.approval, undefined, JSON.stringify(x));
+    const opalOff = auditRecords(keys).filter((x) => x.principal === 'opal' && x.operation === 'vm_power_off' && x.event === 'call');
+    assert.deepEqual(opalOff.map((x) => [x.outcome, x.approval, x.approved_by]), [['ok', 'rest_confirm', 'opal']]);
     assert.ok(records.some((x) => x.operation === 'auth_login' && x.principal === 'vc:user' && x.outcome === 'error'));
   });
 

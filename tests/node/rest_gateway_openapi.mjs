@@ -228,7 +228,7 @@ await check('real replies of GET /{kind}/{id} routes match their documented sche
   console.log(`# ${checked} item routes, e.g. /vms/${ids['/vms']}`);
 });
 
-await check('refusals match their documented schemas (404 with and without a trailing slash, 415, 422, the HTTP layer\'s 403)', async () => {
+await check('refusals match their documented schemas (404 with and without a trailing slash, 415, 422, a dry run\'s 400 and 409, the HTTP layer\'s 403)', async () => {
   const slash = await get('/vms/');
   assert.equal(slash.status, 404);
   assert.equal(slash.body.error_details.did_you_mean, '/vms');
@@ -247,6 +247,24 @@ await check('refusals match their documented schemas (404 with and without a tra
   const task = await get('/tasks/t-0000');
   assert.equal(task.status, 404);
   assertValid('/tasks/t-0000', 'get', task, '/tasks/{id}');
+  // Destructive routes without ?confirm=true: 400 with the dry run; on a powered-on VM the
+  // delete is blocked: 409 with the dry run and what blocks it. Nothing changes.
+  const send = async (method, route) => {
+    const r = await fetch(base + route, { method });
+    return { status: r.status, body: await r.json() };
+  };
+  const dry = await send('POST', '/vms/DC0_H0_VM0/power/off');
+  assert.equal(dry.status, 400);
+  assert.equal(dry.body.error_code, 'CONFIRMATION_REQUIRED');
+  assertValid('/vms/DC0_H0_VM0/power/off', 'post', dry, '/vms/{id}/power/off');
+  const blocked = await send('DELETE', '/vms/DC0_H0_VM0');
+  assert.equal(blocked.status, 409);
+  assert.ok(blocked.body.error_details.blocked?.length === 1, JSON.stringify(blocked.body));
+  assertValid('/vms/DC0_H0_VM0', 'delete', blocked, '/vms/{id}');
+  const blockedConfirmed = await send('DELETE', '/vms/DC0_H0_VM0?confirm=true');
+  assert.equal(blockedConfirmed.status, 409);
+  assertValid('/vms/DC0_H0_VM0?confirm=true', 'delete', blockedConfirmed, '/vms/{id}');
+  assert.equal((await get('/vms/DC0_H0_VM0')).body.data.vm.power_state, 'poweredOn');
   // A loopback-bound gateway refuses other Host names (DNS rebinding) before routing.
   // (fetch sets Host itself, so this one goes through node:http.)
   const rebind = await new Promise((resolve, reject) => {

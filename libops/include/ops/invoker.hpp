@@ -78,6 +78,9 @@ struct Reply {
   // A dry run that the same call with confirm would turn into the real thing (no person can
   // be asked and the mode lets the caller confirm): the surface may say how to confirm.
   bool confirm_would_run = false;
+  // The dry run the Invoker made, when it made one ({dry_run, would, blocked?, details?}), also
+  // when the call then failed on what it found blocked.
+  Json dry_run;
 };
 
 struct InvokerOptions {
