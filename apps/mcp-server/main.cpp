@@ -10,6 +10,7 @@
 #include "mcp/stdio_transport.hpp"
 #include "metrics.hpp"
 #include "ops/invoker.hpp"
+#include "memory.hpp"
 #include "settings.hpp"
 #include "tool_bridge.hpp"
 #include "vsmcp/log.hpp"
@@ -27,6 +28,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vsmcp::apps::limitAllocatorArenas();  // before any thread: see memory.hpp
   CLI::App app{"vSphere MCP server: vCenter and ESXi operations as MCP tools"};
   app.set_config("--config", "", "TOML or INI file with the same options (long names without --)");
   app.option_defaults()->always_capture_default();

@@ -1,5 +1,6 @@
 #include "tool_bridge.hpp"
 
+#include "memory.hpp"
 #include "ops/summary.hpp"
 #include "vsmcp/glob.hpp"
 
@@ -89,7 +90,9 @@ mcp::ToolResult callTool(const Bridge& bridge, const ops::Operation& op, const J
   if (op.safety == ops::Safety::kDestructive && bridge.elicit_approval && ctx.clientCapabilities().find("elicitation"))
     call.person = &person;
   const Json plain_args = call.args;
-  return toolResult(op, plain_args, bridge.invoker->invoke(std::move(call)));
+  mcp::ToolResult result = toolResult(op, plain_args, bridge.invoker->invoke(std::move(call)));
+  releaseFreeMemory();
+  return result;
 }
 
 // A read the server makes for a resource: run through the Invoker as that operation.
@@ -98,7 +101,9 @@ Result<Json> runOperation(const Bridge& bridge, const char* name, const Json& ar
   if (!op) return Status::Internal(std::string("no operation ") + name);
   ops::Call call = callOf(bridge, *op, args, ctx);
   call.context.transport += " resource";
-  return bridge.invoker->invoke(std::move(call)).result;
+  Result<Json> result = bridge.invoker->invoke(std::move(call)).result;
+  releaseFreeMemory();
+  return result;
 }
 
 Result<std::vector<mcp::ResourceContent>> jsonContent(const std::string& uri, Result<Json> body) {

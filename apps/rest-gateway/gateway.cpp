@@ -8,6 +8,7 @@
 
 #include "docs_pages.hpp"
 #include "envelope.hpp"
+#include "memory.hpp"
 #include "openapi.hpp"
 #include "routes.hpp"
 #include "settings.hpp"
@@ -615,7 +616,9 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
                                 (void)hold;  // keeps a login session's client alive until the task ends
                                 prepared.call.on_progress = progress;
                                 prepared.call.cancel = &cancel;
-                                return invoker->run(std::move(prepared)).result;
+                                Result<Json> result = invoker->run(std::move(prepared)).result;
+                                apps::releaseFreeMemory();
+                                return result;
                               });
     if (!task.ok()) return error(task.status());
     http::Response r = ok(202, op->name + " accepted: follow /tasks/" + task->id, toJson(*task));
@@ -624,6 +627,9 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   }
   ops::Reply reply = invoker_.run(std::move(prepared));
   if (!reply.result.ok()) return restError(reply.result.status());
+  struct Release {  // once the reply is built and the result freed
+    ~Release() { apps::releaseFreeMemory(); }
+  } release;
   Result<Json>& result = reply.result;
   if (is_list) {
     Json items = result->find(route.list_key.c_str()) ? *result->find(route.list_key.c_str()) : Json::array();

@@ -9,6 +9,7 @@
 #include "envelope.hpp"
 #include "gateway.hpp"
 #include "http/server.hpp"
+#include "memory.hpp"
 #include "settings.hpp"
 #include "vsmcp/log.hpp"
 
@@ -24,6 +25,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vsmcp::apps::limitAllocatorArenas();  // before any thread: see memory.hpp
   CLI::App app{"vSphere REST gateway: a vRA-style HTTP API with OpenAPI docs over vCenter and ESXi"};
   app.set_config("--config", "", "TOML or INI file with the same options (long names without --)");
   app.option_defaults()->always_capture_default();
