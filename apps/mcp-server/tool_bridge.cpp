@@ -86,6 +86,7 @@ mcp::ToolResult callTool(const Bridge& bridge, const ops::Operation& op, const J
   call.on_progress = [&ctx](int percent, const vsphere::TaskInfo& info) {
     ctx.progress(percent, 100, info.name.empty() ? std::string() : info.name);
   };
+  call.snapshots = true;  // a model pages with next_cursor: one listing, however many pages
   ElicitationChannel person(ctx);
   if (op.safety == ops::Safety::kDestructive && bridge.elicit_approval && ctx.clientCapabilities().find("elicitation"))
     call.person = &person;

@@ -510,11 +510,11 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     const Json* prop = props ? props->find(k) : nullptr;
     bool path_arg = false;
     for (const auto& pa : route.path_args) path_arg = path_arg || pa.second == k;
-    if (!prop || path_arg || k == "confirm" || (is_list && (k == "limit" || k == "offset"))) {
+    if (!prop || path_arg || k == "confirm" || (is_list && (k == "limit" || k == "offset" || k == "cursor"))) {
       std::string known;
       if (props)
         for (const auto& [name, p] : props->members()) {
-          bool hidden = name == "confirm" || (is_list && (name == "limit" || name == "offset"));
+          bool hidden = name == "confirm" || (is_list && (name == "limit" || name == "offset" || name == "cursor"));
           for (const auto& pa : route.path_args) hidden = hidden || pa.second == name;
           if (!hidden) known += (known.empty() ? "" : ", ") + name;
         }

@@ -359,7 +359,7 @@ Json openApiDocument(const std::string& version) {
       if (const Json* props = op->input_schema.find("properties"))
         for (const auto& [name, prop] : props->members()) {
           if (path_args.count(name) || name == "confirm" ||
-              (list && (name == "limit" || name == "offset")))
+              (list && (name == "limit" || name == "offset" || name == "cursor")))
             continue;
           Json p = Json::object()
                        .set("name", name)

@@ -65,6 +65,7 @@ std::vector<FlagSpec> flagsFromSchema(const Json& input_schema) {
   if (!properties) return flags;
   for (const auto& [property, schema] : properties->members()) {
     if (property == "confirm") continue;  // --yes
+    if (property == "cursor") continue;   // the CLI lists everything at once
     FlagSpec f;
     f.property = property;
     f.name = flagName(property);

@@ -1,8 +1,10 @@
 #include "ops/invoker.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "vsmcp/json_schema.hpp"
+#include "vsmcp/random.hpp"
 
 namespace vsmcp::ops {
 
@@ -231,7 +233,8 @@ Reply Invoker::run(Prepared p) {
   octx.on_progress = p.call.on_progress;
   octx.cancel = p.call.cancel;
   octx.unpaged = p.call.unpaged;
-  auto result = op.handler(*p.call.client, p.call.args, octx);
+  auto result = op.shape == Shape::kList && p.call.snapshots ? listFromSnapshot(p.call, octx)
+                                                             : op.handler(*p.call.client, p.call.args, octx);
   // What the operation returned, whatever happened to the request meanwhile: "cancelled" only
   // when the cancellation stopped it.
   Outcome outcome = Outcome::kOk;
@@ -239,6 +242,99 @@ Reply Invoker::run(Prepared p) {
   Reply r = finish(p, outcome, std::move(result), outcomeName(outcome));
   r.step = step;
   return r;
+}
+
+namespace {
+
+constexpr std::int64_t kDefaultPage = 100;
+constexpr std::int64_t kMaxPage = 2000;
+
+// One page of a whole listing (`full`, as a list handler returns it unpaged from offset 0).
+Json pageOf(const Json& full, const std::string& list_key, std::int64_t offset, std::int64_t limit,
+            const std::string& cursor_base) {
+  const Json* all = full.find(list_key);
+  const auto total = static_cast<std::int64_t>(all ? all->size() : 0);
+  offset = std::clamp<std::int64_t>(offset, 0, total);
+  limit = std::clamp<std::int64_t>(limit, 1, kMaxPage);
+  Json items = Json::array();
+  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i)
+    items.push(all->items()[static_cast<size_t>(i)]);
+  Json page = Json::object();
+  page.set("total", total).set("count", static_cast<std::int64_t>(items.size())).set("offset", offset);
+  page.set(list_key, std::move(items));
+  // Members besides the page (datastore_usage's totals) hold for every page.
+  for (const auto& [k, v] : full.members())
+    if (k != list_key && k != "total" && k != "count" && k != "offset" && k != "next_offset") page.set(k, v);
+  if (offset + limit < total) {
+    page.set("next_offset", offset + limit);
+    if (!cursor_base.empty()) page.set("next_cursor", cursor_base + "-" + std::to_string(offset + limit));
+  }
+  return page;
+}
+
+}  // namespace
+
+Result<Json> Invoker::listFromSnapshot(const Call& call, const OperationContext& octx) {
+  const Operation& op = *call.op;
+  Json query_args = call.args;
+  for (const char* k : {"limit", "offset", "cursor"}) query_args.erase(k);
+  const std::string query = query_args.dump();
+  const std::string who = call.context.principal;
+  const Json* limit_arg = call.args.find("limit");
+  const std::int64_t limit = limit_arg ? limit_arg->asInt(kDefaultPage) : kDefaultPage;
+  const auto now = clock_.now();
+  if (const Json* cursor = call.args.find("cursor")) {
+    // "<snapshot id>-<offset>"
+    const std::string& text = cursor->asString();
+    const size_t dash = text.rfind('-');
+    const std::string id = dash == std::string::npos ? "" : text.substr(0, dash);
+    const std::string number = dash == std::string::npos ? "" : text.substr(dash + 1);
+    const bool digits = !number.empty() && number.size() < 12 &&
+                        number.find_first_not_of("0123456789") == std::string::npos;
+    std::lock_guard<std::mutex> lock(snapshots_mu_);
+    auto it = snapshots_.find(id);
+    if (!digits || it == snapshots_.end() || it->second.expires <= now)
+      return Status::InvalidArgument("cursor: not a cursor of this server, or it expired (" +
+                                     std::to_string(options_.snapshot_ttl.count()) +
+                                     " s after its first page); list again without it");
+    const Snapshot& snap = it->second;
+    if (snap.principal != who || snap.operation != op.name)
+      return Status::InvalidArgument("cursor: it belongs to another caller or listing; list again without it");
+    if (snap.query != query)
+      return Status::InvalidArgument("cursor: it belongs to a listing with other filters; give the same filters, or "
+                                     "list again without it");
+    return pageOf(snap.full, op.list_key, std::stoll(number), limit, id);
+  }
+  // The first page: list everything once, keep it when there are more pages.
+  Json whole_args = query_args;
+  OperationContext whole = octx;
+  whole.unpaged = true;
+  VSMCP_ASSIGN_OR_RETURN(Json full, op.handler(*call.client, whole_args, whole));
+  const Json* offset_arg = call.args.find("offset");
+  const std::int64_t offset = offset_arg ? offset_arg->asInt(0) : 0;
+  const Json* all = full.find(op.list_key);
+  const size_t items = all ? all->size() : 0;
+  std::string id;
+  if (offset + std::clamp<std::int64_t>(limit, 1, kMaxPage) < static_cast<std::int64_t>(items) &&
+      items <= options_.max_snapshot_items) {
+    id = "s" + randomHex(12);
+    std::lock_guard<std::mutex> lock(snapshots_mu_);
+    size_t kept = items;
+    for (auto it = snapshots_.begin(); it != snapshots_.end();) {
+      if (it->second.expires <= now) it = snapshots_.erase(it);
+      else kept += (it++)->second.items;
+    }
+    while (!snapshots_.empty() &&
+           (snapshots_.size() >= options_.max_snapshots || kept > options_.max_snapshot_items)) {
+      auto oldest = snapshots_.begin();
+      for (auto it = snapshots_.begin(); it != snapshots_.end(); ++it)
+        if (it->second.expires < oldest->second.expires) oldest = it;
+      kept -= oldest->second.items;
+      snapshots_.erase(oldest);
+    }
+    snapshots_[id] = Snapshot{who, op.name, query, full, items, now + options_.snapshot_ttl};
+  }
+  return pageOf(full, op.list_key, offset, limit, id);
 }
 
 Reply Invoker::invoke(Call call) {

@@ -138,6 +138,20 @@ namespace {
 // What the safety class implies for the schemas.
 void complete(Operation& op) {
   if (op.safety == Safety::kRead) op.idempotent = true;
+  if (op.shape == Shape::kList) {
+    op.input_schema.find("properties")->set(
+        "cursor", Schema::string("The next_cursor of the previous page. The pages of one cursor come from one "
+                                 "snapshot of the listing, taken at its first page, so no page lists again and none "
+                                 "is missed or repeated; give the same filters. It works for the caller that got "
+                                 "it, for 10 minutes.")
+                      .minLength(1)
+                      .maxLength(64)
+                      .json());
+    op.output_schema.find("properties")->set(
+        "next_cursor", Schema::string("Cursor of the next page of the same snapshot (pass it as cursor); absent on "
+                                      "the last page and where the surface pages by offset")
+                           .json());
+  }
   if (op.safety != Safety::kDestructive) return;
   op.input_schema.find("properties")->set(
       "confirm", Schema::boolean("The caller confirms this destructive change. Without it the call is a dry run that "

@@ -59,7 +59,8 @@ std::string listText(const Operation& op, const Json& r) {
                      std::to_string(total ? total->asInt() : static_cast<std::int64_t>(items->size())) + " " +
                      op.list_key;
   if (!names.empty()) text += ": " + names + (items->size() > shown ? ", ..." : "");
-  if (const Json* next = r.find("next_offset")) text += " (more: offset " + std::to_string(next->asInt()) + ")";
+  if (const Json* cursor = r.find("next_cursor")) text += " (more: cursor " + cursor->asString() + ")";
+  else if (const Json* next = r.find("next_offset")) text += " (more: offset " + std::to_string(next->asInt()) + ")";
   return text;
 }
 

@@ -181,6 +181,15 @@ await check('vm_list lists, filters and pages', async () => {
   assert.equal(rest.count, 1);
   assert.equal(rest.next_offset, undefined);
   assert.deepEqual([...page.vms, ...rest.vms].map((v) => v.id).sort(), all.vms.map((v) => v.id).sort());
+  // A cursor pages through one snapshot of the listing, for the caller and filters it was made for.
+  assert.ok(page.next_cursor, 'a first page with more to come carries next_cursor');
+  const { out: next, text: nextText } = await run(a, 'vm_list', { limit: 3, cursor: page.next_cursor });
+  assert.equal(next.count, 1);
+  assert.equal(next.next_cursor, undefined);
+  assert.match(nextText, /^1 of 4 vms/);
+  assert.deepEqual([...page.vms, ...next.vms].map((v) => v.id).sort(), all.vms.map((v) => v.id).sort());
+  await fails(a, 'vm_list', { name: 'DC0_*', cursor: page.next_cursor }, /cursor: it belongs to a listing with other filters/);
+  await fails(a, 'vm_list', { cursor: 'not-a-cursor' }, /cursor: not a cursor of this server/);
   const web = await call(a, 'vm_list', { name: 'DC0_H0_*' });
   assert.deepEqual(web.vms.map((v) => v.name), ['DC0_H0_VM0', 'DC0_H0_VM1']);
   assert.deepEqual((await call(a, 'vm_list', { host: 'DC0_H0' })).vms.map((v) => v.name), ['DC0_H0_VM0', 'DC0_H0_VM1']);

@@ -93,6 +93,38 @@ Registry scriptedRegistry(Script& s) {
     return d;
   };
   ops.push_back(destroy);
+  Operation list;
+  list.name = "vm_list";
+  list.title = "List VMs";
+  list.description = "Scripted list of five VMs";
+  list.shape = Shape::kList;
+  list.list_key = "vms";
+  list.input_schema = Schema::object()
+                          .prop("name", Schema::string("Name glob"))
+                          .prop("limit", Schema::integer("Page size").minimum(1))
+                          .prop("offset", Schema::integer("Skip").minimum(0))
+                          .json();
+  list.output_schema = Schema::result()
+                           .prop("total", Schema::integer("All"))
+                           .prop("count", Schema::integer("This page"))
+                           .prop("offset", Schema::integer("Start"))
+                           .prop("next_offset", Schema::integer("Next start"))
+                           .prop("vms", Schema::array(Schema::result().prop("name", Schema::string("Name")), "VMs"))
+                           .json();
+  list.handler = [&s](Client&, const Json& args, const OperationContext& ctx) -> Result<Json> {
+    ++s.calls;
+    const std::int64_t total = 5;
+    const std::int64_t offset = args.find("offset") ? args.find("offset")->asInt() : 0;
+    const std::int64_t limit = ctx.unpaged ? total : (args.find("limit") ? args.find("limit")->asInt() : 100);
+    Json vms = Json::array();
+    for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i)
+      vms.push(Json::object().set("name", "vm" + std::to_string(i) + "-" + std::to_string(s.calls.load())));
+    Json page = Json::object().set("total", total).set("count", static_cast<std::int64_t>(vms.size()));
+    page.set("offset", offset).set("vms", vms);
+    if (offset + limit < total) page.set("next_offset", offset + limit);
+    return page;
+  };
+  ops.push_back(list);
   auto r = Registry::create(std::move(ops));
   REQUIRE(r.ok());
   return std::move(r).value();
@@ -396,6 +428,62 @@ TEST_CASE("invoker: arguments outside the schema never reach the handler") {
   REQUIRE(!r.result.ok());
   CHECK(r.result.status().code() == ErrorCode::kInvalidArgument);
   CHECK(f.script.calls == 0);
+}
+
+TEST_CASE("invoker: pages of a cursor come from one snapshot, for its caller and filters, until it expires") {
+  policy::PolicyConfig config;
+  REQUIRE(config.tokens.add("alice", "viewer", "alice-token-0123456789").ok());
+  REQUIRE(config.tokens.add("mallory", "viewer", "mallory-token-0123456789").ok());
+  InvokerFixture f(std::move(config));
+  InvokerOptions options;
+  options.snapshot_ttl = std::chrono::seconds(600);
+  Invoker invoker(f.registry, f.policy, nullptr, options, f.clock);
+  auto page = [&](Json args, const std::string& principal = "alice") {
+    Call c = f.call("vm_list", std::move(args));
+    c.snapshots = true;
+    c.context.principal = principal;
+    return invoker.invoke(std::move(c)).result;
+  };
+  auto first = page(Json::object().set("limit", 2));
+  REQUIRE(first.ok());
+  CHECK(first->find("count")->asInt() == 2);
+  CHECK(first->find("total")->asInt() == 5);
+  REQUIRE(first->find("next_cursor"));
+  CHECK(f.script.calls == 1);
+  std::vector<std::string> names;
+  for (const auto& v : first->find("vms")->items()) names.push_back(v.find("name")->asString());
+  Json cursor = *first->find("next_cursor");
+  for (;;) {
+    auto next = page(Json::object().set("limit", 2).set("cursor", cursor));
+    REQUIRE(next.ok());
+    for (const auto& v : next->find("vms")->items()) names.push_back(v.find("name")->asString());
+    if (!next->find("next_cursor")) break;
+    cursor = *next->find("next_cursor");
+  }
+  // Every item once, all from the first listing (the handler stamps each listing's items).
+  CHECK(names == std::vector<std::string>{"vm0-1", "vm1-1", "vm2-1", "vm3-1", "vm4-1"});
+  CHECK(f.script.calls == 1);
+  const Json again = *first->find("next_cursor");
+  auto other = page(Json::object().set("limit", 2).set("cursor", again), "mallory");
+  REQUIRE(!other.ok());
+  CHECK(other.status().message().find("another caller") != std::string::npos);
+  auto filtered = page(Json::object().set("limit", 2).set("name", "x*").set("cursor", again));
+  REQUIRE(!filtered.ok());
+  CHECK(filtered.status().message().find("other filters") != std::string::npos);
+  auto forged = page(Json::object().set("cursor", "s0000-2"));
+  REQUIRE(!forged.ok());
+  CHECK(forged.status().code() == ErrorCode::kInvalidArgument);
+  f.clock.advance(std::chrono::seconds(601));
+  auto expired = page(Json::object().set("limit", 2).set("cursor", again));
+  REQUIRE(!expired.ok());
+  CHECK(expired.status().message().find("expired") != std::string::npos);
+  CHECK(f.script.calls == 1);
+  // Without snapshots (offset paging) each page lists again.
+  Call plain = f.call("vm_list", Json::object().set("limit", 2).set("offset", 2));
+  auto r = invoker.invoke(std::move(plain)).result;
+  REQUIRE(r.ok());
+  CHECK(!r->find("next_cursor"));
+  CHECK(f.script.calls == 2);
 }
 
 // ---- the same scenarios through every surface -------------------------------------------------

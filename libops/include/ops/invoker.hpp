@@ -18,7 +18,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "ops/approval.hpp"
@@ -62,6 +64,9 @@ struct Call {
   std::string person_kind = "person";          // audit label: person, cli_prompt
   bool dry_run_only = false;                   // describe, change nothing (any safety class but reads)
   bool unpaged = false;                        // lists: everything from offset on
+  // Lists: page from a snapshot. The first page lists everything once and keeps it; its
+  // next_cursor names the snapshot, so the following pages never list vCenter again.
+  bool snapshots = false;
   ProgressCallback on_progress;
   const CancelToken* cancel = nullptr;
   Client* client = nullptr;
@@ -85,6 +90,10 @@ struct Reply {
 
 struct InvokerOptions {
   ApprovalMode approval = ApprovalMode::kConfirm;  // when no person can be asked
+  // Snapshots of listings that list cursors page through (Call::snapshots).
+  std::chrono::seconds snapshot_ttl{600};  // a cursor expires this long after its first page
+  size_t max_snapshots = 8;                // the oldest goes first
+  size_t max_snapshot_items = 50000;       // items kept in all snapshots together
 };
 
 class Invoker {
@@ -113,12 +122,23 @@ class Invoker {
  private:
   Reply finish(Prepared& p, Outcome outcome, Result<Json> result, std::string_view audit_outcome);
   Result<DryRun> dryRun(const Call& call);
+  // A list call with Call::snapshots: a page of a kept snapshot, or a new snapshot's first page.
+  Result<Json> listFromSnapshot(const Call& call, const OperationContext& octx);
+
+  struct Snapshot {
+    std::string principal, operation, query;  // what a cursor must match
+    Json full;                                // the whole listing, as the handler returned it
+    size_t items = 0;
+    std::chrono::steady_clock::time_point expires;
+  };
 
   const Registry& registry_;
   policy::Policy& policy_;
   CallObserver* observer_;
   InvokerOptions options_;
   const policy::Clock& clock_;
+  std::mutex snapshots_mu_;
+  std::map<std::string, Snapshot> snapshots_;  // by id; guarded by snapshots_mu_
 };
 
 // The JSON of a dry run: {dry_run: true, would, blocked?, details?}.
