@@ -94,7 +94,8 @@ struct Paging {
   std::int64_t page_size = kDefaultPageSize;
   std::int64_t offset = 0;  // from the cursor
   bool first_page_only = false;
-  std::string cursor;  // as given; "" = the first page
+  std::string cursor;    // as given; "" = the first page
+  std::string snapshot;  // the Invoker's cursor inside ours: the next page of one snapshot
 };
 constexpr const char* kPagingParams = "page_size, cursor, first_page_only";
 
@@ -142,7 +143,13 @@ std::optional<http::Response> applyCursor(Paging& p, const std::string& query_ke
   auto text = base64urlDecode(p.cursor);
   size_t dot = text ? text->find('.') : std::string::npos;
   char* end = nullptr;
-  const std::string number = dot == std::string::npos ? "" : text->substr(0, dot);
+  std::string number = dot == std::string::npos ? "" : text->substr(0, dot);
+  if (!number.empty() && number.front() == 's') {
+    // A page of a snapshot the Invoker keeps: "s<id>-<offset>".
+    p.snapshot = number;
+    const size_t dash = number.rfind('-');
+    number = dash == std::string::npos ? "" : number.substr(dash + 1);
+  }
   long long o = number.empty() ? -1 : std::strtoll(number.c_str(), &end, 10);
   if (o < 0 || (end && *end != '\0')) return validation("cursor", "cursor is not one this gateway gave out");
   if (text->substr(dot + 1) != cursorBinding(query_key))
@@ -152,15 +159,18 @@ std::optional<http::Response> applyCursor(Paging& p, const std::string& query_ke
 }
 
 // The reply with one page; `next_offset` = where the next page starts, if there is one.
+// `next_snapshot` = the Invoker's cursor of that page, when the pages come from a snapshot.
 http::Response pageReply(const Paging& p, const std::string& query_key, const std::string& what, Json items,
-                         std::int64_t total, std::optional<std::int64_t> next_offset) {
+                         std::int64_t total, std::optional<std::int64_t> next_offset,
+                         const std::string& next_snapshot = "") {
   PageInfo page;
   page.page_size = p.page_size;
   page.offset = p.offset;
   page.has_more = next_offset.has_value();
   page.first_page_only = p.first_page_only;
   if (next_offset && !p.first_page_only)
-    page.next_cursor = base64url(std::to_string(*next_offset) + "." + cursorBinding(query_key));
+    page.next_cursor = base64url((next_snapshot.empty() ? std::to_string(*next_offset) : next_snapshot) + "." +
+                                 cursorBinding(query_key));
   return okPage(what, std::move(items), total, page);
 }
 
@@ -548,7 +558,9 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   }
   if (is_list) {
     if (auto refusal = applyCursor(paging, query_key)) return *refusal;
-    args.set("limit", paging.page_size).set("offset", paging.offset);
+    args.set("limit", paging.page_size);
+    if (paging.snapshot.empty()) args.set("offset", paging.offset);
+    else args.set("cursor", paging.snapshot);
   }
   if (Status valid = validateJson(op->input_schema, args, ""); !valid.ok())
     return validation(fieldOf(valid.message()), valid.message());
@@ -559,6 +571,7 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   call.caller = ops::Caller::kPerson;  // the REST client is the person (or their script)
   call.confirmed = destructive && confirm;
   call.confirm_kind = "rest_confirm";
+  call.snapshots = is_list && !paging.first_page_only;  // the pages after the first come from one listing
   call.client = caller->client;
   call.context.transport = "rest";
   call.context.remote = req.remote_address;
@@ -626,7 +639,12 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     return r;
   }
   ops::Reply reply = invoker_.run(std::move(prepared));
-  if (!reply.result.ok()) return restError(reply.result.status());
+  if (!reply.result.ok()) {
+    const Status& st = reply.result.status();
+    if (is_list && st.code() == ErrorCode::kInvalidArgument && st.message().rfind("cursor:", 0) == 0)
+      return validation("cursor", st.message());  // an expired snapshot
+    return restError(st);
+  }
   struct Release {  // once the reply is built and the result freed
     ~Release() { apps::releaseFreeMemory(); }
   } release;
@@ -635,8 +653,10 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     Json items = result->find(route.list_key.c_str()) ? *result->find(route.list_key.c_str()) : Json::array();
     const std::int64_t total = result->find("total") ? result->find("total")->asInt() : static_cast<std::int64_t>(items.size());
     const Json* next = result->find("next_offset");
+    const Json* next_snapshot = result->find("next_cursor");
     return pageReply(paging, query_key, route.list_key, std::move(items), total,
-                     next ? std::optional<std::int64_t>(next->asInt()) : std::nullopt);
+                     next ? std::optional<std::int64_t>(next->asInt()) : std::nullopt,
+                     next_snapshot ? next_snapshot->asString() : std::string());
   }
   Json data = std::move(result).value();
   for (const auto& key : route.data_path) {
