@@ -283,35 +283,39 @@ Result<Json> Invoker::listFromSnapshot(const Call& call, const OperationContext&
   const Json* limit_arg = call.args.find("limit");
   const std::int64_t limit = limit_arg ? limit_arg->asInt(kDefaultPage) : kDefaultPage;
   const auto now = clock_.now();
+  const Json* offset_arg = call.args.find("offset");
+  std::int64_t offset = offset_arg ? offset_arg->asInt(0) : 0;
   if (const Json* cursor = call.args.find("cursor")) {
-    // "<snapshot id>-<offset>"
+    // "s<snapshot id>-<offset>"
     const std::string& text = cursor->asString();
     const size_t dash = text.rfind('-');
     const std::string id = dash == std::string::npos ? "" : text.substr(0, dash);
     const std::string number = dash == std::string::npos ? "" : text.substr(dash + 1);
     const bool digits = !number.empty() && number.size() < 12 &&
                         number.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || id.size() < 2 || id.front() != 's')
+      return Status::InvalidArgument("cursor: not a cursor of this server (the next_cursor of a page); list again "
+                                     "without it");
+    offset = std::stoll(number);
     std::lock_guard<std::mutex> lock(snapshots_mu_);
     auto it = snapshots_.find(id);
-    if (!digits || it == snapshots_.end() || it->second.expires <= now)
-      return Status::InvalidArgument("cursor: not a cursor of this server, or it expired (" +
-                                     std::to_string(options_.snapshot_ttl.count()) +
-                                     " s after its first page); list again without it");
-    const Snapshot& snap = it->second;
-    if (snap.principal != who || snap.operation != op.name)
-      return Status::InvalidArgument("cursor: it belongs to another caller or listing; list again without it");
-    if (snap.query != query)
-      return Status::InvalidArgument("cursor: it belongs to a listing with other filters; give the same filters, or "
-                                     "list again without it");
-    return pageOf(snap.full, op.list_key, std::stoll(number), limit, id);
+    if (it != snapshots_.end() && it->second.expires > now) {
+      const Snapshot& snap = it->second;
+      if (snap.principal != who || snap.operation != op.name)
+        return Status::InvalidArgument("cursor: it belongs to another caller or listing; list again without it");
+      if (snap.query != query)
+        return Status::InvalidArgument("cursor: it belongs to a listing with other filters; give the same filters, "
+                                       "or list again without it");
+      return pageOf(snap.full, op.list_key, offset, limit, id);
+    }
+    // Expired, evicted, or made by another replica or before a restart: list again from the
+    // cursor's offset (a new snapshot for the pages after it).
   }
-  // The first page: list everything once, keep it when there are more pages.
+  // A first page: list everything once, keep it when there are more pages.
   Json whole_args = query_args;
   OperationContext whole = octx;
   whole.unpaged = true;
   VSMCP_ASSIGN_OR_RETURN(Json full, op.handler(*call.client, whole_args, whole));
-  const Json* offset_arg = call.args.find("offset");
-  const std::int64_t offset = offset_arg ? offset_arg->asInt(0) : 0;
   const Json* all = full.find(op.list_key);
   const size_t items = all ? all->size() : 0;
   std::string id;

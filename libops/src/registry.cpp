@@ -143,7 +143,7 @@ void complete(Operation& op) {
         "cursor", Schema::string("The next_cursor of the previous page. The pages of one cursor come from one "
                                  "snapshot of the listing, taken at its first page, so no page lists again and none "
                                  "is missed or repeated; give the same filters. It works for the caller that got "
-                                 "it, for 10 minutes.")
+                                 "it; after 10 minutes (or on another server replica) the page is listed again.")
                       .minLength(1)
                       .maxLength(64)
                       .json());

@@ -430,7 +430,7 @@ TEST_CASE("invoker: arguments outside the schema never reach the handler") {
   CHECK(f.script.calls == 0);
 }
 
-TEST_CASE("invoker: pages of a cursor come from one snapshot, for its caller and filters, until it expires") {
+TEST_CASE("invoker: pages of a cursor come from one snapshot for its caller and filters, and list again once it is gone") {
   policy::PolicyConfig config;
   REQUIRE(config.tokens.add("alice", "viewer", "alice-token-0123456789").ok());
   REQUIRE(config.tokens.add("mallory", "viewer", "mallory-token-0123456789").ok());
@@ -470,20 +470,35 @@ TEST_CASE("invoker: pages of a cursor come from one snapshot, for its caller and
   auto filtered = page(Json::object().set("limit", 2).set("name", "x*").set("cursor", again));
   REQUIRE(!filtered.ok());
   CHECK(filtered.status().message().find("other filters") != std::string::npos);
-  auto forged = page(Json::object().set("cursor", "s0000-2"));
-  REQUIRE(!forged.ok());
-  CHECK(forged.status().code() == ErrorCode::kInvalidArgument);
+  for (const char* bad : {"not-a-cursor", "s1234", "s12-x", "x12-3"}) {
+    auto forged = page(Json::object().set("cursor", bad));
+    REQUIRE(!forged.ok());
+    CHECK(forged.status().message().find("cursor: not a cursor of this server") != std::string::npos);
+  }
+  CHECK(f.script.calls == 1);
+  // Expired (or made by another replica): the page is listed again from the cursor's offset, and
+  // the rest comes from the new snapshot.
   f.clock.advance(std::chrono::seconds(601));
   auto expired = page(Json::object().set("limit", 2).set("cursor", again));
-  REQUIRE(!expired.ok());
-  CHECK(expired.status().message().find("expired") != std::string::npos);
-  CHECK(f.script.calls == 1);
+  REQUIRE(expired.ok());
+  CHECK(f.script.calls == 2);
+  CHECK(expired->find("offset")->asInt() == 2);
+  CHECK(expired->find("vms")->items()[0].find("name")->asString() == "vm2-2");
+  REQUIRE(expired->find("next_cursor"));
+  auto after = page(Json::object().set("limit", 2).set("cursor", *expired->find("next_cursor")));
+  REQUIRE(after.ok());
+  CHECK(after->find("vms")->items()[0].find("name")->asString() == "vm4-2");
+  CHECK(f.script.calls == 2);
+  auto replica = page(Json::object().set("limit", 2).set("cursor", "s0123456789abcdef-4"));
+  REQUIRE(replica.ok());
+  CHECK(replica->find("count")->asInt() == 1);
+  CHECK(f.script.calls == 3);
   // Without snapshots (offset paging) each page lists again.
   Call plain = f.call("vm_list", Json::object().set("limit", 2).set("offset", 2));
   auto r = invoker.invoke(std::move(plain)).result;
   REQUIRE(r.ok());
   CHECK(!r->find("next_cursor"));
-  CHECK(f.script.calls == 2);
+  CHECK(f.script.calls == 4);
 }
 
 // ---- the same scenarios through every surface -------------------------------------------------
