@@ -1,21 +1,28 @@
+import fs from 'node:fs';
 // A tiny test harness for the node end-to-end scripts: numbered checks, stop at the first
 // failure, and the closing "N passed, N failed" line that CI reads.
 let passed = 0;
+
+// Written synchronously: console.log to a pipe is asynchronous, and process.exit right after it
+// could drop the very line that says what failed.
+function say(line) {
+  fs.writeSync(1, line + '\n');
+}
 
 export async function check(name, fn) {
   try {
     await fn();
     passed++;
-    console.log(`ok - ${name}`);
+    say(`ok - ${name}`);
   } catch (e) {
-    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
-    console.log(`${passed} passed, 1 failed`);
+    say(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
+    say(`${passed} passed, 1 failed`);
     process.exit(1);
   }
 }
 
 export function finish() {
-  console.log(`${passed} passed, 0 failed`);
+  say(`${passed} passed, 0 failed`);
 }
 
 // An MCP tool result's text is the one-line summary for people, a blank line, then the result

@@ -86,15 +86,16 @@ async function httpCallInFlight(extraArgs, vm, auditPath, { alreadyOn = false } 
   return { s, url, client, transport, call };
 }
 
-// A raw request on an open socket; resolves with the whole reply text once the server closes.
-function rawExchange(socket, text) {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    socket.on('data', (d) => { got += d; });
-    socket.on('error', reject);
-    socket.on('close', () => resolve(got));
-    socket.write(text);
-  });
+// A raw connection whose whole reply (everything read until the server closes it) is collected
+// from the start, so a close that comes early is seen, never waited for.
+function rawConnection(port) {
+  const socket = net.connect(port, '127.0.0.1');
+  let got = '';
+  socket.on('data', (d) => { got += d; });
+  const closed = new Promise((resolve) => socket.on('close', () => resolve(got)));
+  const connected = new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  socket.on('error', () => {});  // a reset shows as an early close with what was read
+  return { socket, closed, connected, write: (text) => { if (!socket.destroyed) socket.write(text); } };
 }
 
 try {
@@ -104,16 +105,17 @@ try {
     const { s, url, transport, call } = await httpCallInFlight([], 'DC0_H0_VM0', auditPath);
     const port = Number(new URL(url).port);
     // A connection opened before the signal, used after it.
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    const raw = rawConnection(port);
+    await raw.connected;
     const signalled = Date.now();
     s.child.kill('SIGTERM');
     await until(() => /draining/.test(s.err), 'the draining log line');
     const body = JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list', params: {} });
-    const reply = await rawExchange(socket,
+    raw.write(
       `POST ${new URL(url).pathname} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
       `Accept: application/json, text/event-stream\r\nMcp-Session-Id: ${transport.sessionId}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const reply = await raw.closed;
     assert.match(reply, /^HTTP\/1\.1 503 /, reply);
     assert.match(reply, /\r\nConnection: close\r\n/i, reply);
     const error = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
