@@ -587,12 +587,17 @@ class CaptureSink final : public mcp::MessageSink {
   std::vector<Json> messages_;
 };
 
+// What vCenter and the dry run do in this scenario.
+void scriptFor(const Scenario& s, Script& script) {
+  if (s.fail)
+    script.fail = Status::Error(ErrorCode::kInvalidState, "vCenter says no", ErrorDetails{"InvalidPowerState", 500, ""});
+  if (s.blocked) script.blockers = {"VM 'web' is suspended: resume it first (vm_power_on)"};
+}
+
 Outcome2 viaMcp(const Scenario& s) {
   Script script;
   Registry registry = scriptedRegistry(script);
-  script.fail = s.fail ? Status::Error(ErrorCode::kInvalidState, "vCenter says no", ErrorDetails{"InvalidPowerState", 500, ""})
-                       : Status::Ok();
-  if (s.blocked) script.blockers = {"VM 'web' is suspended: resume it first (vm_power_on)"};
+  scriptFor(s, script);
   auto audit = std::make_shared<InMemoryAuditSink>();
   ManualClock clock;
   policy::Policy policy(configFor(s), audit, clock);
@@ -660,9 +665,7 @@ Outcome2 viaMcp(const Scenario& s) {
 Outcome2 viaRest(const Scenario& s) {
   Script script;
   Registry registry = scriptedRegistry(script);
-  script.fail = s.fail ? Status::Error(ErrorCode::kInvalidState, "vCenter says no", ErrorDetails{"InvalidPowerState", 500, ""})
-                       : Status::Ok();
-  if (s.blocked) script.blockers = {"VM 'web' is suspended: resume it first (vm_power_on)"};
+  scriptFor(s, script);
   auto audit = std::make_shared<InMemoryAuditSink>();
   ManualClock clock;
   policy::Policy policy(configFor(s), audit, clock);
@@ -714,9 +717,7 @@ struct ScriptedTerminal final : cli::Terminal {
 Outcome2 viaCli(const Scenario& s) {
   Script script;
   Registry registry = scriptedRegistry(script);
-  script.fail = s.fail ? Status::Error(ErrorCode::kInvalidState, "vCenter says no", ErrorDetails{"InvalidPowerState", 500, ""})
-                       : Status::Ok();
-  if (s.blocked) script.blockers = {"VM 'web' is suspended: resume it first (vm_power_on)"};
+  scriptFor(s, script);
   char dir[] = "/tmp/vsmcp-ops-test-XXXXXX";
   REQUIRE(::mkdtemp(dir) != nullptr);
   const std::string audit_path = std::string(dir) + "/audit.jsonl";
