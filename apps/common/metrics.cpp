@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "vsmcp/time.hpp"
+
 namespace vsmcp::apps {
 
 namespace {
@@ -90,6 +92,43 @@ std::string Metrics::prometheusText(const policy::Policy* policy) const {
            "# TYPE vsmcp_auth_failures_total counter\n";
     out += "vsmcp_auth_failures_total " + std::to_string(policy->unauthenticatedCount()) + '\n';
   }
+  return out;
+}
+
+Json liveInventoryJson(const vsphere::Client& client) {
+  const vsphere::LiveInventoryStatus s = client.liveInventoryStatus();
+  Json j = Json::object();
+  j.set("state", s.state).set("in_sync", s.in_sync);
+  if (s.state == "off") return j;
+  const std::chrono::system_clock::time_point never{};
+  j.set("objects", static_cast<std::int64_t>(s.objects))
+      .set("vms", static_cast<std::int64_t>(s.vms))
+      .set("hosts", static_cast<std::int64_t>(s.hosts))
+      .set("version", s.version)
+      .set("updates", static_cast<std::int64_t>(s.updates))
+      .set("resyncs", static_cast<std::int64_t>(s.resyncs));
+  if (s.as_of != never) j.set("as_of", isoTime(s.as_of));
+  if (s.last_change != never) j.set("last_change", isoTime(s.last_change));
+  if (!s.last_error.empty()) j.set("last_error", s.last_error);
+  return j;
+}
+
+std::string liveInventoryMetrics(const vsphere::Client& client) {
+  const vsphere::LiveInventoryStatus s = client.liveInventoryStatus();
+  if (s.state == "off") return "";
+  std::string out;
+  auto line = [&out](const char* name, const char* type, const char* help, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + buf + "\n";
+  };
+  line("vsmcp_live_inventory_in_sync", "gauge", "1 while lists and lookups answer from the live inventory",
+       s.in_sync ? 1 : 0);
+  line("vsmcp_live_inventory_objects", "gauge", "Objects the live inventory holds", static_cast<double>(s.objects));
+  line("vsmcp_live_inventory_updates_total", "counter", "Change feed replies that carried changes",
+       static_cast<double>(s.updates));
+  line("vsmcp_live_inventory_resyncs_total", "counter", "Full reloads after the first (lost feed, vCenter restart)",
+       static_cast<double>(s.resyncs));
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include "ops/invoker.hpp"
 #include "policy/policy.hpp"
+#include "vsphere/client.hpp"
 
 namespace vsmcp::apps {
 
@@ -45,5 +46,11 @@ class Metrics final : public ops::CallObserver {
   std::map<std::string, ToolStats> tools_;                       // guarded by mu_
   std::map<std::string, VcenterStats, std::less<>> vcenter_;    // guarded by mu_
 };
+
+// The live inventory's state for /health: {state, in_sync, objects, vms, hosts, version, as_of,
+// last_change, updates, resyncs, last_error?}.
+Json liveInventoryJson(const vsphere::Client& client);
+// Its gauges and counters for /metrics (vsmcp_live_inventory_*).
+std::string liveInventoryMetrics(const vsphere::Client& client);
 
 }  // namespace vsmcp::apps

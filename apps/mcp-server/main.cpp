@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   bool elicit_approval = true;
   std::string approval_mode = "confirm";
   unsigned drain_seconds = 10;
+  bool live_inventory = true;
   apps::addVcenterOptions(app, settings);
   app.add_option("--transport", transport, "stdio or http")
       ->envname("MCP_TRANSPORT")->check(CLI::IsMember({"stdio", "http"}))->group("Serving");
@@ -58,6 +59,10 @@ int main(int argc, char** argv) {
                  "Destructive calls when the client cannot ask its user: confirm (the caller's confirm: true "
                  "suffices) or person (refused unless a person approves through elicitation)")
       ->envname("MCP_APPROVAL")->check(CLI::IsMember({"confirm", "person"}))->group("Policy");
+  app.add_option("--live-inventory", live_inventory,
+                 "Keep the inventory live from vCenter's change feed and answer lists and lookups from memory "
+                 "(true/false)")
+      ->envname("MCP_LIVE_INVENTORY")->group("vCenter");
   app.add_flag("!--no-elicitation", elicit_approval,
                "Never ask the user to approve destructive calls; without confirm: true they only dry-run")
       ->group("Policy");
@@ -96,6 +101,15 @@ int main(int argc, char** argv) {
   if (!registered.ok()) return fail(registered.status().toString());
   log(LogLevel::kInfo, "registered " + std::to_string(*registered) + " tools");
   if (Status extras = apps::registerResourcesAndPrompts(server, bridge); !extras.ok()) return fail(extras.toString());
+  if (live_inventory) {
+    vsphere::LiveInventoryOptions live;
+    live.on_change = [&server](const vsphere::InventoryChanges& changes) {
+      apps::publishInventoryChanges(server, changes);
+    };
+    if (Status started = (*client)->startLiveInventory(live); !started.ok()) return fail(started.toString());
+    vsphere::Client* c = client->get();
+    server.setResourceSource([c] { return apps::inventoryResources(*c); });
+  }
 
   const std::chrono::milliseconds drain_timeout = std::chrono::seconds(drain_seconds);
   if (transport == "stdio") {
@@ -124,7 +138,7 @@ int main(int argc, char** argv) {
     };
   }
   const std::time_t started = std::time(nullptr);
-  http.extra_routes = [&metrics, &policy, started, &about](const mcp::HttpExtraRequest& req,
+  http.extra_routes = [&metrics, &policy, started, &about, &client](const mcp::HttpExtraRequest& req,
                                                            mcp::HttpExtraResponse& res) {
     if (req.path == "/health") {
       res.content_type = "application/json";
@@ -133,12 +147,13 @@ int main(int argc, char** argv) {
                      .set("version", "0.1.0")
                      .set("uptime_seconds", static_cast<std::int64_t>(std::time(nullptr) - started))
                      .set("vcenter", Json::object().set("host", policy.config().target).set("api", about.api_type))
+                     .set("inventory", apps::liveInventoryJson(**client))
                      .dump();
       return true;
     }
     if (req.path == "/metrics") {
       res.content_type = "text/plain; version=0.0.4";
-      res.body = metrics.prometheusText(&policy);
+      res.body = metrics.prometheusText(&policy) + apps::liveInventoryMetrics(**client);
       return true;
     }
     return false;

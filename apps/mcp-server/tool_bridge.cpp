@@ -127,6 +127,44 @@ mcp::PromptResult userPrompt(const std::string& description, const std::string& 
 
 }  // namespace
 
+void publishInventoryChanges(mcp::Server& server, const vsphere::InventoryChanges& changes) {
+  bool vms = false, hosts = false, membership = changes.loaded;
+  for (const auto& c : changes.changes) {
+    const char* prefix = c.ref.type == "VirtualMachine" ? "vsphere://vm/"
+                         : c.ref.type == "HostSystem"   ? "vsphere://host/"
+                                                        : nullptr;
+    if (!prefix) continue;
+    (c.ref.type == "VirtualMachine" ? vms : hosts) = true;
+    server.notifyResourceUpdated(prefix + c.ref.value);
+    if (!c.name.empty()) server.notifyResourceUpdated(prefix + c.name);
+    if (!c.old_name.empty()) server.notifyResourceUpdated(prefix + c.old_name);
+    if (c.kind != vsphere::InventoryChange::Kind::kModify || !c.old_name.empty()) membership = true;
+  }
+  if (vms || changes.loaded) server.notifyResourceUpdated("vsphere://inventory/vms");
+  if (hosts || changes.loaded) server.notifyResourceUpdated("vsphere://inventory/hosts");
+  if (membership) server.notifyResourceListChanged();
+}
+
+std::vector<mcp::Resource> inventoryResources(vsphere::Client& client) {
+  std::vector<mcp::Resource> out;
+  vsphere::Freshness fresh;
+  auto vms = client.listVms({}, vsphere::VmDetail::kState, &fresh);
+  if (!vms.ok() || !fresh.live) return out;
+  auto hosts = client.listHosts({}, &fresh);
+  if (!hosts.ok() || !fresh.live) return out;
+  out.reserve(vms->size() + hosts->size());
+  for (const auto& vm : *vms)
+    out.push_back({"vsphere://vm/" + vm.ref.value, vm.name, (vm.is_template ? "Template " : "VM ") + vm.name,
+                   std::string(vsphere::powerStateName(vm.power_state)) + " on " + vm.host_name, "application/json",
+                   nullptr});
+  for (const auto& h : *hosts)
+    out.push_back({"vsphere://host/" + h.ref.value, h.name, "Host " + h.name,
+                   h.connection_state + (h.in_maintenance_mode ? ", in maintenance" : "") +
+                       (h.cluster.empty() ? "" : ", cluster " + h.cluster),
+                   "application/json", nullptr});
+  return out;
+}
+
 std::string resultText(const std::string& summary, const Json& result) { return summary + "\n\n" + result.dump(); }
 
 Status registerResourcesAndPrompts(mcp::Server& server, const Bridge& bridge) {
@@ -135,6 +173,12 @@ Status registerResourcesAndPrompts(mcp::Server& server, const Bridge& bridge) {
       {"vsphere://vm/{id}", "vm", "VM details", "A VM's details by id (vm-42), name or UUID", "application/json",
        [c](const std::string& uri, mcp::RequestContext& ctx) {
          return jsonContent(uri, runOperation(c, "vm_get", Json::object().set("vm", tail(uri, "vsphere://vm/")), ctx));
+       }}));
+  VSMCP_RETURN_IF_ERROR(server.addResourceTemplate(
+      {"vsphere://host/{id}", "host", "Host details", "An ESXi host's details by id (host-12), name or UUID",
+       "application/json", [c](const std::string& uri, mcp::RequestContext& ctx) {
+         return jsonContent(uri,
+                            runOperation(c, "host_get", Json::object().set("host", tail(uri, "vsphere://host/")), ctx));
        }}));
   VSMCP_RETURN_IF_ERROR(server.addResourceTemplate(
       {"vmstats://{vm_name}", "vmstats", "Live VM statistics",
@@ -161,9 +205,10 @@ Status registerResourcesAndPrompts(mcp::Server& server, const Bridge& bridge) {
          const std::string& vm = args.at("vm");
          return Result<mcp::PromptResult>(userPrompt(
              "Triage " + vm,
-             "Triage the VM '" + vm + "'. Use vm_get for its state and placement, vm_events for what happened "
-             "to it recently, vm_perf for its CPU, memory, disk and network load, and host_list for the health of "
-             "its host. Summarise the likely cause and propose next steps; do not change anything without asking."));
+             "Triage the VM '" + vm + "'. Use vm_get for its state and placement, alarm_list with entity '" + vm +
+             "' for the alarms vCenter raised on it, vm_events for what happened to it recently, vm_perf for "
+             "its CPU, memory, disk and network load, and host_list for the health of its host. Summarise the "
+             "likely cause and propose next steps; do not change anything without asking."));
        }}));
   VSMCP_RETURN_IF_ERROR(server.addPrompt(
       {"capacity_report", "Capacity report", "Summarise capacity and headroom of clusters, hosts and datastores",

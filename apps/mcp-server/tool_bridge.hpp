@@ -34,10 +34,21 @@ struct Bridge {
 // each caller only what its role grants. Returns how many.
 Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const ToolSelection& selection);
 
-// Resources (vsphere://vm/{id}, vmstats://{vm_name}, vsphere://inventory/vms and /hosts) and
+// Resources (vsphere://vm/{id}, vsphere://host/{id}, vmstats://{vm_name},
+// vsphere://inventory/vms and /hosts) and
 // prompts (triage a VM, capacity report). Resource reads go through the Invoker as the
-// operation they run (vm_get, vm_perf, vm_list, host_list).
+// operation they run (vm_get, host_get, vm_perf, vm_list, host_list).
 Status registerResourcesAndPrompts(mcp::Server& server, const Bridge& bridge);
+
+// MCP notifications for what the live inventory reports: notifications/resources/updated for
+// each changed VM and host (by id and by name: vsphere://vm/vm-42 and vsphere://vm/web-01) and
+// for vsphere://inventory/vms and /hosts, and notifications/resources/list_changed when VMs or
+// hosts come, go or are renamed (resources/list lists them: inventoryResources).
+void publishInventoryChanges(mcp::Server& server, const vsphere::InventoryChanges& changes);
+
+// resources/list entries for every VM and host, from the live inventory while it is in sync
+// (none otherwise: listing must not read vCenter on every page).
+std::vector<mcp::Resource> inventoryResources(vsphere::Client& client);
 
 // The text content of a tool result: the summary, then the result as JSON, so a client that
 // passes only `content` to the model loses nothing (the MCP spec says structured results

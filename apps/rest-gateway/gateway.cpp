@@ -22,6 +22,13 @@ namespace vsmcp::gateway {
 
 namespace {
 
+// A change made through a login's own session: the service account's live inventory learns
+// of it from vCenter's feed; until it has, its reads wait (read-your-writes across sessions of
+// this gateway).
+void noteChange(vsphere::Client* service, vsphere::Client* client) {
+  if (service && client != service) service->noteWrite();
+}
+
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 2000;
 
@@ -258,6 +265,7 @@ http::Response Gateway::health() const {
                                                                        std::chrono::steady_clock::now() - started_)
                                                                        .count()))
                   .set("vcenter", vc);
+  if (service_) data.set("inventory", apps::liveInventoryJson(*service_));
   // A 503 is an error like any other (success false, error_code), with the report in its details.
   if (!healthy) return error(503, errorCodeText(ErrorCode::kUnavailable), "vCenter is not reachable", data);
   return ok(200, "healthy", data);
@@ -287,6 +295,7 @@ std::optional<http::Response> Gateway::handleInline(const http::Request& req) {
     http::Response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_.prometheusText(&policy_);
+    if (service_) r.body += apps::liveInventoryMetrics(*service_);
     return r;
   }
   return docsRoute(req, options_.ui_assets_dir);
@@ -623,13 +632,16 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
   if (route.force_async || op->shape == ops::Shape::kTask) {
     auto hold = caller->hold;
     ops::Invoker* invoker = &invoker_;
+    vsphere::Client* service = service_;
     auto task = tasks_.submit(caller->principal.empty() ? "anonymous" : caller->principal, op->name,
-                              [hold, invoker, prepared](const vsphere::ProgressCallback& progress,
-                                                        const vsphere::CancelToken& cancel) mutable {
+                              [hold, invoker, prepared, service](const vsphere::ProgressCallback& progress,
+                                                                 const vsphere::CancelToken& cancel) mutable {
                                 (void)hold;  // keeps a login session's client alive until the task ends
                                 prepared.call.on_progress = progress;
                                 prepared.call.cancel = &cancel;
+                                vsphere::Client* client = prepared.call.client;
                                 Result<Json> result = invoker->run(std::move(prepared)).result;
+                                noteChange(service, client);
                                 apps::releaseFreeMemory();
                                 return result;
                               });
@@ -638,7 +650,9 @@ http::Response Gateway::operation(const Route& route, const http::Request& req,
     r.headers.emplace_back("Location", "/tasks/" + task->id);
     return r;
   }
+  vsphere::Client* client = prepared.call.client;
   ops::Reply reply = invoker_.run(std::move(prepared));
+  if (op->safety != ops::Safety::kRead) noteChange(service_, client);
   if (!reply.result.ok()) {
     const Status& st = reply.result.status();
     if (is_list && st.code() == ErrorCode::kInvalidArgument && st.message().rfind("cursor:", 0) == 0)

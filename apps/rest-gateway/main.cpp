@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   apps::Settings settings;
   gateway::GatewayOptions options;
   bool no_login = false;
+  bool live_inventory = true;
   int session_ttl = 3600;
   apps::addVcenterOptions(app, settings);
   apps::addHttpOptions(app, settings, "REST_HOST", "REST_PORT", 8080);
@@ -42,6 +43,10 @@ int main(int argc, char** argv) {
       ->envname("REST_LOGIN_ROLE")->group("Policy");
   app.add_option("--session-ttl", session_ttl, "Seconds a login token lives")
       ->envname("REST_SESSION_TTL")->check(CLI::Range(60, 7 * 24 * 3600))->group("Policy");
+  app.add_option("--live-inventory", live_inventory,
+                 "Keep the service account's inventory live from vCenter's change feed and answer its lists and "
+                 "lookups from memory (true/false); logged-in users always read vCenter with their own permissions")
+      ->envname("REST_LIVE_INVENTORY")->group("vCenter");
   app.add_option("--ui-assets", options.ui_assets_dir,
                  "node_modules folder with swagger-ui-dist and redoc for /docs and /redoc (else a CDN)")
       ->envname("REST_UI_ASSETS")->group("Serving");
@@ -73,6 +78,9 @@ int main(int argc, char** argv) {
       return fail("cannot connect to " + policy::hostOf(settings.vcenter.url) + ": " + client.status().toString());
     service = std::move(client).value();
     log(LogLevel::kInfo, "connected to " + service->about().full_name + " as the service account");
+    if (live_inventory) {
+      if (Status started = service->startLiveInventory(); !started.ok()) return fail(started.toString());
+    }
   } else {
     log(LogLevel::kInfo, "no service account: every caller logs in with POST /auth/login");
   }

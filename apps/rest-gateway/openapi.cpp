@@ -71,6 +71,7 @@ const std::map<std::string, std::string>& tagDescriptions() {
       {"Inventory", "Clusters, datacenters, datastores, networks, resource pools and folders"},
       {"Reports", "Inventory summary, datastore usage, recent activity and catalog deployments"},
       {"Events", "vCenter events"},
+      {"Alarms", "vCenter's triggered alarms: list them, acknowledge one, reset one to green"},
       {"Catalog",
        "The self-service catalog: VM templates and content library items, the inputs each takes, "
        "and requests to deploy one"},
@@ -114,7 +115,27 @@ Json nativeData(const std::string& key) {
                                  .set("latency_ms", typed("number"))
                                  .set("error", typed("string"))
                                  .set("note", typed("string")),
-                             {"host", "reachable"})),
+                             {"host", "reachable"}))
+            .set("inventory",
+                 closedObject(
+                     Json::object()
+                         .set("state", typed("string")
+                                           .set("enum", Json::array({Json("off"), Json("syncing"), Json("live"),
+                                                                     Json("resyncing")}))
+                                           .set("description",
+                                                "The service account's live inventory: live = lists and lookups "
+                                                "answer from memory; otherwise they read vCenter"))
+                         .set("in_sync", typed("boolean"))
+                         .set("objects", typed("integer").set("minimum", 0))
+                         .set("vms", typed("integer").set("minimum", 0))
+                         .set("hosts", typed("integer").set("minimum", 0))
+                         .set("version", typed("string").set("description", "The change feed's version"))
+                         .set("updates", typed("integer").set("minimum", 0))
+                         .set("resyncs", typed("integer").set("minimum", 0))
+                         .set("as_of", dateTime())
+                         .set("last_change", dateTime())
+                         .set("last_error", typed("string")),
+                     {"state", "in_sync"})),
         {"status", "version", "uptime_seconds", "vcenter"});
   if (key == "auth.login" || key == "auth.refresh") {
     Json props =

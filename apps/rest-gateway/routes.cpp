@@ -110,6 +110,10 @@ std::vector<Route> makeRoutes() {
   op("GET", "/folders/{id}", "Inventory", "folder_get", {{"id", "folder"}});
   op("GET", "/events", "Events", "events_list");
   op("GET", "/reports/activity", "Reports", "events_list");
+  // vCenter alarms; {id} is an alarm's key on one object, as GET /alarms lists it.
+  list("/alarms", "Alarms", "alarm_list");
+  op("POST", "/alarms/{id}/acknowledge", "Alarms", "alarm_acknowledge", {{"id", "alarm"}});
+  op("POST", "/alarms/{id}/reset", "Alarms", "alarm_reset", {{"id", "alarm"}});
   op("GET", "/reports/deployments", "Reports", "report_deployments");
 
   // Self-service catalog on plain vCenter; deployments are recorded as vCenter tags.

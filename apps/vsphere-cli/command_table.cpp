@@ -92,6 +92,9 @@ const std::vector<CommandEntry>& commandTable() {
       op("deployment rm", "deployment_delete"),
       op("report deployments", "report_deployments"),
       op("events", "events_list", "time,type,user,vm,host,message"),
+      op("alarm ls", "alarm_list", "status,alarm_name,entity_name,entity_path,time,acknowledged,id"),
+      op("alarm ack", "alarm_acknowledge"),
+      op("alarm reset", "alarm_reset"),
       op("tasks", "tasks_recent", "id,name,entity,state,progress,error"),
       builtin("about", Builtin::kAbout,
               "Show what vCenter or ESXi this connects to (product, version, API)"),
@@ -127,6 +130,7 @@ const std::vector<GroupEntry>& groupTable() {
        "The self-service catalog: items (templates, library items), their request forms, requests"},
       {"deployment", "Deployments made from the catalog: list, inspect, delete"},
       {"report", "Reports over the catalog's deployments"},
+      {"alarm", "vCenter alarms: list the triggered ones, acknowledge one, reset one to green"},
       {"session", "Check credentials (login) and end sessions (logout)"},
       {"completion", "Shell completion scripts, generated from the command table"},
   };

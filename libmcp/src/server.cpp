@@ -280,6 +280,7 @@ class Server::Impl {
   std::map<size_t, std::string> tools_pages_;
   std::shared_ptr<const ToolFilter> tool_filter_;  // null = every tool is listed
   std::vector<Resource> resources_;
+  Server::ResourceSource resource_source_;  // guarded by registry_mu_
   std::vector<ResourceTemplate> templates_;
   std::vector<Prompt> prompts_;
   CompletionHandler completion_;
@@ -778,9 +779,15 @@ Reply Session::State::dispatch(const std::string& name, const Json& params, Cont
   if (name == method::kToolsCall) return toolsCall(params, ctx);
   if (name == method::kResourcesList) {
     std::vector<Resource> resources;
+    Server::ResourceSource source;
     {
       std::lock_guard<std::mutex> lock(server->registry_mu_);
       resources = server->resources_;
+      source = server->resource_source_;
+    }
+    if (source) {
+      auto more = source();
+      resources.insert(resources.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
     return list(params, resources, "resources", [](const Resource& r) {
       Json j = Json::object();
@@ -1139,6 +1146,16 @@ Status Server::addResource(Resource resource) {
   impl_->broadcast(method::kResourcesListChanged);
   return Status::Ok();
 }
+
+void Server::setResourceSource(ResourceSource source) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->registry_mu_);
+    impl_->resource_source_ = std::move(source);
+  }
+  impl_->broadcast(method::kResourcesListChanged);
+}
+
+void Server::notifyResourceListChanged() { impl_->broadcast(method::kResourcesListChanged); }
 
 Status Server::addResourceTemplate(ResourceTemplate t) {
   if (t.uri_template.empty() || t.name.empty() || !t.read)

@@ -12,6 +12,7 @@ void addVmOperations(std::vector<Operation>& ops);
 void addSnapshotOperations(std::vector<Operation>& ops);
 void addHostOperations(std::vector<Operation>& ops);
 void addMonitorOperations(std::vector<Operation>& ops);
+void addAlarmOperations(std::vector<Operation>& ops);
 void addTagOperations(std::vector<Operation>& ops);
 void addCatalogOperations(std::vector<Operation>& ops);
 
@@ -24,6 +25,7 @@ Registry makeBuiltin() {
   addSnapshotOperations(ops);
   addHostOperations(ops);
   addMonitorOperations(ops);
+  addAlarmOperations(ops);
   addTagOperations(ops);
   addCatalogOperations(ops);
   auto r = Registry::create(std::move(ops));

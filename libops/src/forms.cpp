@@ -195,8 +195,8 @@ Schema snapshotForm() {
                           "The snapshots taken from this one, in this same form"));
 }
 
-Result<VmSummary> getTemplate(Client& c, const Locator& locator) {
-  VSMCP_ASSIGN_OR_RETURN(VmSummary vm, c.getVm(locator));
+Result<VmSummary> getTemplate(Client& c, const Locator& locator, Freshness* freshness) {
+  VSMCP_ASSIGN_OR_RETURN(VmSummary vm, c.getVm(locator, freshness));
   if (!vm.is_template)
     return Status::Error(ErrorCode::kNotFound,
                          "'" + locator.value + "' is a virtual machine (" + vm.ref.value +

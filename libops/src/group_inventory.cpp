@@ -29,8 +29,8 @@ Operation getOp(const char* name, const char* title, const char* description, co
   return declare(name, title, description, Safety::kRead, Shape::kObject,
                  Schema::object().prop(k, Schema::string(arg_description).minLength(1), kRequired),
                  Schema::result().prop(k, form, kRequired),
-                 [get, conv, k, list_op](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                   auto item = get(c, Locator::any(str(args, k.c_str())));
+                 [get, conv, k, list_op](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                   auto item = get(c, Locator::any(str(args, k.c_str())), ctx.freshness);
                    if (!item.ok()) return lookupError(item.status(), list_op);
                    return Json::object().set(k, conv(*item));
                  });
@@ -54,7 +54,7 @@ std::string oneDecimal(double v) {
 Result<Json> datastoreUsage(Client& c, const Json& args, const OperationContext& ctx) {
   NameFilter f;
   f.name = str(args, "name");
-  VSMCP_ASSIGN_OR_RETURN(auto all, c.listDatastores(f));
+  VSMCP_ASSIGN_OR_RETURN(auto all, c.listDatastores(f, ctx.freshness));
   const double min_used = args.find("min_used_percent") ? args.find("min_used_percent")->asDouble(0) : 0;
   struct Usage {
     const DatastoreSummary* ds;
@@ -86,12 +86,13 @@ Result<Json> datastoreUsage(Client& c, const Json& args, const OperationContext&
 }
 
 // inventory_summary: counts and capacity of the whole inventory, and per cluster.
-Result<Json> inventorySummary(Client& c) {
-  VSMCP_ASSIGN_OR_RETURN(auto datacenters, c.listDatacenters());
-  VSMCP_ASSIGN_OR_RETURN(auto clusters, c.listClusters());
-  VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts());
-  VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms({}, VmDetail::kState));
-  VSMCP_ASSIGN_OR_RETURN(auto datastores, c.listDatastores());
+Result<Json> inventorySummary(Client& c, Freshness* freshness) {
+  // The VMs are read last: they change most, so their freshness is the one reported.
+  VSMCP_ASSIGN_OR_RETURN(auto datacenters, c.listDatacenters({}, freshness));
+  VSMCP_ASSIGN_OR_RETURN(auto clusters, c.listClusters({}, freshness));
+  VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts({}, freshness));
+  VSMCP_ASSIGN_OR_RETURN(auto datastores, c.listDatastores({}, freshness));
+  VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms({}, VmDetail::kState, freshness));
   struct Row {
     int hosts = 0, vms = 0;
     std::int64_t cpu_total = 0, cpu_used = 0, memory_total = 0, memory_used = 0;
@@ -212,7 +213,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
                            [method, conv, key](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
                              NameFilter f;
                              f.name = str(args, "name");
-                             VSMCP_ASSIGN_OR_RETURN(auto items, (c.*method)(f));
+                             VSMCP_ASSIGN_OR_RETURN(auto items, (c.*method)(f, ctx.freshness));
                              return listOf(items, args, ctx, key, conv);
                            });
     op.list_key = key;
@@ -243,7 +244,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
           f.folder = str(args, "folder");
           f.is_template = false;
           if (args.find("power_state")) f.power_state = parsePowerState(str(args, "power_state"));
-          VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f));
+          VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f, VmDetail::kFull, ctx.freshness));
           return page(vms, args, ctx, "vms");
         });
     op.list_key = "vms";
@@ -252,8 +253,8 @@ void addInventoryOperations(std::vector<Operation>& ops) {
   ops.push_back(declare("vm_get", "Get a VM", "Details of one VM, found by name, inventory path, id or UUID.",
                         Safety::kRead, Shape::kObject, Schema::object().prop("vm", vmLocator(), kRequired),
                         Schema::result().prop("vm", vmForm(), kRequired),
-                        [](Client& c, const Json& args, const OperationContext&) -> Result<Json> {
-                          auto vm = c.getVm(Locator::any(str(args, "vm")));
+                        [](Client& c, const Json& args, const OperationContext& ctx) -> Result<Json> {
+                          auto vm = c.getVm(Locator::any(str(args, "vm")), ctx.freshness);
                           if (!vm.ok()) return lookupError(vm.status(), "vm_list");
                           return Json::object().set("vm", toJson(*vm));
                         }));
@@ -272,7 +273,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
                              VmFilter f;
                              f.name = str(args, "name");
                              f.is_template = true;
-                             VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f));
+                             VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f, VmDetail::kFull, ctx.freshness));
                              return page(vms, args, ctx, "templates");
                            });
     op.list_key = "templates";
@@ -302,7 +303,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
                              HostFilter f;
                              f.name = str(args, "name");
                              f.cluster = str(args, "cluster");
-                             VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts(f));
+                             VSMCP_ASSIGN_OR_RETURN(auto hosts, c.listHosts(f, ctx.freshness));
                              return page(hosts, args, ctx, "hosts");
                            });
     op.list_key = "hosts";
@@ -451,7 +452,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
                            "capacity and use; and per cluster its hosts, VMs and CPU/memory use. Start here to size "
                            "up an environment or answer capacity questions; use the *_list tools for details.",
                            Safety::kRead, Shape::kObject, Schema::object(), output,
-                           [](Client& c, const Json&, const OperationContext&) { return inventorySummary(c); });
+                           [](Client& c, const Json&, const OperationContext& ctx) { return inventorySummary(c, ctx.freshness); });
     op.summary = inventorySummaryText;
     ops.push_back(std::move(op));
   }

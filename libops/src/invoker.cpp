@@ -1,10 +1,12 @@
 #include "ops/invoker.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "vsmcp/json_schema.hpp"
 #include "vsmcp/random.hpp"
+#include "vsmcp/time.hpp"
 
 namespace vsmcp::ops {
 
@@ -39,6 +41,13 @@ Json dryRunJson(const DryRun& dry) {
   }
   if (dry.details.size() > 0) j.set("details", dry.details);
   return j;
+}
+
+Json freshnessJson(const vsphere::Freshness& f) {
+  Json out = Json::object();
+  out.set("source", f.live ? "live" : "vcenter").set("as_of", isoTime(f.as_of));
+  if (!f.version.empty()) out.set("version", f.version);
+  return out;
 }
 
 namespace {
@@ -225,6 +234,17 @@ Invoker::Prepared Invoker::prepare(Call call) {
   return p;
 }
 
+namespace {
+// Where a live inventory runs (the servers), every read says whether it came from it or, while
+// it was not in sync, from vCenter. A one-shot program (the CLI) always reads vCenter and
+// its output stays as it was.
+bool reportsFreshness(Client& client, const vsphere::Freshness& f) {
+  if (f.as_of == std::chrono::system_clock::time_point{}) return false;
+  return f.live || client.liveInventoryStatus().state != "off";
+}
+
+}  // namespace
+
 Reply Invoker::run(Prepared p) {
   const Operation& op = *p.call.op;
   const ApprovalStep step = p.reply.step;
@@ -233,8 +253,12 @@ Reply Invoker::run(Prepared p) {
   octx.on_progress = p.call.on_progress;
   octx.cancel = p.call.cancel;
   octx.unpaged = p.call.unpaged;
+  vsphere::Freshness freshness;
+  if (op.safety == Safety::kRead) octx.freshness = &freshness;
   auto result = op.shape == Shape::kList && p.call.snapshots ? listFromSnapshot(p.call, octx)
                                                              : op.handler(*p.call.client, p.call.args, octx);
+  if (result.ok() && result->isObject() && !result->find("freshness") && reportsFreshness(*p.call.client, freshness))
+    result->set("freshness", freshnessJson(freshness));
   // What the operation returned, whatever happened to the request meanwhile: "cancelled" only
   // when the cancellation stopped it.
   Outcome outcome = Outcome::kOk;
@@ -249,27 +273,32 @@ namespace {
 constexpr std::int64_t kDefaultPage = 100;
 constexpr std::int64_t kMaxPage = 2000;
 
-// One page of a whole listing (`full`, as a list handler returns it unpaged from offset 0).
-Json pageOf(const Json& full, const std::string& list_key, std::int64_t offset, std::int64_t limit,
-            const std::string& cursor_base) {
-  const Json* all = full.find(list_key);
-  const auto total = static_cast<std::int64_t>(all ? all->size() : 0);
+// One page of a whole listing of `total` items (`item(i)` gives the i-th) whose other members
+// are `rest` (as a list handler returns it unpaged from offset 0).
+Json pageOf(const Json& rest, std::int64_t total, const std::function<Json(size_t)>& item, const std::string& list_key,
+            std::int64_t offset, std::int64_t limit, const std::string& cursor_base) {
   offset = std::clamp<std::int64_t>(offset, 0, total);
   limit = std::clamp<std::int64_t>(limit, 1, kMaxPage);
   Json items = Json::array();
-  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i)
-    items.push(all->items()[static_cast<size_t>(i)]);
+  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) items.push(item(static_cast<size_t>(i)));
   Json page = Json::object();
   page.set("total", total).set("count", static_cast<std::int64_t>(items.size())).set("offset", offset);
   page.set(list_key, std::move(items));
   // Members besides the page (datastore_usage's totals) hold for every page.
-  for (const auto& [k, v] : full.members())
+  for (const auto& [k, v] : rest.members())
     if (k != list_key && k != "total" && k != "count" && k != "offset" && k != "next_offset") page.set(k, v);
   if (offset + limit < total) {
     page.set("next_offset", offset + limit);
     if (!cursor_base.empty()) page.set("next_cursor", cursor_base + "-" + std::to_string(offset + limit));
   }
   return page;
+}
+
+Json pageOf(const Json& full, const std::string& list_key, std::int64_t offset, std::int64_t limit,
+            const std::string& cursor_base) {
+  const Json* all = full.find(list_key);
+  const auto total = static_cast<std::int64_t>(all ? all->size() : 0);
+  return pageOf(full, total, [all](size_t i) { return all->items()[i]; }, list_key, offset, limit, cursor_base);
 }
 
 }  // namespace
@@ -306,7 +335,13 @@ Result<Json> Invoker::listFromSnapshot(const Call& call, const OperationContext&
       if (snap.query != query)
         return Status::InvalidArgument("cursor: it belongs to a listing with other filters; give the same filters, "
                                        "or list again without it");
-      return pageOf(snap.full, op.list_key, offset, limit, id);
+      const auto& texts = snap.items;
+      return pageOf(snap.rest, static_cast<std::int64_t>(texts.size()),
+                    [&texts](size_t i) {
+                      auto item = Json::parse(texts[i]);  // our own dump: parses
+                      return item.ok() ? std::move(item).value() : Json();
+                    },
+                    op.list_key, offset, limit, id);
     }
     // Expired, evicted, or made by another replica or before a restart: list again from the
     // cursor's offset (a new snapshot for the pages after it).
@@ -316,27 +351,35 @@ Result<Json> Invoker::listFromSnapshot(const Call& call, const OperationContext&
   OperationContext whole = octx;
   whole.unpaged = true;
   VSMCP_ASSIGN_OR_RETURN(Json full, op.handler(*call.client, whole_args, whole));
+  // Every page of the snapshot says how fresh the listing was when it was taken.
+  if (octx.freshness && reportsFreshness(*call.client, *octx.freshness))
+    full.set("freshness", freshnessJson(*octx.freshness));
   const Json* all = full.find(op.list_key);
   const size_t items = all ? all->size() : 0;
   std::string id;
   if (offset + std::clamp<std::int64_t>(limit, 1, kMaxPage) < static_cast<std::int64_t>(items) &&
       items <= options_.max_snapshot_items) {
     id = "s" + randomHex(12);
+    Snapshot snap{who, op.name, query, {}, Json::object(), now + options_.snapshot_ttl};
+    snap.items.reserve(items);
+    for (const auto& item : all->items()) snap.items.push_back(item.dump());
+    for (const auto& [k, v] : full.members())
+      if (k != op.list_key) snap.rest.set(k, v);
     std::lock_guard<std::mutex> lock(snapshots_mu_);
     size_t kept = items;
     for (auto it = snapshots_.begin(); it != snapshots_.end();) {
       if (it->second.expires <= now) it = snapshots_.erase(it);
-      else kept += (it++)->second.items;
+      else kept += (it++)->second.items.size();
     }
     while (!snapshots_.empty() &&
            (snapshots_.size() >= options_.max_snapshots || kept > options_.max_snapshot_items)) {
       auto oldest = snapshots_.begin();
       for (auto it = snapshots_.begin(); it != snapshots_.end(); ++it)
         if (it->second.expires < oldest->second.expires) oldest = it;
-      kept -= oldest->second.items;
+      kept -= oldest->second.items.size();
       snapshots_.erase(oldest);
     }
-    snapshots_[id] = Snapshot{who, op.name, query, full, items, now + options_.snapshot_ttl};
+    snapshots_[id] = std::move(snap);
   }
   return pageOf(full, op.list_key, offset, limit, id);
 }

@@ -137,7 +137,21 @@ namespace {
 
 // What the safety class implies for the schemas.
 void complete(Operation& op) {
-  if (op.safety == Safety::kRead) op.idempotent = true;
+  if (op.safety == Safety::kRead) {
+    op.idempotent = true;
+    op.output_schema.find("properties")->set(
+        "freshness",
+        Schema::result("How fresh the answer is, for reads of the inventory")
+            .prop("source", Schema::string("live: from the server's live inventory, kept current by vCenter's "
+                                           "change feed; vcenter: read from vCenter for this call")
+                                .oneOf({"live", "vcenter"}),
+                  kRequired)
+            .prop("as_of", Schema::string("When the answer was current (UTC, ISO 8601); for a page of a "
+                                          "snapshot, when the snapshot was taken"),
+                  kRequired)
+            .prop("version", Schema::string("The change feed's version the answer reflects (live only)"))
+            .json());
+  }
   if (op.shape == Shape::kList) {
     op.input_schema.find("properties")->set(
         "cursor", Schema::string("The next_cursor of the previous page. The pages of one cursor come from one "

@@ -66,8 +66,16 @@ std::string listText(const Operation& op, const Json& r) {
 
 // A get: "<kind> <name> (<id>): key=value, ..." with the scalar fields that have a value.
 std::string objectText(const Json& r) {
-  if (r.size() != 1) return r.dump();
-  const auto& [kind, obj] = r.members().front();
+  // `freshness` (added by the Invoker where a live inventory runs) is not the object.
+  const std::pair<std::string, Json>* only = nullptr;
+  size_t members = 0;
+  for (const auto& m : r.members())
+    if (m.first != "freshness") {
+      only = &m;
+      ++members;
+    }
+  if (members != 1) return r.dump();
+  const auto& [kind, obj] = *only;
   if (!obj.isObject() || !obj.find("name")) return r.dump();
   std::string text = kind + " " + stringOf(obj, "name");
   if (const Json* id = obj.find("id")) text += " (" + id->asString() + ")";

@@ -130,7 +130,7 @@ inline Result<Json> taskResult(const Result<TaskInfo>& t) {
 }
 
 // A template found by any locator; a VM that is not a template is NotFound (forms.cpp).
-Result<VmSummary> getTemplate(Client& c, const Locator& locator);
+Result<VmSummary> getTemplate(Client& c, const Locator& locator, vsphere::Freshness* freshness = nullptr);
 
 // A lookup's NotFound, with a pointer to the listing that shows what exists.
 inline Status lookupError(const Status& s, const char* list_op) {

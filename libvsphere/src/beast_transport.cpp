@@ -3,7 +3,9 @@
 // Each pooled connection owns a private io_context; a request runs the asynchronous
 // operations to completion on the calling thread, which gives real timeouts
 // (beast::tcp_stream::expires_after) without a background thread. Concurrent send() calls use
-// different connections; the idle pool is guarded by a mutex.
+// different connections; the idle pool is guarded by a mutex. sendStreaming hands a 200 body to
+// the caller's sink as each read brings it (SinkBody), so a large reply never gathers here; the
+// read buffer is capped at a header plus one read.
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -75,13 +77,70 @@ bool isIpLiteral(const std::string& host) {
 // (at least 512 bytes): an empty buffer meant ~500-byte reads, over 13,000 of them for a 6.8 MB
 // reply. 64 KiB is Beast's own cap for one HTTP read.
 constexpr size_t kReadBufferBytes = 64 * 1024;
+// Reply headers may take up to this much; they must fit whole in the read buffer.
+constexpr size_t kHeaderLimitBytes = 64 * 1024;
+// The read buffer never grows past a whole header plus one read: the parser takes the body out
+// of it as it comes, so a large reply passes through without growing it.
+constexpr size_t kReadBufferLimit = kHeaderLimitBytes + kReadBufferBytes;
+
+// A reply body that is either kept in a string (as http::string_body does) or, once the header
+// says 200 and a sink was given, handed to the sink piece by piece and never held.
+struct SinkBody {
+  struct value_type {
+    std::string text;
+    const BodySink* sink = nullptr;  // set after the header, before the body is read
+    Status sink_error;               // the sink's refusal, which stopped the reading
+    std::size_t streamed = 0;        // bytes handed to the sink
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec) {
+      ec = {};
+      // The limit was checked against the announced length before the body is read.
+      if (!body_.sink && length) body_.text.reserve(static_cast<std::size_t>(*length));
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+      ec = {};
+      std::size_t n = 0;
+      for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers);
+           ++it) {
+        asio::const_buffer b = *it;
+        std::string_view piece(static_cast<const char*>(b.data()), b.size());
+        if (body_.sink) {
+          Status st = (*body_.sink)(piece);
+          if (!st.ok()) {
+            body_.sink_error = std::move(st);
+            ec = asio::error::operation_aborted;
+            return n;
+          }
+          body_.streamed += piece.size();
+        } else {
+          body_.text.append(piece);
+        }
+        n += piece.size();
+      }
+      return n;
+    }
+
+    void finish(boost::system::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
 
 struct Connection {
-  Connection() { buffer.reserve(kReadBufferBytes); }
+  Connection() : buffer(kReadBufferLimit) { buffer.reserve(kReadBufferBytes); }
   asio::io_context ioc;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer;  // at most kReadBufferLimit
   Clock::time_point last_used = Clock::now();
   int requests = 0;
   std::string tls_error;  // set by the verify callback: why the certificate was refused
@@ -107,6 +166,16 @@ class BeastTransport final : public HttpTransport {
         pin_(std::move(pin)) {}
 
   Result<HttpResponse> send(const HttpRequest& request) override {
+    return sendWith(request, nullptr);
+  }
+
+  Result<HttpResponse> sendStreaming(const HttpRequest& request, const BodySink& sink) override {
+    return sendWith(request, &sink);
+  }
+
+ private:
+  // send and sendStreaming: `sink` (may be null) receives a 200 reply's body.
+  Result<HttpResponse> sendWith(const HttpRequest& request, const BodySink* sink) {
     const int tries = 1 + (request.idempotent ? std::max(0, options_.max_retries) : 0);
     auto backoff = options_.retry_backoff;
     Status last;
@@ -116,7 +185,7 @@ class BeastTransport final : public HttpTransport {
         backoff *= 2;
       }
       bool retryable = false;
-      auto result = sendOnce(request, retryable);
+      auto result = sendOnce(request, sink, retryable);
       if (result.ok()) {
         int st = result->status;
         if (request.idempotent && (st == 502 || st == 503 || st == 504) && attempt + 1 < tries) {
@@ -133,7 +202,6 @@ class BeastTransport final : public HttpTransport {
     return last;
   }
 
- private:
   // An idle connection the server has closed (or that has unread bytes, e.g. a TLS
   // close_notify) shows up as readable; such a connection is not reused.
   static bool looksAlive(Connection& conn) {
@@ -262,7 +330,7 @@ class BeastTransport final : public HttpTransport {
   }
 
   // `retryable` tells the caller whether another attempt may help.
-  Result<HttpResponse> sendOnce(const HttpRequest& request, bool& retryable) {
+  Result<HttpResponse> sendOnce(const HttpRequest& request, const BodySink* sink, bool& retryable) {
     for (int stale_retry = 0; stale_retry < 2; ++stale_retry) {
       std::unique_ptr<Connection> conn = stale_retry == 0 ? takeIdle() : nullptr;
       const bool reused = conn != nullptr;
@@ -294,8 +362,8 @@ class BeastTransport final : public HttpTransport {
         ec = runOp(conn->ioc, [&](auto h) { http::async_write(*conn->plain, req, h); });
       }
       const bool write_failed = static_cast<bool>(ec);
-      http::response_parser<http::string_body> parser;
-      parser.header_limit(64 * 1024);
+      http::response_parser<SinkBody> parser;
+      parser.header_limit(kHeaderLimitBytes);
       parser.body_limit(options_.max_response_bytes);
       // Header first: Boost 1.74 does not always apply body_limit to a Content-Length
       // announced in the same read, so the announced length is checked here.
@@ -312,6 +380,7 @@ class BeastTransport final : public HttpTransport {
       }
       if (!ec && parser.content_length() && *parser.content_length() > options_.max_response_bytes)
         ec = http::error::body_limit;
+      if (!ec && sink && parser.get().result_int() == 200) parser.get().body().sink = sink;
       if (!ec && !parser.is_done()) {
         if (conn->secure) {
           ec = runOp(conn->ioc,
@@ -321,8 +390,14 @@ class BeastTransport final : public HttpTransport {
                      [&](auto h) { http::async_read(*conn->plain, conn->buffer, parser, h); });
         }
       }
-      if (!ec && parser.get().body().size() > options_.max_response_bytes) ec = http::error::body_limit;
+      const auto& body = parser.get().body();
+      if (!ec && body.text.size() + body.streamed > options_.max_response_bytes)
+        ec = http::error::body_limit;
       if (ec) {
+        if (!body.sink_error.ok()) {
+          retryable = false;  // the caller refused the body: its answer, as it gave it
+          return body.sink_error;
+        }
         const bool nothing_back = !parser.got_some();
         // A reused connection that failed before any reply: the server had closed it. Send
         // again on a fresh connection when that cannot run the request twice: it is a read,
@@ -345,7 +420,7 @@ class BeastTransport final : public HttpTransport {
                                                 std::to_string(options_.max_response_bytes) +
                                                 " bytes");
         }
-        retryable = true;
+        retryable = body.streamed == 0;  // once the sink has pieces, a resend would repeat them
         if (parser.got_some())
           return fail(ErrorCode::kProtocol, "truncated reply from " + where + ": " + ec.message());
         if (!request.idempotent && !write_failed)
@@ -358,7 +433,7 @@ class BeastTransport final : public HttpTransport {
       HttpResponse out;
       out.status = static_cast<int>(res.result_int());
       for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
-      out.body = std::move(res.body());
+      out.body = std::move(res.body().text);
       conn->requests++;
       if (res.keep_alive()) giveBack(std::move(conn));
       return out;
@@ -391,6 +466,17 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+Result<HttpResponse> HttpTransport::sendStreaming(const HttpRequest& request,
+                                                  const BodySink& sink) {
+  VSMCP_ASSIGN_OR_RETURN(HttpResponse response, send(request));
+  if (response.status == 200) {
+    std::string body = std::move(response.body);
+    response.body.clear();
+    VSMCP_RETURN_IF_ERROR(sink(body));
+  }
+  return response;
+}
 
 std::string HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers)

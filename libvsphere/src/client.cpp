@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "client_impl.hpp"
+#include "live_inventory.hpp"
 #include "vsmcp/log.hpp"
 
 namespace vsmcp::vsphere {
@@ -14,6 +15,24 @@ using soap::childText;
 using soap::SoapWriter;
 
 namespace {
+
+// vim25 methods that change nothing in the inventory; any other call may, so a live read made
+// after it waits for the change feed (LiveInventory::noteWrite). Unknown methods count as
+// changes: the cost of a wrong guess is one extra poll, never a stale answer.
+bool changesNothing(std::string_view method) {
+  static const char* const kReads[] = {
+      "RetrieveServiceContent", "Login", "Logout", "SessionIsActive", "CurrentTime",
+      "RetrievePropertiesEx", "ContinueRetrievePropertiesEx", "CancelRetrievePropertiesEx",
+      "RetrieveProperties", "CreateContainerView", "DestroyView", "CreatePropertyCollector",
+      "DestroyPropertyCollector", "CreateFilter", "DestroyPropertyFilter", "WaitForUpdatesEx",
+      "CancelWaitForUpdates", "FindByUuid", "FindByInventoryPath", "FindChild", "FindByIp",
+      "FindByDnsName", "QueryPerf", "QueryPerfCounter", "QueryAvailablePerfMetric",
+      "QueryPerfProviderSummary", "QueryEvents", "CreateCollectorForEvents", "ReadNextEvents",
+      "ReadPreviousEvents", "DestroyCollector", "GetAlarm", "GetAlarmState"};
+  for (const char* r : kReads)
+    if (method == r) return true;
+  return false;
+}
 
 constexpr const char* kCookieName = "vmware_soap_session";
 
@@ -86,7 +105,10 @@ TaskInfo parseTaskInfo(pugi::xml_node info) {
 Client::Impl::Impl(ConnectionOptions options, Url url, std::unique_ptr<HttpTransport> transport)
     : options_(std::move(options)), url_(std::move(url)), transport_(std::move(transport)) {}
 
-Client::Impl::~Impl() { stopKeepalive(); }
+Client::Impl::~Impl() {
+  if (live_owner_) live_owner_->stop();
+  stopKeepalive();
+}
 
 void Client::Impl::stopKeepalive() {
   {
@@ -261,6 +283,8 @@ Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
       logged_in = logged_in_;
     }
     auto parsed = roundTrip(soapRequest(envelope, idempotent, cookie), method);
+    // Even a failed call may have changed something: the next live read waits for the feed.
+    if (LiveInventory* live = this->live(); live && !changesNothing(method)) live->noteWrite();
     if (parsed.ok()) return parsed;
     const bool expired = parsed.status().details().fault == "NotAuthenticated";
     if (!expired || !logged_in || attempt > 0) return parsed.status();
@@ -295,40 +319,128 @@ Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
   objects(w);
   w.close("specSet");
   w.open("options").integer("maxObjects", std::max(1, options_.page_size)).close("options");
-  VSMCP_ASSIGN_OR_RETURN(auto reply, call(w, "RetrievePropertiesEx", true));
-  for (;;) {
-    auto rv = child(reply->response, "returnval");
-    std::string token = childText(rv, "token");
+
+  ObjectContent oc;  // reused: its property list keeps its capacity from object to object
+  auto visitObject = [&](pugi::xml_node obj) -> Status {
+    oc.ref = {};
+    oc.props.clear();
+    bool have_ref = false;
+    for (auto c = obj.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      if (soap::hasLocalName(c.name(), "propSet")) {
+        // <name> then <val>, as vCenter sends them; any other shape is searched for.
+        pugi::xml_node name = c.first_child();
+        pugi::xml_node val = name.next_sibling();
+        if (!soap::hasLocalName(name.name(), "name") || !soap::hasLocalName(val.name(), "val") ||
+            name.type() != pugi::node_element || val.type() != pugi::node_element) {
+          name = child(c, "name");
+          val = child(c, "val");
+        }
+        oc.props.emplace_back(name.text().as_string(), val);
+      } else if (!have_ref && soap::hasLocalName(c.name(), "obj")) {
+        oc.ref = soap::readMoRef(c);
+        have_ref = true;
+      }
+    }
+    return visit(oc);
+  };
+
+  // One page. A caller that wants each page's count first (on_page) gets the page whole, as
+  // Impl::call reads it. Otherwise the page streams (soap::RetrieveStream): its objects are
+  // visited in batches while the rest is still on the wire, and it is never held whole. That
+  // path mirrors Impl::call and roundTrip: session cookie, one re-login on NotAuthenticated,
+  // the debug timing and options_.on_call. `visit_error` receives the visitor's failure.
+  auto page = [&](SoapWriter& writer, std::string_view method, bool idempotent,
+                  Status& visit_error) -> Result<std::unique_ptr<soap::SoapReply>> {
     if (on_page) {
+      VSMCP_ASSIGN_OR_RETURN(auto reply, call(writer, method, idempotent));
+      auto rv = child(reply->response, "returnval");
       size_t count = 0;
       for (auto obj = rv.first_child(); obj; obj = obj.next_sibling())
-        if (soap::localName(obj.name()) == "objects") ++count;
+        if (obj.type() == pugi::node_element && soap::hasLocalName(obj.name(), "objects")) ++count;
       on_page(count);
+      for (auto obj = rv.first_child(); obj; obj = obj.next_sibling()) {
+        if (obj.type() != pugi::node_element || !soap::hasLocalName(obj.name(), "objects"))
+          continue;
+        visit_error = visitObject(obj);
+        if (!visit_error.ok()) break;
+      }
+      return reply;
     }
-    ObjectContent oc;
-    for (auto obj = rv.first_child(); obj; obj = obj.next_sibling()) {
-      if (soap::localName(obj.name()) != "objects") continue;
-      oc.ref = soap::readMoRef(child(obj, "obj"));
-      oc.props.clear();
-      for (auto ps = obj.first_child(); ps; ps = ps.next_sibling()) {
-        if (soap::localName(ps.name()) != "propSet") continue;
-        oc.props.emplace_back(child(ps, "name").text().as_string(), child(ps, "val"));
+    VSMCP_ASSIGN_OR_RETURN(std::string envelope, writer.finish());
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::string cookie;
+      std::uint64_t generation;
+      bool logged_in;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        cookie = cookie_;
+        generation = login_generation_;
+        logged_in = logged_in_;
       }
-      Status st = visit(oc);
-      if (!st.ok()) {
-        if (!token.empty()) {
-          SoapWriter c("CancelRetrievePropertiesEx");
-          c.moref("_this", sc_.property_collector).text("token", token);
-          (void)call(c, "CancelRetrievePropertiesEx", true);
-        }
-        return st;
+      using Clock = std::chrono::steady_clock;
+      const auto started = Clock::now();
+      soap::RetrieveStream stream(method, visitObject);
+      auto parsed = [&]() -> Result<std::unique_ptr<soap::SoapReply>> {
+        auto resp =
+            transport_->sendStreaming(soapRequest(envelope, idempotent, cookie),
+                                      [&](std::string_view piece) { return stream.feed(piece); });
+        if (!resp.ok()) return resp.status();
+        if (resp->status == 200) return stream.finish(resp->status);
+        return soap::parseSoapReply(std::move(resp->body), resp->status, method);
+      }();
+      const auto done = Clock::now();
+      if (shouldLog(LogLevel::kDebug)) {
+        using ms = std::chrono::duration<double, std::milli>;
+        log(LogLevel::kDebug,
+            "soap " + std::string(method) + ": " + std::to_string(ms(done - started).count()) +
+                " ms on the wire and parsing " + std::to_string(stream.bytes()) +
+                " bytes as they came, " + std::to_string(stream.visited()) + " objects" +
+                (parsed.ok() ? "" : "; " + parsed.status().toString()));
       }
+      if (options_.on_call)
+        options_.on_call(method,
+                         std::chrono::duration_cast<std::chrono::microseconds>(done - started),
+                         parsed.ok() ? Status::Ok() : parsed.status());
+      if (parsed.ok()) {
+        visit_error = stream.visitError();
+        return parsed;
+      }
+      const bool expired = parsed.status().details().fault == "NotAuthenticated";
+      // Objects already visited would be visited again: only a refusal before any is retried.
+      if (!expired || !logged_in || attempt > 0 || stream.visited() > 0) return parsed.status();
+      std::lock_guard<std::mutex> relogin(login_mu_);
+      bool stale;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (logged_out_) return parsed.status();
+        stale = login_generation_ == generation;
+      }
+      if (stale) {
+        log(LogLevel::kInfo, "vSphere session expired; logging in again to " + url_.hostPort());
+        VSMCP_RETURN_IF_ERROR(login());
+      }
+    }
+    return Status::Internal("unreachable");
+  };
+
+  Status visit_error;
+  VSMCP_ASSIGN_OR_RETURN(auto reply, page(w, "RetrievePropertiesEx", true, visit_error));
+  for (;;) {
+    std::string token = childText(child(reply->response, "returnval"), "token");
+    if (!visit_error.ok()) {
+      if (!token.empty()) {
+        SoapWriter c("CancelRetrievePropertiesEx");
+        c.moref("_this", sc_.property_collector).text("token", token);
+        (void)call(c, "CancelRetrievePropertiesEx", true);
+      }
+      return visit_error;
     }
     if (token.empty()) return Status::Ok();
     SoapWriter next("ContinueRetrievePropertiesEx");
     next.moref("_this", sc_.property_collector).text("token", token);
     // Not idempotent: the server has moved on once it answered, so a resend could skip a page.
-    VSMCP_ASSIGN_OR_RETURN(reply, call(next, "ContinueRetrievePropertiesEx", false));
+    VSMCP_ASSIGN_OR_RETURN(reply, page(next, "ContinueRetrievePropertiesEx", false, visit_error));
   }
 }
 
@@ -453,6 +565,7 @@ Status Client::Impl::simpleCall(const char* method, const MoRef& target, const s
   SoapWriter w(method);
   w.moref("_this", target);
   auto r = call(w, method, false);
+  if (LiveInventory* live = this->live()) live->noteWrite(target);
   return r.ok() ? Status::Ok() : r.status().withContext(what);
 }
 
@@ -518,6 +631,9 @@ Result<TaskInfo> Client::Impl::waitTask(const MoRef& task, std::string_view labe
   bool cancel_sent = false;
   for (;;) {
     VSMCP_ASSIGN_OR_RETURN(TaskInfo current, taskInfo(task));
+    // A task that ended changed what it changed just now: a live read waits for the feed.
+    if (LiveInventory* live = this->live(); live && (current.state == "success" || current.state == "error"))
+      live->noteWrite(current.entity);
     if (current.state == "success") current.progress = 100;
     if (current.progress != last_progress && options.on_progress)
       options.on_progress(current.progress, current);
@@ -567,7 +683,34 @@ Result<RestClient*> Client::rest() {
   return impl_->rest_.get();
 }
 
+Status Client::startLiveInventory(LiveInventoryOptions options) {
+  if (impl_->live()) return Status::InvalidArgument("the live inventory is already started");
+  impl_->live_owner_ = std::make_unique<LiveInventory>(*impl_, std::move(options));
+  impl_->live_owner_->start();
+  impl_->live_.store(impl_->live_owner_.get(), std::memory_order_release);
+  return Status::Ok();
+}
+
+void Client::stopLiveInventory() {
+  if (LiveInventory* live = impl_->live()) live->stop();
+}
+
+LiveInventoryStatus Client::liveInventoryStatus() const {
+  if (LiveInventory* live = impl_->live()) return live->status();
+  return {};
+}
+
+void Client::noteWrite(const MoRef& entity) {
+  if (LiveInventory* live = impl_->live()) live->noteWrite(entity);
+}
+
+bool Client::waitForLiveInventory(std::chrono::milliseconds timeout) {
+  LiveInventory* live = impl_->live();
+  return live && live->waitInSync(timeout);
+}
+
 Client::~Client() {
+  if (impl_) stopLiveInventory();  // its collector belongs to the session: before logging out
   if (impl_ && impl_->options_.logout_on_close) {
     auto st = impl_->logout();
     if (!st.ok()) log(LogLevel::kDebug, "logout on close failed: " + st.toString());

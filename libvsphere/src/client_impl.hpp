@@ -2,6 +2,7 @@
 // and the shared helpers used by the inventory and operation files. Internal.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -68,6 +69,8 @@ struct InventoryIndex {
   std::string clusterOf(const MoRef& host) const;  // name of the host's compute resource
 };
 
+class LiveInventory;
+
 class Client::Impl {
  public:
   Impl(ConnectionOptions options, Url url, std::unique_ptr<HttpTransport> transport);
@@ -116,6 +119,12 @@ class Client::Impl {
   Result<TaskInfo> taskInfo(const MoRef& task);
   // Polls the task until it ends; `label` names it in errors ("PowerOnVM_Task (task-12)").
   Result<TaskInfo> waitTask(const MoRef& task, std::string_view label, const TaskOptions& options);
+
+  // The live inventory when started (Client::startLiveInventory); null otherwise. Set once,
+  // kept until the Impl goes.
+  LiveInventory* live() const { return live_.load(std::memory_order_acquire); }
+  std::unique_ptr<LiveInventory> live_owner_;
+  std::atomic<LiveInventory*> live_{nullptr};
 
   ConnectionOptions options_;
   Url url_;

@@ -134,6 +134,24 @@ VmSummary decodeVm(const ObjectContent& oc, VmDetail detail, VmLinks& links) {
   return vm;
 }
 
+VmSummary vmAtDetail(const VmSummary& full, VmDetail detail) {
+  if (detail == VmDetail::kFull) return full;
+  VmSummary vm;  // exactly what decodeVm fills at `detail`
+  vm.ref = full.ref;
+  vm.name = full.name;
+  vm.power_state = full.power_state;
+  vm.host = full.host;
+  if (detail == VmDetail::kState) {
+    vm.is_template = full.is_template;
+    return vm;
+  }
+  vm.guest_id = full.guest_id;
+  vm.num_cpu = full.num_cpu;
+  vm.memory_mb = full.memory_mb;
+  vm.ip_address = full.ip_address;
+  return vm;
+}
+
 void linkVm(VmSummary& vm, const VmLinks& links, const InventoryIndex& index) {
   vm.host_name = index.name(vm.host);
   vm.cluster = index.clusterOf(vm.host);

@@ -36,6 +36,8 @@ struct VmLinks {
 
 // Decodes what the VM's own properties hold; linkVm fills the names afterwards.
 VmSummary decodeVm(const ObjectContent& oc, VmDetail detail, VmLinks& links);
+// A full decodeVm result cut down to what decodeVm fills at `detail` (a live read of less).
+VmSummary vmAtDetail(const VmSummary& full, VmDetail detail);
 void linkVm(VmSummary& vm, const VmLinks& links, const InventoryIndex& index);
 bool vmMatches(const VmSummary& vm, const VmFilter& f);
 bool hostMatches(const HostSummary& h, const HostFilter& f);

@@ -2,11 +2,14 @@
 // the name/parent index, whatever the number of objects.
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <future>
+#include <optional>
 #include <system_error>
 
 #include "client_impl.hpp"
 #include "decode.hpp"
+#include "live_inventory.hpp"
 
 namespace vsmcp::vsphere {
 
@@ -66,14 +69,93 @@ Result<MoRef> Client::resolve(std::string_view type, const Locator& locator) {
                        ErrorDetails{"", 0, locator.value});
 }
 
+namespace {
+
+Status noId(const std::string& t, const std::string& v) {
+  return Status::Error(ErrorCode::kNotFound, "no " + t + " with id '" + v + "'",
+                       ErrorDetails{"ManagedObjectNotFound", 0, v});
+}
+Status noUuid(const std::string& t, const std::string& v) {
+  return Status::Error(ErrorCode::kNotFound, "no " + t + " with UUID " + v, ErrorDetails{"", 0, v});
+}
+Status uuidKind(const std::string& t) {
+  return Status::InvalidArgument("a UUID identifies only a VM or a host, not a " + t);
+}
+Status nothingAt(const std::string& v) {
+  return Status::Error(ErrorCode::kNotFound, "nothing at inventory path '" + v + "'", ErrorDetails{"", 0, v});
+}
+Result<MoRef> checkPathKind(const MoRef& ref, const std::vector<std::string>& kinds, const std::string& t,
+                            const std::string& v) {
+  if (std::find(kinds.begin(), kinds.end(), ref.type) == kinds.end())
+    return Status::InvalidArgument("inventory path '" + v + "' is a " + ref.type + ", not a " + t);
+  return ref;
+}
+Result<MoRef> oneNamed(const std::vector<MoRef>& matches, const std::string& t, const std::string& v) {
+  if (matches.empty())
+    return Status::Error(ErrorCode::kNotFound, "no " + t + " named '" + v + "'", ErrorDetails{"", 0, v});
+  if (matches.size() > 1) {
+    std::string ids;
+    for (size_t i = 0; i < matches.size() && i < 5; ++i) ids += (i ? ", " : "") + matches[i].value;
+    if (matches.size() > 5) ids += ", ...";
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         std::to_string(matches.size()) + " objects of type " + t + " are named '" + v + "' (" +
+                             ids + "); use the id or the inventory path instead",
+                         ErrorDetails{"", 0, v});
+  }
+  return matches.front();
+}
+
+// resolveAs from the live inventory: the same answers and errors as the direct lookups.
+Result<MoRef> resolveLive(const LiveView& view, const std::string& t, const std::vector<std::string>& kinds,
+                          Locator::Kind kind, const std::string& v) {
+  switch (kind) {
+    case Locator::Kind::kMoref: {
+      auto found = view.byId(kinds, v);
+      if (found.empty()) return noId(t, v);
+      return found.front();
+    }
+    case Locator::Kind::kUuid: {
+      if (t != "VirtualMachine" && t != "HostSystem") return uuidKind(t);
+      auto found = view.byUuid(t, v);
+      if (found.empty()) return noUuid(t, v);
+      return found.front();
+    }
+    case Locator::Kind::kPath: {
+      MoRef ref = view.byPath(v);
+      if (ref.empty()) return nothingAt(v);
+      return checkPathKind(ref, kinds, t, v);
+    }
+    case Locator::Kind::kName:
+    case Locator::Kind::kAuto:
+      return oneNamed(view.byName(kinds, v), t, v);
+  }
+  return Status::Internal("unhandled locator kind");
+}
+
+// Runs `fn` on the live inventory when it is in sync; false when the caller must read vCenter
+// (then `freshness` says so).
+bool fromLive(Client::Impl& impl, Freshness* freshness, const std::function<void(const LiveView&)>& fn) {
+  if (LiveInventory* live = impl.live(); live && live->read(fn, freshness)) return true;
+  if (freshness) {
+    freshness->live = false;
+    freshness->as_of = std::chrono::system_clock::now();
+    freshness->version.clear();
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const std::string& value) {
   const std::string t(type);
   const Locator locator{kind, value};
   auto kinds = concreteTypes(type);
+  std::optional<Result<MoRef>> live_answer;
+  if (fromLive(*impl_, nullptr, [&](const LiveView& view) { live_answer = resolveLive(view, t, kinds, kind, value); }))
+    return std::move(*live_answer);
   switch (kind) {
     case Locator::Kind::kMoref: {
       // Confirm it exists (and learn its concrete type) with a cheap read of its name.
-      Status last;
       for (const auto& k : kinds) {
         MoRef ref{k, locator.value};
         bool found = false;
@@ -87,12 +169,10 @@ Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const
         if (!st.ok() && st.code() != ErrorCode::kNotFound && st.code() != ErrorCode::kInvalidArgument)
           return st;
       }
-      return Status::Error(ErrorCode::kNotFound, "no " + t + " with id '" + locator.value + "'",
-                           ErrorDetails{"ManagedObjectNotFound", 0, locator.value});
+      return noId(t, locator.value);
     }
     case Locator::Kind::kUuid: {
-      if (t != "VirtualMachine" && t != "HostSystem")
-        return Status::InvalidArgument("a UUID identifies only a VM or a host, not a " + t);
+      if (t != "VirtualMachine" && t != "HostSystem") return uuidKind(t);
       for (bool instance : {false, true}) {
         if (instance && t != "VirtualMachine") break;
         SoapWriter w("FindByUuid");
@@ -104,8 +184,7 @@ Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const
         MoRef ref = soap::readMoRef(child(reply->response, "returnval"));
         if (!ref.empty()) return ref;
       }
-      return Status::Error(ErrorCode::kNotFound, "no " + t + " with UUID " + locator.value,
-                           ErrorDetails{"", 0, locator.value});
+      return noUuid(t, locator.value);
     }
     case Locator::Kind::kPath: {
       std::string path = locator.value;
@@ -115,13 +194,8 @@ Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const
       w.moref("_this", impl_->sc_.search_index).text("inventoryPath", path);
       VSMCP_ASSIGN_OR_RETURN(auto reply, impl_->call(w, "FindByInventoryPath", true));
       MoRef ref = soap::readMoRef(child(reply->response, "returnval"));
-      if (ref.empty())
-        return Status::Error(ErrorCode::kNotFound, "nothing at inventory path '" + locator.value + "'",
-                             ErrorDetails{"", 0, locator.value});
-      if (std::find(kinds.begin(), kinds.end(), ref.type) == kinds.end())
-        return Status::InvalidArgument("inventory path '" + locator.value + "' is a " + ref.type +
-                                       ", not a " + t);
-      return ref;
+      if (ref.empty()) return nothingAt(locator.value);
+      return checkPathKind(ref, kinds, t, locator.value);
     }
     case Locator::Kind::kName:
     case Locator::Kind::kAuto: {
@@ -132,30 +206,32 @@ Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const
         if (oc.str("name") == locator.value) matches.push_back(oc.ref);
         return Status::Ok();
       }));
-      if (matches.empty())
-        return Status::Error(ErrorCode::kNotFound, "no " + t + " named '" + locator.value + "'",
-                             ErrorDetails{"", 0, locator.value});
-      if (matches.size() > 1) {
-        std::string ids;
-        for (size_t i = 0; i < matches.size() && i < 5; ++i) ids += (i ? ", " : "") + matches[i].value;
-        if (matches.size() > 5) ids += ", ...";
-        return Status::Error(ErrorCode::kInvalidArgument,
-                             std::to_string(matches.size()) + " objects of type " + t + " are named '" +
-                                 locator.value + "' (" + ids +
-                                 "); use the id or the inventory path instead",
-                             ErrorDetails{"", 0, locator.value});
-      }
-      return matches.front();
+      return oneNamed(matches, t, locator.value);
     }
   }
   return Status::Internal("unhandled locator kind");
 }
 
-
-Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail detail) {
+Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail detail, Freshness* freshness) {
   // The folder filter needs the full property set; the template filter the template flag.
   if (!filter.folder.empty() || (filter.is_template && detail == VmDetail::kBrief))
     detail = VmDetail::kFull;
+  {
+    std::vector<VmSummary> out;
+    if (fromLive(*impl_, freshness, [&](const LiveView& view) {
+          const InventoryIndex& index = view.index();
+          static const VmLinks kNoLinks;
+          view.visitVms([&](const VmSummary& full, const VmLinks& links) {
+            if (!filter.name.empty() && !globMatch(filter.name, full.name)) return;
+            VmSummary vm = vmAtDetail(full, detail);
+            linkVm(vm, detail == VmDetail::kFull ? links : kNoLinks, index);
+            if (vmMatches(vm, filter)) out.push_back(std::move(vm));
+          });
+        })) {
+      sortByNameThenId(out);
+      return out;
+    }
+  }
   // The index that names hosts, clusters, folders and datastores is read on a second
   // connection while the VMs stream in: the listing costs one VM retrieval plus a little.
   // It starts once the VM view exists, so the two view creations do not contend.
@@ -199,34 +275,67 @@ Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail 
 
 namespace {
 
-// Shared shape of the simple listings: one view, a name filter, sorted by name.
-template <typename T, typename Decode>
+// Shared shape of the simple listings: every object of `types`, decoded as `decode` does, kept
+// when `keep` says so, sorted by name then id. From the live inventory when in sync, else one
+// view and the name/parent index.
+template <typename T, typename Decode, typename Keep>
 Result<std::vector<T>> listKind(Client::Impl& impl, const std::vector<std::string>& types,
-                                const std::vector<std::string>& paths, const NameFilter& filter,
-                                Decode decode) {
+                                const std::vector<std::string>& paths, Freshness* freshness, Decode decode,
+                                Keep keep) {
+  std::vector<T> out;
+  auto sorted = [&out]() {
+    std::sort(out.begin(), out.end(), [](const T& a, const T& b) {
+      return a.name != b.name ? a.name < b.name : a.ref.value < b.ref.value;
+    });
+    return std::move(out);
+  };
+  if (fromLive(impl, freshness, [&](const LiveView& view) {
+        const InventoryIndex& index = view.index();
+        (void)view.visit(types, [&](const ObjectContent& oc) {
+          T item = decode(oc, index);
+          if (keep(item)) out.push_back(std::move(item));
+          return Status::Ok();
+        });
+      }))
+    return sorted();
   VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl.inventoryIndex());
   std::vector<PropertySet> props;
   for (const auto& t : types) props.push_back({t, paths});
-  std::vector<T> out;
   VSMCP_RETURN_IF_ERROR(impl.retrieveView(types, props, [&](const ObjectContent& oc) {
     T item = decode(oc, index);
-    if (filter.name.empty() || globMatch(filter.name, item.name)) out.push_back(std::move(item));
+    if (keep(item)) out.push_back(std::move(item));
     return Status::Ok();
   }));
-  std::sort(out.begin(), out.end(), [](const T& a, const T& b) {
-    return a.name != b.name ? a.name < b.name : a.ref.value < b.ref.value;
-  });
-  return out;
+  return sorted();
 }
 
-// Shared shape of the lookups: resolve any locator, then read and decode that one object as
-// its listing does.
+template <typename T, typename Decode>
+Result<std::vector<T>> listNamed(Client::Impl& impl, const std::vector<std::string>& types,
+                                 const std::vector<std::string>& paths, const NameFilter& filter,
+                                 Freshness* freshness, Decode decode) {
+  return listKind<T>(impl, types, paths, freshness, decode, [&filter](const T& item) {
+    return filter.name.empty() || globMatch(filter.name, item.name);
+  });
+}
+
+// Shared shape of the lookups: resolve any locator, then decode that one object as its listing
+// does (from the live inventory when in sync, else read from vCenter).
 template <typename T, typename Decode>
 Result<T> getKind(Client& client, Client::Impl& impl, std::string_view type,
-                  const std::vector<std::string>& paths, const Locator& locator, Decode decode) {
+                  const std::vector<std::string>& paths, const Locator& locator, Freshness* freshness,
+                  Decode decode) {
   VSMCP_ASSIGN_OR_RETURN(MoRef ref, client.resolve(type, locator));
-  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl.inventoryIndex());
   std::optional<T> item;
+  if (fromLive(impl, freshness, [&](const LiveView& view) {
+        view.visitOne(ref, [&](const ObjectContent& oc) {
+          item = decode(oc, view.index());
+          return Status::Ok();
+        });
+      })) {
+    if (item) return std::move(*item);
+    // Gone between the lookup and the read; the direct read below says so.
+  }
+  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl.inventoryIndex());
   VSMCP_RETURN_IF_ERROR(impl.retrieveObjects({ref}, paths, [&](const ObjectContent& oc) {
     item = decode(oc, index);
     return Status::Ok();
@@ -237,88 +346,82 @@ Result<T> getKind(Client& client, Client::Impl& impl, std::string_view type,
   return std::move(*item);
 }
 
+VmSummary decodeFullVm(const ObjectContent& oc, const InventoryIndex& index) {
+  VmLinks links;
+  VmSummary vm = decodeVm(oc, VmDetail::kFull, links);
+  linkVm(vm, links, index);
+  return vm;
+}
+
 }  // namespace
 
-Result<VmSummary> Client::getVm(const Locator& locator) {
-  return getKind<VmSummary>(*this, *impl_, "VirtualMachine", vmPaths(VmDetail::kFull), locator,
-                            [](const ObjectContent& oc, const InventoryIndex& index) {
-                              VmLinks links;
-                              VmSummary vm = decodeVm(oc, VmDetail::kFull, links);
-                              linkVm(vm, links, index);
-                              return vm;
-                            });
+Result<VmSummary> Client::getVm(const Locator& locator, Freshness* freshness) {
+  return getKind<VmSummary>(*this, *impl_, "VirtualMachine", vmPaths(VmDetail::kFull), locator, freshness,
+                            decodeFullVm);
 }
 
-Result<std::vector<HostSummary>> Client::listHosts(const HostFilter& filter) {
-  VSMCP_ASSIGN_OR_RETURN(InventoryIndex index, impl_->inventoryIndex());
-  std::vector<HostSummary> out;
-  VSMCP_RETURN_IF_ERROR(impl_->retrieveView(
-      {"HostSystem"}, {{"HostSystem", kHostPaths}}, [&](const ObjectContent& oc) {
-        HostSummary h = decodeHost(oc, index);
-        if (hostMatches(h, filter)) out.push_back(std::move(h));
-        return Status::Ok();
-      }));
-  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  return out;
+Result<std::vector<HostSummary>> Client::listHosts(const HostFilter& filter, Freshness* freshness) {
+  return listKind<HostSummary>(*impl_, {"HostSystem"}, kHostPaths, freshness, decodeHost,
+                               [&filter](const HostSummary& h) { return hostMatches(h, filter); });
 }
 
-Result<HostSummary> Client::getHost(const Locator& locator) {
-  return getKind<HostSummary>(*this, *impl_, "HostSystem", kHostPaths, locator, decodeHost);
+Result<HostSummary> Client::getHost(const Locator& locator, Freshness* freshness) {
+  return getKind<HostSummary>(*this, *impl_, "HostSystem", kHostPaths, locator, freshness, decodeHost);
 }
 
-Result<std::vector<ClusterSummary>> Client::listClusters(const NameFilter& filter) {
-  return listKind<ClusterSummary>(*impl_, {"ClusterComputeResource"}, kClusterPaths, filter,
-                                  decodeCluster);
+Result<std::vector<ClusterSummary>> Client::listClusters(const NameFilter& filter, Freshness* freshness) {
+  return listNamed<ClusterSummary>(*impl_, {"ClusterComputeResource"}, kClusterPaths, filter, freshness,
+                                   decodeCluster);
 }
 
-Result<ClusterSummary> Client::getCluster(const Locator& cluster) {
-  return getKind<ClusterSummary>(*this, *impl_, "ClusterComputeResource", kClusterPaths, cluster,
+Result<ClusterSummary> Client::getCluster(const Locator& cluster, Freshness* freshness) {
+  return getKind<ClusterSummary>(*this, *impl_, "ClusterComputeResource", kClusterPaths, cluster, freshness,
                                  decodeCluster);
 }
 
-Result<std::vector<DatacenterSummary>> Client::listDatacenters(const NameFilter& filter) {
-  return listKind<DatacenterSummary>(*impl_, {"Datacenter"}, kDatacenterPaths, filter,
-                                     decodeDatacenter);
+Result<std::vector<DatacenterSummary>> Client::listDatacenters(const NameFilter& filter, Freshness* freshness) {
+  return listNamed<DatacenterSummary>(*impl_, {"Datacenter"}, kDatacenterPaths, filter, freshness,
+                                      decodeDatacenter);
 }
 
-Result<DatacenterSummary> Client::getDatacenter(const Locator& datacenter) {
-  return getKind<DatacenterSummary>(*this, *impl_, "Datacenter", kDatacenterPaths, datacenter,
+Result<DatacenterSummary> Client::getDatacenter(const Locator& datacenter, Freshness* freshness) {
+  return getKind<DatacenterSummary>(*this, *impl_, "Datacenter", kDatacenterPaths, datacenter, freshness,
                                     decodeDatacenter);
 }
 
-Result<std::vector<DatastoreSummary>> Client::listDatastores(const NameFilter& filter) {
-  return listKind<DatastoreSummary>(*impl_, {"Datastore"}, kDatastorePaths, filter,
-                                    decodeDatastore);
+Result<std::vector<DatastoreSummary>> Client::listDatastores(const NameFilter& filter, Freshness* freshness) {
+  return listNamed<DatastoreSummary>(*impl_, {"Datastore"}, kDatastorePaths, filter, freshness,
+                                     decodeDatastore);
 }
 
-Result<DatastoreSummary> Client::getDatastore(const Locator& datastore) {
-  return getKind<DatastoreSummary>(*this, *impl_, "Datastore", kDatastorePaths, datastore,
+Result<DatastoreSummary> Client::getDatastore(const Locator& datastore, Freshness* freshness) {
+  return getKind<DatastoreSummary>(*this, *impl_, "Datastore", kDatastorePaths, datastore, freshness,
                                    decodeDatastore);
 }
 
-Result<std::vector<NetworkSummary>> Client::listNetworks(const NameFilter& filter) {
-  return listKind<NetworkSummary>(*impl_, {"Network", "DistributedVirtualPortgroup"}, kNetworkPaths,
-                                  filter, decodeNetwork);
+Result<std::vector<NetworkSummary>> Client::listNetworks(const NameFilter& filter, Freshness* freshness) {
+  return listNamed<NetworkSummary>(*impl_, {"Network", "DistributedVirtualPortgroup"}, kNetworkPaths, filter,
+                                   freshness, decodeNetwork);
 }
 
-Result<NetworkSummary> Client::getNetwork(const Locator& network) {
-  return getKind<NetworkSummary>(*this, *impl_, "Network", kNetworkPaths, network, decodeNetwork);
+Result<NetworkSummary> Client::getNetwork(const Locator& network, Freshness* freshness) {
+  return getKind<NetworkSummary>(*this, *impl_, "Network", kNetworkPaths, network, freshness, decodeNetwork);
 }
 
-Result<std::vector<ResourcePoolSummary>> Client::listResourcePools(const NameFilter& filter) {
-  return listKind<ResourcePoolSummary>(*impl_, {"ResourcePool"}, kPoolPaths, filter, decodePool);
+Result<std::vector<ResourcePoolSummary>> Client::listResourcePools(const NameFilter& filter, Freshness* freshness) {
+  return listNamed<ResourcePoolSummary>(*impl_, {"ResourcePool"}, kPoolPaths, filter, freshness, decodePool);
 }
 
-Result<ResourcePoolSummary> Client::getResourcePool(const Locator& pool) {
-  return getKind<ResourcePoolSummary>(*this, *impl_, "ResourcePool", kPoolPaths, pool, decodePool);
+Result<ResourcePoolSummary> Client::getResourcePool(const Locator& pool, Freshness* freshness) {
+  return getKind<ResourcePoolSummary>(*this, *impl_, "ResourcePool", kPoolPaths, pool, freshness, decodePool);
 }
 
-Result<std::vector<FolderSummary>> Client::listFolders(const NameFilter& filter) {
-  return listKind<FolderSummary>(*impl_, {"Folder"}, kFolderPaths, filter, decodeFolder);
+Result<std::vector<FolderSummary>> Client::listFolders(const NameFilter& filter, Freshness* freshness) {
+  return listNamed<FolderSummary>(*impl_, {"Folder"}, kFolderPaths, filter, freshness, decodeFolder);
 }
 
-Result<FolderSummary> Client::getFolder(const Locator& folder) {
-  return getKind<FolderSummary>(*this, *impl_, "Folder", kFolderPaths, folder, decodeFolder);
+Result<FolderSummary> Client::getFolder(const Locator& folder, Freshness* freshness) {
+  return getKind<FolderSummary>(*this, *impl_, "Folder", kFolderPaths, folder, freshness, decodeFolder);
 }
 
 }  // namespace vsmcp::vsphere

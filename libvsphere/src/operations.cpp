@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "client_impl.hpp"
+#include "live_inventory.hpp"
 
 namespace vsmcp::vsphere {
 
@@ -608,6 +609,7 @@ Status Client::markAsVirtualMachine(const MoRef& vm, const std::string& pool,
   w.moref("_this", vm).moref("pool", pool_ref);
   if (!host_ref.empty()) w.moref("host", host_ref);
   auto r = impl_->call(w, "MarkAsVirtualMachine", false);
+  if (LiveInventory* live = impl_->live()) live->noteWrite(vm);
   return r.ok() ? Status::Ok() : r.status().withContext("mark " + vm.value + " as virtual machine");
 }
 

@@ -1,5 +1,6 @@
 #include "soap.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -114,7 +115,7 @@ std::string_view localName(const char* qname) {
 
 pugi::xml_node child(pugi::xml_node node, std::string_view local) {
   for (auto c = node.first_child(); c; c = c.next_sibling())
-    if (c.type() == pugi::node_element && localName(c.name()) == local) return c;
+    if (c.type() == pugi::node_element && hasLocalName(c.name(), local)) return c;
   return {};
 }
 
@@ -280,6 +281,13 @@ Status protocolError(std::string message, int http_status) {
   return Status::Error(ErrorCode::kProtocol, std::move(message), ErrorDetails{"", http_status, ""});
 }
 
+// Text is embedded in its element (parse_embed_pcdata): about half the nodes, which matters
+// for a 6,000-VM reply. Line ends and attribute whitespace are left as sent.
+constexpr unsigned kParseOptions =
+    pugi::parse_cdata | pugi::parse_escapes | pugi::parse_embed_pcdata;
+
+bool isXmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 }  // namespace
 
 Result<std::unique_ptr<SoapReply>> parseSoapReply(std::string body, int http_status,
@@ -302,11 +310,8 @@ Result<std::unique_ptr<SoapReply>> parseSoapReply(std::string body, int http_sta
   }
   auto reply = std::make_unique<SoapReply>();
   reply->buffer = std::move(body);
-  // Text is embedded in its element (parse_embed_pcdata): about half the nodes, which matters
-  // for a 6,000-VM reply. Line ends and attribute whitespace are left as sent.
-  auto parsed = reply->doc.load_buffer_inplace(
-      reply->buffer.data(), reply->buffer.size(),
-      pugi::parse_cdata | pugi::parse_escapes | pugi::parse_embed_pcdata, pugi::encoding_utf8);
+  auto parsed = reply->doc.load_buffer_inplace(reply->buffer.data(), reply->buffer.size(),
+                                               kParseOptions, pugi::encoding_utf8);
   if (!parsed) {
     return protocolError("malformed XML in " + what + " at byte " +
                              std::to_string(parsed.offset) + ": " + parsed.description() +
@@ -359,6 +364,312 @@ Result<std::unique_ptr<SoapReply>> parseSoapReply(std::string body, int http_sta
                          ErrorDetails{"", http_status, ""});
   reply->response = response;
   return reply;
+}
+
+// --- RetrieveStream ---
+//
+// buf_ holds what has arrived and is not consumed yet. Outside a run of objects, markup is
+// scanned token by token (depth and the Envelope/Body/*/returnval path) and becomes skeleton;
+// inside a run only the last "</objects>" of the buffer is looked for, so the bytes of the
+// objects are read once, by pugixml.
+
+RetrieveStream::RetrieveStream(std::string_view method, Visitor visit, std::size_t batch_bytes)
+    : method_(method),
+      visit_(std::move(visit)),
+      batch_bytes_(std::max<std::size_t>(1, batch_bytes)) {}
+
+Status RetrieveStream::feed(std::string_view piece) {
+  if (raw_) {
+    skeleton_.append(piece);
+    base_ += piece.size();
+    return Status::Ok();
+  }
+  buf_.append(piece);
+  VSMCP_RETURN_IF_ERROR(advance(false));
+  compact();
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SoapReply>> RetrieveStream::finish(int http_status) {
+  if (!raw_) {
+    VSMCP_RETURN_IF_ERROR(advance(true));
+    // What is left -- the tail, or an object cut short -- is skeleton, for parseSoapReply to
+    // judge (a cut-short reply is malformed there).
+    skeleton_.append(buf_, mark_, std::string::npos);
+    base_ += buf_.size();
+    std::string().swap(buf_);
+    mark_ = pos_ = 0;
+  }
+  auto reply = parseSoapReply(std::move(skeleton_), http_status, method_);
+  if (!reply.ok() || !visit_error_.ok()) return reply;
+  // Objects the stream did not cut out (it stopped scanning a reply it could not follow) are
+  // still in the skeleton: visit them here, so that every object is visited once either way.
+  auto rv = child(reply.value()->response, "returnval");
+  for (auto node = rv.first_child(); node; node = node.next_sibling()) {
+    if (node.type() != pugi::node_element || !hasLocalName(node.name(), "objects")) continue;
+    ++visited_;
+    Status st = visit_(node);
+    if (!st.ok()) {
+      visit_error_ = std::move(st);
+      break;
+    }
+  }
+  return reply;
+}
+
+void RetrieveStream::goRaw() {
+  skeleton_.append(buf_, mark_, std::string::npos);
+  base_ += buf_.size();
+  std::string().swap(buf_);
+  mark_ = pos_ = 0;
+  in_run_ = false;
+  raw_ = true;
+}
+
+// Keeps buf_ from growing with consumed bytes; moves the kept tail only when at least as much
+// is dropped, so each byte is moved a bounded number of times.
+void RetrieveStream::compact() {
+  if (raw_) return;
+  if (!in_run_) {
+    skeleton_.append(buf_, mark_, pos_ - mark_);
+    mark_ = pos_;
+  }
+  const std::size_t drop = mark_;
+  if (drop == 0 || drop < buf_.size() - drop) return;
+  buf_.erase(0, drop);
+  base_ += drop;
+  mark_ -= drop;
+  pos_ -= drop;
+  searched_ = searched_ > drop ? searched_ - drop : 0;
+}
+
+RetrieveStream::Markup RetrieveStream::scanMarkup(std::size_t lt, std::size_t& end,
+                                                  std::string_view& name) const {
+  const char* b = buf_.data();
+  const std::size_t n = buf_.size();
+  const std::string_view all(b, n);
+  auto through = [&](std::size_t from, std::string_view closer) {
+    std::size_t at = all.find(closer, from);
+    if (at == std::string_view::npos) return Markup::kIncomplete;
+    end = at + closer.size();
+    return Markup::kOther;
+  };
+  if (lt + 1 >= n) return Markup::kIncomplete;
+  const char c = b[lt + 1];
+  if (c == '?') return through(lt + 2, "?>");
+  if (c == '!') {
+    static constexpr std::string_view kComment = "<!--", kCdata = "<![CDATA[";
+    const std::string_view have = all.substr(lt, kCdata.size());
+    if (have.size() >= kComment.size() && have.substr(0, kComment.size()) == kComment)
+      return through(lt + kComment.size(), "-->");
+    if (have == kCdata) return through(lt + kCdata.size(), "]]>");
+    if (kCdata.substr(0, have.size()) == have || kComment.substr(0, have.size()) == have)
+      return Markup::kIncomplete;
+    return Markup::kBad;  // a DOCTYPE or worse: no place for it in a SOAP reply
+  }
+  if (c == '/') {
+    const void* gt = std::memchr(b + lt + 2, '>', n - lt - 2);
+    if (gt == nullptr) return Markup::kIncomplete;
+    end = static_cast<std::size_t>(static_cast<const char*>(gt) - b) + 1;
+    std::size_t i = lt + 2;
+    while (i < end - 1 && !isXmlSpace(b[i])) ++i;
+    name = all.substr(lt + 2, i - (lt + 2));
+    return Markup::kEnd;
+  }
+  std::size_t i = lt + 1;
+  while (i < n && !isXmlSpace(b[i]) && b[i] != '>' && b[i] != '/') ++i;
+  if (i == n) return Markup::kIncomplete;
+  name = all.substr(lt + 1, i - (lt + 1));
+  char quote = 0;
+  for (; i < n; ++i) {
+    const char ch = b[i];
+    if (quote != 0) {
+      if (ch == quote) quote = 0;
+    } else if (ch == '"' || ch == '\'') {
+      quote = ch;
+    } else if (ch == '>') {
+      end = i + 1;
+      return b[i - 1] == '/' ? Markup::kEmpty : Markup::kStart;
+    }
+  }
+  return Markup::kIncomplete;
+}
+
+bool RetrieveStream::scanSkeleton() {
+  const char* b = buf_.data();
+  while (pos_ < buf_.size()) {
+    const void* found = std::memchr(b + pos_, '<', buf_.size() - pos_);
+    if (found == nullptr) {
+      pos_ = buf_.size();
+      return false;
+    }
+    const std::size_t lt = static_cast<std::size_t>(static_cast<const char*>(found) - b);
+    pos_ = lt;
+    std::size_t end = 0;
+    std::string_view name;
+    const Markup m = scanMarkup(lt, end, name);
+    switch (m) {
+      case Markup::kIncomplete:
+        // Each piece rescans an incomplete token from its start: past a size no SOAP envelope
+        // part needs, stop scanning and leave the judging to parseSoapReply.
+        if (buf_.size() - lt > kMaxSkeletonToken) goRaw();
+        return false;
+      case Markup::kBad:
+        goRaw();
+        return false;
+      case Markup::kOther:
+        break;
+      case Markup::kEnd:
+        if (depth_ == 0) {  // more closed than opened: malformed, for parseSoapReply to say
+          goRaw();
+          return false;
+        }
+        --depth_;
+        break;
+      case Markup::kStart:
+      case Markup::kEmpty: {
+        const int d = depth_ + 1;
+        const std::size_t colon = name.find(':');
+        const std::string_view local =
+            colon == std::string_view::npos ? name : name.substr(colon + 1);
+        bool path = false;
+        switch (d) {
+          case 1:
+            path = local == "Envelope";
+            break;
+          case 2:
+            path = on_path_[1] && local == "Body";
+            break;
+          case 3:
+            path = on_path_[2];
+            break;
+          case 4:
+            path = on_path_[3] && local == "returnval";
+            break;
+          default:
+            break;
+        }
+        if (d == 5 && on_path_[4] && local == "objects" && m == Markup::kStart) {
+          skeleton_.append(buf_, mark_, lt - mark_);
+          mark_ = pos_ = lt;
+          end_tag_ = "</" + std::string(name);
+          in_run_ = true;
+          return true;
+        }
+        if (d == 1 && !path) {  // not a SOAP envelope: parseSoapReply will say what it is
+          goRaw();
+          return false;
+        }
+        if (m == Markup::kStart) {
+          depth_ = d;
+          if (d < 5) on_path_[d] = path;
+        }
+        break;
+      }
+    }
+    pos_ = end;
+  }
+  return false;
+}
+
+// Whether buf_ at `at` (after whitespace) starts another object of the run. `undecided` when
+// too few bytes have arrived to tell.
+bool RetrieveStream::atObjects(std::size_t& at, bool at_end, bool& undecided) const {
+  undecided = false;
+  while (at < buf_.size() && isXmlSpace(buf_[at])) ++at;
+  const std::string_view start = std::string_view(end_tag_).substr(2);  // "objects"
+  const std::string_view have = std::string_view(buf_).substr(at, start.size() + 2);
+  if (have.size() < start.size() + 2) {
+    // "<objects" and one more byte are needed; a prefix of them may still become one.
+    const std::string_view want = std::string_view(buf_).substr(at);
+    undecided = !at_end && (want.empty() ||
+                            (want[0] == '<' && start.substr(0, want.size() - 1) == want.substr(1)));
+    return false;
+  }
+  const char after = have.back();
+  return have[0] == '<' && have.substr(1, start.size()) == start &&
+         (isXmlSpace(after) || after == '>' || after == '/');
+}
+
+// One past the '>' of the last "</objects>" in buf_ after mark_, or npos. Bytes an earlier
+// search went through (but the last few, where an end tag may have been cut) are not searched
+// again, so an object larger than a batch is not rescanned with every piece; at the end of the
+// reply everything is searched.
+std::size_t RetrieveStream::lastObjectEnd(bool at_end) {
+  const char* b = buf_.data();
+  const std::size_t n = buf_.size();
+  constexpr std::size_t kOverlap = 64;  // an end tag and a little whitespace
+  std::size_t lo = mark_;
+  if (!at_end && searched_ > lo + kOverlap) lo = searched_ - kOverlap;
+  searched_ = n;
+  std::size_t hi = n;
+  while (hi > lo) {
+    const void* found = memrchr(b + lo, '<', hi - lo);
+    if (found == nullptr) return std::string::npos;
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - b);
+    if (n - at >= end_tag_.size() && std::memcmp(b + at, end_tag_.data(), end_tag_.size()) == 0) {
+      std::size_t k = at + end_tag_.size();
+      while (k < n && isXmlSpace(b[k])) ++k;
+      if (k < n && b[k] == '>') return k + 1;
+    }
+    hi = at;
+  }
+  return std::string::npos;
+}
+
+Status RetrieveStream::visitRun(std::size_t end) {
+  const std::size_t from = mark_;
+  mark_ = pos_ = end;
+  if (!visit_error_.ok()) return Status::Ok();  // draining after the visitor failed
+  auto parsed = doc_.load_buffer_inplace(buf_.data() + from, end - from,
+                                         kParseOptions | pugi::parse_fragment, pugi::encoding_utf8);
+  const std::string what = "reply to " + method_ + " (HTTP 200)";
+  if (!parsed)
+    return protocolError(
+        "malformed XML in " + what + " at byte " +
+            std::to_string(base_ + from + static_cast<std::size_t>(parsed.offset)) + ": " +
+            parsed.description(),
+        200);
+  Status st;
+  for (auto node = doc_.first_child(); node; node = node.next_sibling()) {
+    if (node.type() != pugi::node_element) continue;
+    if (!hasLocalName(node.name(), "objects")) {
+      st = protocolError(
+          "unexpected <" + std::string(node.name()) + "> among the objects of the " + what, 200);
+      break;
+    }
+    ++visited_;
+    Status visited = visit_(node);
+    if (!visited.ok()) {
+      visit_error_ = std::move(visited);
+      break;
+    }
+  }
+  doc_.reset();
+  return st;
+}
+
+Status RetrieveStream::advance(bool at_end) {
+  while (!raw_) {
+    if (!in_run_) {
+      if (!scanSkeleton()) return Status::Ok();
+      continue;
+    }
+    // In a run: mark_ is where the next object (or the end of the run) starts.
+    bool undecided = false;
+    std::size_t at = mark_;
+    if (!atObjects(at, at_end, undecided)) {
+      if (undecided) return Status::Ok();
+      in_run_ = false;  // the run is over: back to scanning, from mark_
+      pos_ = mark_;
+      continue;
+    }
+    if (!at_end && buf_.size() - mark_ < batch_bytes_) return Status::Ok();
+    const std::size_t end = lastObjectEnd(at_end);
+    if (end == std::string::npos) return Status::Ok();  // no object complete yet
+    VSMCP_RETURN_IF_ERROR(visitRun(end));
+  }
+  return Status::Ok();
 }
 
 }  // namespace vsmcp::vsphere::soap

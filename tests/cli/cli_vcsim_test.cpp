@@ -205,7 +205,7 @@ std::vector<std::string> words(const std::string& path, std::vector<std::string>
 }  // namespace
 
 TEST_CASE("every command runs against the simulator, reads print the registry's result") {
-  Vcsim sim({"-pool", "1"});
+  Vcsim sim({"-pool", "1", "-alarm", "DC0_C0_RP0_VM1:red,DC0_C0_H0:yellow"});
   Cli cli(sim);
   auto client = sim.connect();
   std::set<std::string> covered;
@@ -248,6 +248,10 @@ TEST_CASE("every command runs against the simulator, reads print the registry's 
       {"tasks", {}, ""},
       {"vm perf", {"DC0_H0_VM0"}, ""},
       {"host perf", {"DC0_C0_H1", "--counters", "cpu.usage.average,mem.usage.average"}, ""},
+      {"alarm ls", {}, "{}"},
+      {"alarm ls", {"--status", "yellow"}, R"({"status":"yellow"})"},
+      {"alarm ls", {"--entity", "DC0_C0_RP0_VM1", "--acknowledged=false"},
+       R"({"entity":"DC0_C0_RP0_VM1","acknowledged":false})"},
   };
   auto read = [&](const Read& r) {
     const CommandEntry* c = findCommand(r.command);
@@ -314,6 +318,22 @@ TEST_CASE("every command runs against the simulator, reads print the registry's 
   CHECK(vm(*client, "DC0_H0_VM0").power_state == PowerState::kPoweredOff);
   change({"vm power reboot", {"DC0_H0_VM0"}, 1});  // this simulator has no RebootGuest
   change({"vm power on", {"DC0_H0_VM0"}});
+
+  // Alarms: acknowledged by key (what alarm ls prints with -q), reset by name and object.
+  {
+    const Json red = registry(*client, "alarm_list", R"({"status":"red"})");
+    REQUIRE(red.find("total")->asInt() == 1);
+    const std::string key = red.find("alarms")->items().at(0).find("id")->asString();
+    CHECK(lines(cli.run({"alarm", "ls", "--status", "red", "-q"}).out) == std::vector<std::string>{key});
+    const Json acked = change({"alarm ack", {key}});
+    CHECK(acked.find("alarm")->find("acknowledged_by")->asString() == "user");
+    const Json acknowledged = registry(*client, "alarm_list", R"({"acknowledged":true})");
+    CHECK(acknowledged.find("alarms")->items().at(0).find("id")->asString() == key);
+    change({"alarm reset", {"Host connection and power state", "--entity", "DC0_C0_H0"}});
+    CHECK(registry(*client, "alarm_list", "{}").find("total")->asInt() == 1);
+    change({"alarm reset", {"Host connection and power state", "--entity", "DC0_C0_H0"}, 3});  // not triggered now
+    change({"alarm ack", {"alarm-1.no-such-vm"}, 3});
+  }
 
   change({"vm snapshot create", {"DC0_H0_VM0", "snap1"}});
   change({"vm snapshot create", {"DC0_H0_VM0", "snap2", "--description", "second", "--memory"}});

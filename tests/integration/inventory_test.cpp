@@ -1,9 +1,9 @@
 // Inventory listings and lookups against the simulator's default vCenter inventory:
 // DC0 with cluster DC0_C0 (hosts DC0_C0_H0..2, VMs DC0_C0_RP0_VM0..1) and standalone host
 // DC0_H0 (VMs DC0_H0_VM0..1), datastore LocalDS_0, "VM Network" and DVS portgroup DC0_DVPG0.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "vcsim.hpp"
@@ -266,4 +266,87 @@ TEST_CASE("a name that is also another VM's id is refused as ambiguous, a UUID-l
   VmFilter all;
   all.folder = "/";
   CHECK(client->listVms(all)->size() == 4);
+}
+
+TEST_CASE("visitVms visits exactly the VMs listVms returns, each once, with the same summaries") {
+  Vcsim sim({"-cluster", "2", "-host", "2", "-vm", "50"});
+  auto o = sim.options();
+  TransportOptions t;
+  t.url = o.url;
+  t.ca_bundle = o.ca_bundle;
+  auto real = makeHttpTransport(t);
+  REQUIRE(real.ok());
+  auto counting = std::make_unique<CountingTransport>(std::move(real).value());
+  auto* counter = counting.get();
+  auto client = Client::connect(o, std::move(counting));
+  REQUIRE(client.ok());
+  for (VmDetail detail : {VmDetail::kFull, VmDetail::kBrief}) {
+    INFO("detail " << static_cast<int>(detail));
+    auto listed = (*client)->listVms({}, detail);
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == 150);
+    const int before = counter->count.load();
+    std::map<std::string, VmSummary> visited;
+    int visits = 0;
+    Status st = (*client)->visitVms({}, detail, [&](const VmSummary& vm) {
+      ++visits;
+      visited.emplace(vm.ref.value, vm);
+      return Status::Ok();
+    });
+    REQUIRE(st.ok());
+    CHECK(visits == 150);
+    REQUIRE(visited.size() == 150);  // each once
+    for (const auto& vm : *listed) {
+      INFO(vm.ref.value);
+      auto it = visited.find(vm.ref.value);
+      REQUIRE(it != visited.end());
+      const VmSummary& v = it->second;
+      CHECK(v.name == vm.name);
+      CHECK(v.power_state == vm.power_state);
+      CHECK(v.host == vm.host);
+      CHECK(v.host_name == vm.host_name);
+      CHECK(v.cluster == vm.cluster);
+      CHECK(v.num_cpu == vm.num_cpu);
+      CHECK(v.memory_mb == vm.memory_mb);
+      CHECK(v.guest_id == vm.guest_id);
+      CHECK(v.folder_path == vm.folder_path);
+      CHECK(v.datastores == vm.datastores);
+      CHECK(v.networks == vm.networks);
+      CHECK(v.uuid == vm.uuid);
+    }
+    // Like listVms: two views, whatever the VM count.
+    CHECK(counter->count.load() - before == 6);
+  }
+  // Filters narrow the visit as they narrow the listing.
+  VmFilter standalone;
+  standalone.host = "DC0_H0";
+  auto listed = (*client)->listVms(standalone, VmDetail::kBrief);
+  REQUIRE(listed.ok());
+  std::set<std::string> refs;
+  REQUIRE((*client)
+              ->visitVms(standalone, VmDetail::kBrief,
+                         [&](const VmSummary& vm) {
+                           refs.insert(vm.ref.value);
+                           return Status::Ok();
+                         })
+              .ok());
+  std::set<std::string> expected;
+  for (const auto& vm : *listed) expected.insert(vm.ref.value);
+  CHECK(refs == expected);
+  CHECK(refs.size() == 50);
+}
+
+TEST_CASE("a visitor error stops visitVms and is returned, and the client goes on working") {
+  Vcsim sim({"-cluster", "1", "-host", "1", "-vm", "40"});
+  auto client = sim.connect();
+  int visits = 0;
+  Status st = client->visitVms({}, VmDetail::kBrief, [&](const VmSummary&) {
+    return ++visits == 10 ? Status::Error(ErrorCode::kCancelled, "stop at ten") : Status::Ok();
+  });
+  CHECK(st.code() == ErrorCode::kCancelled);
+  CHECK(st.message() == "stop at ten");
+  CHECK(visits == 10);
+  auto all = client->listVms({}, VmDetail::kBrief);
+  REQUIRE(all.ok());
+  CHECK(all->size() == 80);
 }

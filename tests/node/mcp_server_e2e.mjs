@@ -11,7 +11,8 @@
 // Simulator inventory: datacenter DC0; cluster DC0_C0 with hosts DC0_C0_H0..H2 and VMs
 // DC0_C0_RP0_VM0..1; standalone host DC0_H0 with VMs DC0_H0_VM0..1; datastore LocalDS_0;
 // networks "VM Network", DC0_DVPG0 (and the switch's uplink port group). Which cluster host a VM
-// starts on is the simulator's choice, so checks read it rather than assume it.
+// starts on is the simulator's choice, so checks read it rather than assume it. Alarms armed at
+// start (tests/CMakeLists.txt): red on DC0_C0_RP0_VM1, yellow on DC0_C0_H1.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,7 +128,9 @@ function sameObject(fromList, fromGet, volatile = ['free_bytes', 'cpu_mhz_used',
 const percent = (part, whole) => (whole > 0 ? Math.round((part * 1000) / whole) / 10 : 0);
 
 const a = await connect();
-const b = await connect();  // an independent session, to check effects
+// An independent session, to check effects: it reads vCenter on every call (no live inventory),
+// so it sees a change as soon as vCenter has it (a live server sees it once the feed delivers it).
+const b = await connect([], { MCP_LIVE_INVENTORY: 'false' });
 
 // ---- tools/list ---------------------------------------------------------------------------
 
@@ -774,6 +777,29 @@ await check('vm_events, events_list, tasks_recent, vm_perf and host_perf', async
   await fails(b, 'vm_perf', { vm, counters: ['no.such.counter'] }, /no\.such\.counter/);
 });
 
+// ---- alarms (the simulator runs with -alarm DC0_C0_RP0_VM1:red,DC0_C0_H1:yellow) -------------
+
+await check('alarm_list, alarm_acknowledge and alarm_reset; b sees each step', async () => {
+  const { out: all, text } = await run(b, 'alarm_list');
+  assert.deepEqual(all.alarms.map((x) => `${x.entity_name}:${x.status}`), ['DC0_C0_RP0_VM1:red', 'DC0_C0_H1:yellow']);
+  assert.equal(text, "2 of 2 alarms: 1 red, 1 yellow (2 not acknowledged); 'Virtual machine CPU usage' (red) on " +
+                     "DC0_C0_RP0_VM1, 'Host connection and power state' (yellow) on DC0_C0_H1");
+  const [vm, host] = all.alarms;
+  assert.equal(vm.entity_path, '/DC0/vm/DC0_C0_RP0_VM1');
+  assert.equal(host.entity_path, '/DC0/host/DC0_C0/DC0_C0_H1');
+  const { out: acked, text: ackText } = await run(a, 'alarm_acknowledge', { alarm: vm.id });
+  assert.equal(acked.alarm.acknowledged_by, 'user');
+  assert.equal(ackText, "acknowledged 'Virtual machine CPU usage' (red) on DC0_C0_RP0_VM1 as user");
+  assert.deepEqual((await call(b, 'alarm_list', { acknowledged: true })).alarms.map((x) => x.id), [vm.id]);
+  const { text: resetText } = await run(a, 'alarm_reset', { alarm: 'Host connection and power state', entity: 'DC0_C0_H1' });
+  assert.equal(resetText, "reset 'Host connection and power state' on DC0_C0_H1 from yellow to green");
+  assert.deepEqual((await call(b, 'alarm_list')).alarms.map((x) => x.id), [vm.id]);
+  await fails(a, 'alarm_reset', { alarm: host.id }, /no triggered alarm has the key/);
+  await fails(b, 'alarm_list', { entity: 'no-such-thing' }, /no-such-thing/);
+  await call(a, 'alarm_reset', { alarm: vm.id });
+  assert.deepEqual((await call(b, 'alarm_list')).alarms, []);
+});
+
 // ---- tags, catalog, deployments ----------------------------------------------------------------
 
 await check('tag categories and tags: create, update, attach, detach, delete; b sees each step', async () => {
@@ -931,6 +957,7 @@ await check('resources and prompts', async () => {
   await assert.rejects(a.readResource({ uri: 'vsphere://vm/ghost' }), /ghost/);
   const p = await a.getPrompt({ name: 'triage_vm', arguments: { vm: 'web-clone' } });
   assert.match(p.messages[0].content.text, /web-clone/);
+  assert.match(p.messages[0].content.text, /alarm_list/);  // the VM's alarms are part of a triage
   const { prompts } = await a.listPrompts();
   assert.ok(prompts.some((x) => x.name === 'capacity_report'));
 });

@@ -19,7 +19,8 @@
 //
 // Simulator inventory: datacenter DC0; cluster DC0_C0 with hosts DC0_C0_H0..H2 and VMs
 // DC0_C0_RP0_VM0..1; standalone host DC0_H0 with VMs DC0_H0_VM0..1; datastore LocalDS_0;
-// networks "VM Network", DC0_DVPG0.
+// networks "VM Network", DC0_DVPG0. Alarms armed at start (tests/CMakeLists.txt): red on
+// DC0_C0_RP0_VM0, yellow on DC0_C0_H1.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -820,6 +821,43 @@ try {
     await fails(main, 'GET', '/vms/no-such-vm/events', 404, 'NOT_FOUND');
   });
 
+  // ---- alarms (the simulator runs with -alarm DC0_C0_RP0_VM0:red,DC0_C0_H1:yellow) ----------
+
+  await check('GET /alarms, POST /alarms/{id}/acknowledge and /reset: the armed alarms, each change read back', async () => {
+    const all = await read(main, '/alarms');
+    assert.deepEqual(all.map((a) => `${a.entity_name}:${a.status}`), ['DC0_C0_RP0_VM0:red', 'DC0_C0_H1:yellow']);
+    const [vm, host] = all;
+    assert.equal(vm.entity_path, '/DC0/vm/DC0_C0_RP0_VM0');
+    assert.equal(vm.alarm_name, 'Virtual machine CPU usage');
+    assert.equal(vm.acknowledged, false);
+    assert.match(vm.time, ISO);
+    assert.equal(host.entity_path, '/DC0/host/DC0_C0/DC0_C0_H1');
+    assert.deepEqual((await read(main, '/alarms?status=yellow')).map((a) => a.id), [host.id]);
+    assert.deepEqual((await read(main, '/alarms?entity=DC0_C0_RP0_VM0')).map((a) => a.id), [vm.id]);
+    assert.deepEqual(await read(main, '/alarms?entity=DC0_H0'), []);
+    await invalid(main, 'GET', '/alarms?status=blue', 'status');
+    await fails(main, 'GET', '/alarms?entity=no-such-thing', 404, 'NOT_FOUND');
+
+    const acked = await data(main, 'POST', `/alarms/${enc(vm.id)}/acknowledge`);
+    assert.equal(acked.alarm.id, vm.id);
+    assert.equal(acked.alarm.acknowledged, true);
+    assert.equal(acked.alarm.acknowledged_by, 'user');
+    assert.match(acked.alarm.acknowledged_time, ISO);
+    assert.deepEqual((await read(main, '/alarms?acknowledged=true')).map((a) => a.id), [vm.id]);
+
+    const reset = await data(main, 'POST', `/alarms/${enc(host.id)}/reset`);  // a change: no confirm
+    assert.equal(reset.status, 'green');
+    assert.equal(reset.alarm.status, 'yellow');
+    assert.deepEqual((await read(main, '/alarms')).map((a) => a.id), [vm.id]);
+    const again = await fails(main, 'POST', `/alarms/${enc(host.id)}/reset`, 404, 'NOT_FOUND');
+    assert.match(again.body.message, /no triggered alarm has the key/);
+    // By the alarm's name and the object it is on.
+    const byName = await data(main, 'POST', `/alarms/${enc('Virtual machine CPU usage')}/reset`,
+      { body: { entity: 'DC0_C0_RP0_VM0' } });
+    assert.equal(byName.alarm.id, vm.id);
+    assert.deepEqual(await read(main, '/alarms'), []);
+  });
+
   // ---- snapshots -----------------------------------------------------------------------------
 
   await check('snapshots: create, list, revert and delete (dry run without confirm)', async () => {
@@ -1347,7 +1385,15 @@ try {
 
   await check('roles: a viewer may not change (403 naming role and operation), nothing changes', async () => {
     const vm = 'DC0_H0_VM1';
-    assert.equal((await vmOf(keys, vm, { auth: TOKENS.vic })).power_state, 'poweredOn');
+    // main's login just powered it on again; this gateway's live inventory learns of that from
+    // vCenter's change feed (across gateways a change shows once the feed delivers it).
+    let state;
+    for (const deadline = Date.now() + 3000; Date.now() < deadline;) {
+      state = (await vmOf(keys, vm, { auth: TOKENS.vic })).power_state;
+      if (state === 'poweredOn') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(state, 'poweredOn');
     const denied = await fails(keys, 'POST', `/vms/${vm}/power/off`, 403, 'PERMISSION_DENIED', { auth: TOKENS.vic });
     assert.match(denied.body.message, /'viewer'/);
     assert.match(denied.body.message, /may not call POST \/vms\/\{id\}\/power\/off$/);  // the route, not the MCP tool

@@ -1,5 +1,6 @@
 #include "fake_http_transport.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -98,6 +99,37 @@ Result<vsphere::HttpResponse> FakeHttpTransport::send(const vsphere::HttpRequest
   if (it->second.size() > 1) it->second.pop_front();
   if (r.is_error) return r.error;
   return r.response;
+}
+
+void FakeHttpTransport::streamPieces(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  piece_bytes_ = bytes;
+}
+
+Result<vsphere::HttpResponse> FakeHttpTransport::sendStreaming(const vsphere::HttpRequest& request,
+                                                               const vsphere::BodySink& sink) {
+  auto response = send(request);
+  if (!response.ok() || response->status != 200) return response;
+  size_t piece = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    piece = piece_bytes_;
+    ++streamed_;
+  }
+  const std::string body = std::move(response->body);
+  response->body.clear();
+  const std::string_view all(body);
+  if (piece == 0) piece = std::max<size_t>(1, all.size());
+  for (size_t at = 0; at < all.size(); at += piece) {
+    Status st = sink(all.substr(at, piece));
+    if (!st.ok()) return st;
+  }
+  return response;
+}
+
+int FakeHttpTransport::streamed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return streamed_;
 }
 
 std::vector<RecordedRequest> FakeHttpTransport::requests() const {

@@ -38,7 +38,15 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   // Makes every request of `method` take at least `d` before its reply (to measure durations).
   void delay(const std::string& method, std::chrono::milliseconds d);
 
+  // Makes sendStreaming hand a 200 body to its sink in pieces of `bytes` (0: in one piece).
+  void streamPieces(size_t bytes);
+
   Result<vsphere::HttpResponse> send(const vsphere::HttpRequest& request) override;
+  // As send, then a 200 body goes to the sink (in pieces, see streamPieces).
+  Result<vsphere::HttpResponse> sendStreaming(const vsphere::HttpRequest& request,
+                                              const vsphere::BodySink& sink) override;
+  // How many replies went to a sink.
+  int streamed() const;
 
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requestsFor(const std::string& method) const;
@@ -67,6 +75,8 @@ class FakeHttpTransport final : public vsphere::HttpTransport {
   std::vector<Conditional> conditional_;
   std::map<std::string, std::chrono::milliseconds> delays_;
   std::vector<RecordedRequest> log_;
+  size_t piece_bytes_ = 0;  // guarded by mu_
+  int streamed_ = 0;        // guarded by mu_
 };
 
 // Forwards to a shared fake, so a test can inspect it after the Client that owned the
@@ -76,6 +86,10 @@ class SharedTransport final : public vsphere::HttpTransport {
   explicit SharedTransport(std::shared_ptr<FakeHttpTransport> fake) : fake_(std::move(fake)) {}
   Result<vsphere::HttpResponse> send(const vsphere::HttpRequest& request) override {
     return fake_->send(request);
+  }
+  Result<vsphere::HttpResponse> sendStreaming(const vsphere::HttpRequest& request,
+                                              const vsphere::BodySink& sink) override {
+    return fake_->sendStreaming(request, sink);
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -20,7 +21,10 @@ Vcsim::Vcsim(std::vector<std::string> args) {
   char tmpl[] = "/tmp/vsmcp-vcsim-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  args.insert(args.begin(), {binary, "-cert-out", dir_ + "/cert.pem"});
+  // Plain HTTP (-tls=false) has no certificate to write.
+  if (std::find(args.begin(), args.end(), "-tls=false") == args.end())
+    args.insert(args.begin(), {"-cert-out", dir_ + "/cert.pem"});
+  args.insert(args.begin(), binary);
 
   int in[2], out[2];
   if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");

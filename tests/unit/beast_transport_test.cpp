@@ -5,9 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
+#include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdio>
 #include <functional>
 #include <future>
 #include <string>
@@ -314,4 +315,142 @@ TEST_CASE("TLS settings with a plain http URL are refused") {
   auto t = makeHttpTransport(o);
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().message().find("use https://") != std::string::npos);
+}
+
+namespace {
+
+// A chunked reply of `n` chunks of `size` bytes, chunk i filled with 'a' + i % 26.
+std::string chunkedReply(int n, size_t size) {
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "%zx", size);
+  std::string reply = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < n; ++i)
+    reply +=
+        std::string(hex) + "\r\n" + std::string(size, static_cast<char>('a' + i % 26)) + "\r\n";
+  return reply + "0\r\n\r\n";
+}
+
+// writeAll for a peer whose client may hang up midway: no SIGPIPE, the write just stops.
+void writeUntilClosed(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+std::string chunkedBody(int n, size_t size) {
+  std::string body;
+  for (int i = 0; i < n; ++i) body += std::string(size, static_cast<char>('a' + i % 26));
+  return body;
+}
+
+}  // namespace
+
+TEST_CASE("a streamed 200 body reaches the sink in pieces as it comes and is not kept") {
+  ScriptedPeer* self = nullptr;
+  const std::string big(3 << 20, 'z');
+  ScriptedPeer peer({[&](int fd) {
+    self->readRequest(fd);
+    writeAll(fd, chunkedReply(300, 7000));
+    self->readRequest(fd);
+    writeAll(fd, ok(big));
+  }});
+  self = &peer;
+  auto t = makeHttpTransport(optionsFor(peer));
+  REQUIRE(t.ok());
+  for (const std::string& expected : {chunkedBody(300, 7000), big}) {
+    std::string got;
+    size_t pieces = 0, largest = 0;
+    auto r = (*t)->sendStreaming(HttpRequest{}, [&](std::string_view piece) {
+      got.append(piece);
+      ++pieces;
+      largest = std::max(largest, piece.size());
+      return Status::Ok();
+    });
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    CHECK(r->body.empty());
+    CHECK(got == expected);
+    CHECK(pieces > 1);
+    CHECK(largest <= 64 * 1024);  // one read at most: the body never gathers in the transport
+  }
+  CHECK(peer.connections() == 1);  // kept alive after a streamed reply
+}
+
+TEST_CASE("a streamed request gets a reply of another status whole, without the sink") {
+  ScriptedPeer* self = nullptr;
+  ScriptedPeer peer({[&](int fd) {
+    self->readRequest(fd);
+    writeAll(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nfault");
+  }});
+  self = &peer;
+  auto t = makeHttpTransport(optionsFor(peer));
+  REQUIRE(t.ok());
+  bool called = false;
+  auto r = (*t)->sendStreaming(HttpRequest{}, [&](std::string_view) {
+    called = true;
+    return Status::Ok();
+  });
+  REQUIRE(r.ok());
+  CHECK(r->status == 500);
+  CHECK(r->body == "fault");
+  CHECK_FALSE(called);
+}
+
+TEST_CASE("a sink's refusal stops the reading, is returned, and the connection is dropped") {
+  ScriptedPeer* self = nullptr;
+  ScriptedPeer peer({[&](int fd) {
+                       self->readRequest(fd);
+                       writeUntilClosed(fd, chunkedReply(200, 7000));  // the client hangs up midway
+                     },
+                     [&](int fd) {
+                       self->readRequest(fd);
+                       writeAll(fd, ok("fresh"));
+                     }});
+  self = &peer;
+  auto t = makeHttpTransport(optionsFor(peer));
+  REQUIRE(t.ok());
+  HttpRequest read;
+  read.idempotent = true;  // even a read is not sent again after the sink said no
+  int pieces = 0;
+  auto r = (*t)->sendStreaming(read, [&](std::string_view) {
+    return ++pieces == 2 ? Status::Error(ErrorCode::kProtocol, "malformed piece") : Status::Ok();
+  });
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == "malformed piece");
+  CHECK(pieces == 2);
+  CHECK(peer.requests() == 1);
+  auto next = (*t)->send(HttpRequest{});
+  REQUIRE(next.ok());
+  CHECK(next->body == "fresh");
+  CHECK(peer.connections() == 2);
+}
+
+TEST_CASE("a streamed reply cut off midway is an error and is not sent again") {
+  ScriptedPeer* self = nullptr;
+  ScriptedPeer peer({[&](int fd) {
+                       self->readRequest(fd);
+                       writeAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" +
+                                        std::string(5000, 'p'));
+                     },
+                     [&](int fd) {
+                       if (self->readRequest(fd)) writeAll(fd, ok("resent"));
+                     }});
+  self = &peer;
+  auto t = makeHttpTransport(optionsFor(peer));
+  REQUIRE(t.ok());
+  HttpRequest read;
+  read.idempotent = true;
+  std::string got;
+  auto r = (*t)->sendStreaming(read, [&](std::string_view piece) {
+    got.append(piece);
+    return Status::Ok();
+  });
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kProtocol);
+  CHECK(r.status().message().find("truncated") != std::string::npos);
+  CHECK(got == std::string(5000, 'p'));
+  CHECK(peer.requests() == 1);
 }

@@ -733,3 +733,104 @@ TEST_CASE("a state listing reads only name, power state, host and the template f
   }
   CHECK(f->count("RetrievePropertiesEx") == 4);  // two listings, each with its index
 }
+
+namespace {
+
+// A client whose VM retrieval answers page 1 (with a token) then page 2, streamed to the
+// client in small pieces; the inventory index is empty.
+std::unique_ptr<Client> pagedVmsFake(FakeHttpTransport*& f) {
+  auto client = connectFake(makeLoggedInFake(), f);
+  scriptContainerViews(*f);
+  f->streamPieces(7);
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>Folder</type>", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>VirtualMachine</type>",
+                      "vm_brief_page1_token.xml");
+  f->replyFixture("ContinueRetrievePropertiesEx", "vm_brief_page2_continue.xml");
+  f->replyFixture("CancelRetrievePropertiesEx", "logout_ok.xml");
+  return client;
+}
+
+}  // namespace
+
+TEST_CASE("visitVms streams every page and visits each VM once, decoded as listVms decodes it") {
+  FakeHttpTransport* f = nullptr;
+  auto client = pagedVmsFake(f);
+  std::vector<VmSummary> seen;
+  Status st = client->visitVms({}, VmDetail::kBrief, [&](const VmSummary& vm) {
+    seen.push_back(vm);
+    return Status::Ok();
+  });
+  REQUIRE(st.ok());
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].name == "DC0_C0_RP0_VM0");
+  CHECK(seen[0].power_state == PowerState::kPoweredOn);
+  CHECK(seen[0].num_cpu == 1);
+  CHECK(seen[0].memory_mb == 32);
+  CHECK(seen[0].host == MoRef{"HostSystem", "host-42"});
+  CHECK(seen[1].name == "DC0_C0_RP0_VM1");
+  // Both pages came through the sink; the token carried the listing to the second.
+  CHECK(f->streamed() >= 2);
+  REQUIRE(f->count("ContinueRetrievePropertiesEx") == 1);
+  CHECK(body(*f, "ContinueRetrievePropertiesEx").find("<token>page-2-token</token>") !=
+        std::string::npos);
+  CHECK(f->count("CancelRetrievePropertiesEx") == 0);
+  CHECK(f->count("DestroyView") == 2);  // the VM view and the index's
+  // The same VMs as listVms, which reads whole pages.
+  auto listed = client->listVms({}, VmDetail::kBrief);
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == seen.size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    CHECK((*listed)[i].ref == seen[i].ref);
+    CHECK((*listed)[i].name == seen[i].name);
+    CHECK((*listed)[i].host == seen[i].host);
+  }
+}
+
+TEST_CASE("visitVms applies the listing's filters") {
+  FakeHttpTransport* f = nullptr;
+  auto client = pagedVmsFake(f);
+  VmFilter by_name;
+  by_name.name = "*VM1";
+  std::vector<std::string> names;
+  auto collect = [&](const VmSummary& vm) {
+    names.push_back(vm.name);
+    return Status::Ok();
+  };
+  REQUIRE(client->visitVms(by_name, VmDetail::kBrief, collect).ok());
+  CHECK(names == std::vector<std::string>{"DC0_C0_RP0_VM1"});
+  names.clear();
+  VmFilter off;
+  off.power_state = PowerState::kPoweredOff;
+  REQUIRE(client->visitVms(off, VmDetail::kBrief, collect).ok());
+  CHECK(names.empty());  // both fixture VMs are powered on
+}
+
+TEST_CASE("a visitor error stops visitVms, cancels the server's retrieval and is returned") {
+  FakeHttpTransport* f = nullptr;
+  auto client = pagedVmsFake(f);
+  int visits = 0;
+  Status st = client->visitVms({}, VmDetail::kBrief, [&](const VmSummary&) {
+    ++visits;
+    return Status::Error(ErrorCode::kCancelled, "the reader went away");
+  });
+  CHECK(st.code() == ErrorCode::kCancelled);
+  CHECK(st.message() == "the reader went away");
+  CHECK(visits == 1);
+  CHECK(f->count("ContinueRetrievePropertiesEx") == 0);
+  REQUIRE(f->count("CancelRetrievePropertiesEx") == 1);
+  CHECK(body(*f, "CancelRetrievePropertiesEx").find("<token>page-2-token</token>") !=
+        std::string::npos);
+  CHECK(f->count("DestroyView") == 2);  // the views are still destroyed
+}
+
+TEST_CASE("a streamed page cut short fails visitVms with a protocol error") {
+  FakeHttpTransport* f = nullptr;
+  auto client = connectFake(makeLoggedInFake(), f);
+  scriptContainerViews(*f);
+  f->streamPieces(5);
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>Folder</type>", "empty_retrieve.xml");
+  f->replyFixtureWhen("RetrievePropertiesEx", "<type>VirtualMachine</type>", "truncated.xml");
+  Status st = client->visitVms({}, VmDetail::kBrief, [](const VmSummary&) { return Status::Ok(); });
+  CHECK(st.code() == ErrorCode::kProtocol);
+  CHECK(st.message().find("malformed XML in reply to RetrievePropertiesEx") != std::string::npos);
+}

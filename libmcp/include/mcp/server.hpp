@@ -243,6 +243,15 @@ class Server {
   // application's handlers must enforce (and audit) who may call what.
   void setToolFilter(ToolFilter filter);
 
+  // Resources that come and go (one per VM): resources/list shows what `source` returns after
+  // the registered resources, paged with them. Their reads go through the resource templates
+  // whose pattern they match. Called on a worker thread on every resources/list: quick and
+  // thread-safe. Replacing it notifies initialized sessions (list_changed).
+  using ResourceSource = std::function<std::vector<Resource>()>;
+  void setResourceSource(ResourceSource source);
+  // Tells initialized sessions that resources/list changed (the source's set did).
+  void notifyResourceListChanged();
+
   // Tells sessions subscribed to `uri` that it changed.
   void notifyResourceUpdated(const std::string& uri);
 

@@ -127,8 +127,10 @@ class Invoker {
 
   struct Snapshot {
     std::string principal, operation, query;  // what a cursor must match
-    Json full;                                // the whole listing, as the handler returned it
-    size_t items = 0;
+    // The whole listing as the handler returned it: its items as compact JSON text (a fifth of
+    // the memory of the parsed form; a page parses its own), the other members parsed.
+    std::vector<std::string> items;
+    Json rest;
     std::chrono::steady_clock::time_point expires;
   };
 
@@ -143,5 +145,7 @@ class Invoker {
 
 // The JSON of a dry run: {dry_run: true, would, blocked?, details?}.
 Json dryRunJson(const DryRun& dry);
+// The `freshness` member of a read's result: {source: live|vcenter, as_of, version?}.
+Json freshnessJson(const vsphere::Freshness& f);
 
 }  // namespace vsmcp::ops

@@ -48,6 +48,9 @@ struct OperationContext {
   // Lists: every item from `offset` on in one reply, `limit` ignored. For callers that show a
   // whole listing (the CLI) rather than a model's context, which must stay paged.
   bool unpaged = false;
+  // Reads that can answer from the live inventory pass this to the Client, which fills it;
+  // the Invoker then adds `freshness` to the result. Null when the caller does not ask.
+  vsphere::Freshness* freshness = nullptr;
 };
 
 // What a destructive call would do, found out by looking before acting.

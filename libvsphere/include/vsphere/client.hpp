@@ -21,6 +21,7 @@
 
 #include "vsmcp/result.hpp"
 #include "vsphere/http_transport.hpp"
+#include "vsphere/live.hpp"
 #include "vsphere/types.hpp"
 
 namespace vsmcp::vsphere {
@@ -88,24 +89,41 @@ class Client {
   Status ping();
 
   // --- inventory ---
+  // Every list and get answers from the live inventory while it is in sync (see
+  // startLiveInventory), else reads vCenter. `freshness`, if given, learns which and when.
   Result<std::vector<VmSummary>> listVms(const VmFilter& filter = {},
-                                         VmDetail detail = VmDetail::kFull);
-  Result<VmSummary> getVm(const Locator& vm);
-  Result<std::vector<HostSummary>> listHosts(const HostFilter& filter = {});
-  Result<HostSummary> getHost(const Locator& host);
-  Result<std::vector<ClusterSummary>> listClusters(const NameFilter& filter = {});
-  Result<ClusterSummary> getCluster(const Locator& cluster);
-  Result<std::vector<DatacenterSummary>> listDatacenters(const NameFilter& filter = {});
-  Result<DatacenterSummary> getDatacenter(const Locator& datacenter);
-  Result<std::vector<DatastoreSummary>> listDatastores(const NameFilter& filter = {});
-  Result<DatastoreSummary> getDatastore(const Locator& datastore);
+                                         VmDetail detail = VmDetail::kFull,
+                                         Freshness* freshness = nullptr);
+  // Streams every VM matching `filter` to `visit` as the pages arrive from vCenter, unsorted,
+  // without holding the listing: memory follows a page (a part of one), not the inventory. The
+  // VMs are those listVms returns, each once, decoded and named the same way. `visit` runs on
+  // the calling thread while the reply is read (its time counts towards request_timeout); an
+  // error from it stops the listing (the rest of the page is read, not visited) and is
+  // returned. Reads vCenter, never the live inventory.
+  Status visitVms(const VmFilter& filter, VmDetail detail,
+                  const std::function<Status(const VmSummary&)>& visit);
+  Result<VmSummary> getVm(const Locator& vm, Freshness* freshness = nullptr);
+  Result<std::vector<HostSummary>> listHosts(const HostFilter& filter = {}, Freshness* freshness = nullptr);
+  Result<HostSummary> getHost(const Locator& host, Freshness* freshness = nullptr);
+  Result<std::vector<ClusterSummary>> listClusters(const NameFilter& filter = {},
+                                                   Freshness* freshness = nullptr);
+  Result<ClusterSummary> getCluster(const Locator& cluster, Freshness* freshness = nullptr);
+  Result<std::vector<DatacenterSummary>> listDatacenters(const NameFilter& filter = {},
+                                                         Freshness* freshness = nullptr);
+  Result<DatacenterSummary> getDatacenter(const Locator& datacenter, Freshness* freshness = nullptr);
+  Result<std::vector<DatastoreSummary>> listDatastores(const NameFilter& filter = {},
+                                                       Freshness* freshness = nullptr);
+  Result<DatastoreSummary> getDatastore(const Locator& datastore, Freshness* freshness = nullptr);
   // Standard, distributed (and, by locator, opaque) networks.
-  Result<std::vector<NetworkSummary>> listNetworks(const NameFilter& filter = {});
-  Result<NetworkSummary> getNetwork(const Locator& network);
-  Result<std::vector<ResourcePoolSummary>> listResourcePools(const NameFilter& filter = {});
-  Result<ResourcePoolSummary> getResourcePool(const Locator& pool);
-  Result<std::vector<FolderSummary>> listFolders(const NameFilter& filter = {});
-  Result<FolderSummary> getFolder(const Locator& folder);
+  Result<std::vector<NetworkSummary>> listNetworks(const NameFilter& filter = {},
+                                                   Freshness* freshness = nullptr);
+  Result<NetworkSummary> getNetwork(const Locator& network, Freshness* freshness = nullptr);
+  Result<std::vector<ResourcePoolSummary>> listResourcePools(const NameFilter& filter = {},
+                                                             Freshness* freshness = nullptr);
+  Result<ResourcePoolSummary> getResourcePool(const Locator& pool, Freshness* freshness = nullptr);
+  Result<std::vector<FolderSummary>> listFolders(const NameFilter& filter = {},
+                                                 Freshness* freshness = nullptr);
+  Result<FolderSummary> getFolder(const Locator& folder, Freshness* freshness = nullptr);
   // The get* lookups accept any locator (see resolve) and return the object as its listing
   // shows it, or NotFound naming the locator.
   // Resolves any locator to a managed object of `type` ("VirtualMachine", "HostSystem",
@@ -113,6 +131,22 @@ class Client {
   // Locator::any guesses the kind; when the guess finds nothing it tries a name for an
   // id-like value ("web-01") and an id for a number (ESXi's "3").
   Result<MoRef> resolve(std::string_view type, const Locator& locator);
+
+  // --- live inventory (live.hpp) ---
+  // Starts keeping the inventory live in the background and returns at once; reads use it as
+  // soon as its first load is done. For long-running programs: it holds one connection in a
+  // long poll and costs memory per object (docs/architecture.md gives the measured figure).
+  // kInvalidArgument if already started.
+  Status startLiveInventory(LiveInventoryOptions options = {});
+  // Stops the feed (idempotent); reads go to vCenter again. The destructor calls it.
+  void stopLiveInventory();
+  LiveInventoryStatus liveInventoryStatus() const;
+  // Waits until the live inventory is in sync; false on timeout or when it is not started.
+  bool waitForLiveInventory(std::chrono::milliseconds timeout);
+  // Something changed through another session of this program (rest-gateway's logins): the
+  // next live read waits until the feed has caught up, and re-reads `entity` if given. Changes
+  // through this client are noted by itself. No effect without a live inventory.
+  void noteWrite(const MoRef& entity = {});
 
   // --- tasks ---
   Result<TaskInfo> taskInfo(const MoRef& task);
@@ -168,6 +202,31 @@ class Client {
   Result<std::vector<PerfCounterInfo>> perfCounters();
   Result<std::vector<PerfSeries>> queryPerf(const MoRef& entity, const PerfQuery& query);
   Result<std::vector<EventInfo>> events(const MoRef& entity, int max_count = 100);
+
+  // --- alarms (vCenter's AlarmManager; kUnsupported on standalone ESXi) ---
+  // Triggered (red, yellow) alarms of the whole inventory, as the root folder's
+  // triggeredAlarmState holds them, with entity and alarm names and the entities' inventory
+  // paths. With query.entity, only those on that entity and below it: its inventory subtree,
+  // and for a host, cluster or resource pool the VMs it runs. query.declared adds the state of
+  // every alarm that applies to those entities and is not triggered (green, gray): one per
+  // alarm and entity, large on a big inventory. Red first, then yellow, green, gray; newest
+  // first within a status. Round trips: 5 (8 with declared; 1 when nothing is triggered and
+  // declared is not set), whatever the inventory's size.
+  Result<std::vector<AlarmStateInfo>> listAlarms(const AlarmQuery& query = {});
+  // The triggered alarm that `alarm` names: the key of its state as listAlarms gives it
+  // ("alarm-12.vm-42"), or the id ("alarm-12") or name of an alarm triggered on `entity` itself
+  // (without entity: on exactly one entity). kNotFound, naming what is triggered, if none.
+  Result<AlarmStateInfo> findTriggeredAlarm(const std::string& alarm, const MoRef& entity = {});
+  // Acknowledges that alarm (AcknowledgeAlarm): its actions do not run again until it has been
+  // green. Returns its state afterwards (acknowledged, by whom, when).
+  Result<AlarmStateInfo> acknowledgeAlarm(const std::string& alarm, const MoRef& entity = {});
+  // Resets that alarm to green (SetAlarmStatus, vCenter's "Reset to green"): it leaves the
+  // triggered alarms until its condition triggers it again. Returns its state before the reset.
+  Result<AlarmStateInfo> resetAlarm(const std::string& alarm, const MoRef& entity = {});
+  // Any managed entity (an alarm's subject): an inventory path ("/DC0/vm/web-01", "/" for the
+  // root folder), "Type:id" ("HostSystem:host-12"), an id ("vm-42"), a UUID, or a name that one
+  // entity has (VMs, hosts, clusters, datacenters, datastores, networks, pools, folders).
+  Result<MoRef> resolveEntity(const Locator& locator);
 
   // --- custom attributes (vCenter's CustomFieldsManager; kUnsupported on standalone ESXi) ---
   // The key of the custom field `name` that applies to `managed_type` ("VirtualMachine"; ""

@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,12 +54,21 @@ struct TransportOptions {
   std::string user_agent = "vsmcp/0.1";
 };
 
+// Receives a reply's body piece by piece, in order, as it arrives. An error stops the
+// reading: the send returns that error and the connection is not reused.
+using BodySink = std::function<Status(std::string_view piece)>;
+
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Sends one request; returns the response whatever its HTTP status, or an error for
   // network, TLS, timeout or size failures (the message names the host and what failed).
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+  // Like send, but the body of a reply with HTTP status 200 goes to `sink` as it arrives and
+  // the response's body stays empty, so a large reply is never held whole; any other status
+  // comes whole in the body, as from send. Once a piece went to the sink the request is not
+  // retried. The default sends with send and hands a 200 body to the sink in one piece.
+  virtual Result<HttpResponse> sendStreaming(const HttpRequest& request, const BodySink& sink);
 };
 
 // The default transport (Boost.Beast over Asio + OpenSSL, keep-alive pool).

@@ -348,4 +348,28 @@ struct EventInfo {
 // Glob matching with * and ?, case-sensitive (the filters' name globs).
 using ::vsmcp::globMatch;
 
+// ---- alarms ----------------------------------------------------------------------------------
+
+// One alarm's state on one entity (vim25 AlarmState), with the names a person reads.
+struct AlarmStateInfo {
+  std::string key;          // vCenter's key of the state, e.g. "alarm-12.vm-42"
+  MoRef entity;             // the object the alarm is on
+  std::string entity_name;
+  std::string entity_path;  // inventory path, e.g. "/DC0/vm/web-01"; "/" for the root folder
+  MoRef alarm;              // the alarm's definition, e.g. {"Alarm", "alarm-12"}
+  std::string alarm_name;   // its info.name, e.g. "Virtual machine CPU usage"
+  std::string status;       // overallStatus: red or yellow (triggered), green or gray (not)
+  std::string time;         // when it entered that status, ISO 8601
+  bool acknowledged = false;
+  std::string acknowledged_by;    // the user who acknowledged it; "" when not acknowledged
+  std::string acknowledged_time;  // ISO 8601; "" when not acknowledged
+  bool triggered() const { return status == "red" || status == "yellow"; }
+};
+
+// What Client::listAlarms lists.
+struct AlarmQuery {
+  MoRef entity;           // only alarms on this entity and below it; empty = the whole inventory
+  bool declared = false;  // also every alarm that applies but is not triggered (green, gray)
+};
+
 }  // namespace vsmcp::vsphere
