@@ -12,8 +12,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
-#include <unordered_set>
 
 #ifdef __GLIBC__
 #include <malloc.h>
