@@ -107,6 +107,7 @@ struct Described {
   InventoryIndex index;
   std::map<std::string, Place> places;        // entity id -> place, for those outside the index
   std::map<std::string, std::string> alarms;  // alarm id -> name
+  std::set<std::string> gone;                 // entities deleted while being described
 
   const InventoryIndex::Entry* indexed(const MoRef& ref) const {
     auto it = index.by_value.find(ref.value);
@@ -175,30 +176,46 @@ Result<Described> describe(Client::Impl& impl, const std::vector<AlarmStateInfo>
       props.push_back({type, {"name", "parent"}});
   }
   if (!alarm_ids.empty()) props.push_back({"Alarm", {"info.name"}});
-  VSMCP_RETURN_IF_ERROR(impl.retrieve(
-      props,
-      [&](SoapWriter& w) {
-        for (const auto& [type, ids] : by_type)
-          for (const auto& id : ids)
-            w.open("objectSet").moref("obj", {type, id}).boolean("skip", false).close("objectSet");
-        for (const auto& id : alarm_ids)
-          w.open("objectSet").moref("obj", {"Alarm", id}).boolean("skip", false).close("objectSet");
-      },
-      [&](const ObjectContent& oc) {
-        if (oc.ref.type == "Alarm") {
-          d.alarms[oc.ref.value] = oc.str("info.name");
+  // An entity can go between reading the alarm states and naming it (a VM destroyed just then):
+  // vCenter refuses the whole read naming the gone object, which is dropped and the read
+  // repeated; its states are then left out of the listing (Described::gone).
+  for (int attempt = 0;; ++attempt) {
+    Status st = impl.retrieve(
+        props,
+        [&](SoapWriter& w) {
+          for (const auto& [type, ids] : by_type)
+            for (const auto& id : ids)
+              w.open("objectSet").moref("obj", {type, id}).boolean("skip", false).close("objectSet");
+          for (const auto& id : alarm_ids)
+            w.open("objectSet").moref("obj", {"Alarm", id}).boolean("skip", false).close("objectSet");
+        },
+        [&](const ObjectContent& oc) {
+          if (oc.ref.type == "Alarm") {
+            d.alarms[oc.ref.value] = oc.str("info.name");
+            return Status::Ok();
+          }
+          Place p;
+          p.name = oc.str("name");
+          p.parent = oc.moref("parent");
+          if (p.parent.empty()) p.parent = oc.moref("parentVApp");
+          p.pool = oc.moref("resourcePool");
+          p.host = oc.moref("runtime.host");
+          d.places[oc.ref.value] = std::move(p);
           return Status::Ok();
+        });
+    if (st.ok()) return d;
+    const std::string gone = st.details().object;
+    bool dropped = false;
+    if (st.code() == ErrorCode::kNotFound && !gone.empty() && attempt < 8)
+      for (auto& [type, ids] : by_type)
+        if (ids.erase(gone) > 0) {
+          d.gone.insert(gone);
+          dropped = true;
         }
-        Place p;
-        p.name = oc.str("name");
-        p.parent = oc.moref("parent");
-        if (p.parent.empty()) p.parent = oc.moref("parentVApp");
-        p.pool = oc.moref("resourcePool");
-        p.host = oc.moref("runtime.host");
-        d.places[oc.ref.value] = std::move(p);
-        return Status::Ok();
-      }));
-  return d;
+    if (!dropped) return st;
+    d.places.clear();
+    d.alarms.clear();
+  }
 }
 
 // The triggered alarm states of one entity and, if `declared` is set, its declared ones too,
@@ -383,7 +400,7 @@ Result<std::vector<AlarmStateInfo>> Client::listAlarms(const AlarmQuery& query) 
   VSMCP_ASSIGN_OR_RETURN(Described d, describe(*impl_, states, query.entity));
   std::vector<AlarmStateInfo> out;
   for (auto& s : states) {
-    if (!d.below(s.entity, query.entity, root)) continue;
+    if (d.gone.count(s.entity.value) || !d.below(s.entity, query.entity, root)) continue;
     d.fill(s, root);
     out.push_back(std::move(s));
   }
