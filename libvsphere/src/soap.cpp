@@ -623,10 +623,9 @@ Status RetrieveStream::visitRun(std::size_t end) {
   if (!visit_error_.ok()) return Status::Ok();  // draining after the visitor failed
   auto parsed = doc_.load_buffer_inplace(buf_.data() + from, end - from,
                                          kParseOptions | pugi::parse_fragment, pugi::encoding_utf8);
-  const std::string what = "reply to " + method_ + " (HTTP 200)";
   if (!parsed)
     return protocolError(
-        "malformed XML in " + what + " at byte " +
+        "malformed XML in reply to " + method_ + " (HTTP 200) at byte " +
             std::to_string(base_ + from + static_cast<std::size_t>(parsed.offset)) + ": " +
             parsed.description(),
         200);
@@ -634,8 +633,9 @@ Status RetrieveStream::visitRun(std::size_t end) {
   for (auto node = doc_.first_child(); node; node = node.next_sibling()) {
     if (node.type() != pugi::node_element) continue;
     if (!hasLocalName(node.name(), "objects")) {
-      st = protocolError(
-          "unexpected <" + std::string(node.name()) + "> among the objects of the " + what, 200);
+      st = protocolError("unexpected <" + std::string(node.name()) +
+                             "> among the objects of the reply to " + method_ + " (HTTP 200)",
+                         200);
       break;
     }
     ++visited_;

@@ -66,8 +66,11 @@ Result<std::unique_ptr<SoapReply>> parseSoapReply(std::string body, int http_sta
 //
 // A run is cut after the last "</objects>" end tag received and must then parse as complete
 // objects; vim25 has no other element of that name and sends no comments or CDATA, so the cut
-// is exact. After `visit` fails, the rest of the reply is read without visiting (so that its
-// token can still be cancelled) and visitError() holds the failure. Not thread-safe.
+// is exact (were it not, the run would fail to parse: refused as malformed, never misread).
+// A reply the stream cannot follow (a DOCTYPE, an endless comment) is kept whole and its
+// objects are visited by finish(): every object is visited once either way. After `visit`
+// fails, the rest of the reply is read without visiting (so that its token can still be
+// cancelled) and visitError() holds the failure. Not thread-safe.
 class RetrieveStream {
  public:
   using Visitor = std::function<Status(pugi::xml_node objects)>;
