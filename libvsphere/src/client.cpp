@@ -288,21 +288,24 @@ Result<std::unique_ptr<soap::SoapReply>> Client::Impl::call(SoapWriter& writer,
     if (parsed.ok()) return parsed;
     const bool expired = parsed.status().details().fault == "NotAuthenticated";
     if (!expired || !logged_in || attempt > 0) return parsed.status();
-    // The session expired (vCenter restarted, idle timeout): log in again once, unless
-    // another thread already did since this call started.
-    std::lock_guard<std::mutex> relogin(login_mu_);
-    bool stale;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (logged_out_) return parsed.status();
-      stale = login_generation_ == generation;
-    }
-    if (stale) {
-      log(LogLevel::kInfo, "vSphere session expired; logging in again to " + url_.hostPort());
-      VSMCP_RETURN_IF_ERROR(login());
-    }
+    VSMCP_RETURN_IF_ERROR(relogin(generation, parsed.status()));
   }
   return Status::Internal("unreachable");
+}
+
+Status Client::Impl::relogin(std::uint64_t generation, const Status& refused) {
+  // The session expired (vCenter restarted, idle timeout): log in again once, unless
+  // another thread already did since the refused call started.
+  std::lock_guard<std::mutex> relogin(login_mu_);
+  bool stale;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (logged_out_) return refused;
+    stale = login_generation_ == generation;
+  }
+  if (!stale) return Status::Ok();
+  log(LogLevel::kInfo, "vSphere session expired; logging in again to " + url_.hostPort());
+  return login();
 }
 
 Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
@@ -409,17 +412,7 @@ Status Client::Impl::retrieve(const std::vector<PropertySet>& props,
       const bool expired = parsed.status().details().fault == "NotAuthenticated";
       // Objects already visited would be visited again: only a refusal before any is retried.
       if (!expired || !logged_in || attempt > 0 || stream.visited() > 0) return parsed.status();
-      std::lock_guard<std::mutex> relogin(login_mu_);
-      bool stale;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (logged_out_) return parsed.status();
-        stale = login_generation_ == generation;
-      }
-      if (stale) {
-        log(LogLevel::kInfo, "vSphere session expired; logging in again to " + url_.hostPort());
-        VSMCP_RETURN_IF_ERROR(login());
-      }
+      VSMCP_RETURN_IF_ERROR(relogin(generation, parsed.status()));
     }
     return Status::Internal("unreachable");
   };

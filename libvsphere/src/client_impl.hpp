@@ -87,6 +87,11 @@ class Client::Impl {
   Status logout();
   void stopKeepalive();  // stops and joins the keepalive thread; idempotent
 
+  // After a call refused with NotAuthenticated: logs in again, unless another thread already
+  // did since `generation` (then Ok: retry). `refused` when the client was logged out on
+  // purpose, or the login's failure.
+  Status relogin(std::uint64_t generation, const Status& refused);
+
   // One SOAP call. Re-logs in once on NotAuthenticated.
   Result<std::unique_ptr<soap::SoapReply>> call(soap::SoapWriter& writer, std::string_view method,
                                                 bool idempotent);
