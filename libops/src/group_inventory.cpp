@@ -20,6 +20,18 @@ Json page(const std::vector<T>& items, const Json& args, const OperationContext&
   return listOf(items, args, ctx, key, [](const T& item) { return toJson(item); });
 }
 
+// A VM listing paged; kept for a snapshot without converting it when it shares the live
+// inventory's records (a direct read's own copy is kept as JSON text, which is smaller).
+Json page(const VmListing& vms, const Json& args, const OperationContext& ctx, const char* key) {
+  auto item = [vms](size_t i) { return toJson(vms.at(i)); };
+  if (ctx.deferred && ctx.unpaged && vms.shared()) {
+    ctx.deferred->size = vms.size();
+    ctx.deferred->item = item;
+    return Json::object().set("total", static_cast<std::int64_t>(vms.size()));
+  }
+  return listAt(vms.size(), item, args, ctx, key);
+}
+
 // "<kind>_get": one object found by `arg` (name, inventory path or id), returned as {key: item}
 // in the form its listing uses.
 template <typename Get, typename Conv>
@@ -244,7 +256,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
           f.folder = str(args, "folder");
           f.is_template = false;
           if (args.find("power_state")) f.power_state = parsePowerState(str(args, "power_state"));
-          VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f, VmDetail::kFull, ctx.freshness));
+          VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVmsShared(f, VmDetail::kFull, ctx.freshness));
           return page(vms, args, ctx, "vms");
         });
     op.list_key = "vms";
@@ -273,7 +285,7 @@ void addInventoryOperations(std::vector<Operation>& ops) {
                              VmFilter f;
                              f.name = str(args, "name");
                              f.is_template = true;
-                             VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVms(f, VmDetail::kFull, ctx.freshness));
+                             VSMCP_ASSIGN_OR_RETURN(auto vms, c.listVmsShared(f, VmDetail::kFull, ctx.freshness));
                              return page(vms, args, ctx, "templates");
                            });
     op.list_key = "templates";

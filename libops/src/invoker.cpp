@@ -335,6 +335,9 @@ Result<Json> Invoker::listFromSnapshot(const Call& call, const OperationContext&
       if (snap.query != query)
         return Status::InvalidArgument("cursor: it belongs to a listing with other filters; give the same filters, "
                                        "or list again without it");
+      if (snap.deferred.item)
+        return pageOf(snap.rest, static_cast<std::int64_t>(snap.deferred.size), snap.deferred.item, op.list_key,
+                      offset, limit, id);
       const auto& texts = snap.items;
       return pageOf(snap.rest, static_cast<std::int64_t>(texts.size()),
                     [&texts](size_t i) {
@@ -350,37 +353,42 @@ Result<Json> Invoker::listFromSnapshot(const Call& call, const OperationContext&
   Json whole_args = query_args;
   OperationContext whole = octx;
   whole.unpaged = true;
+  DeferredItems deferred;
+  whole.deferred = &deferred;
   VSMCP_ASSIGN_OR_RETURN(Json full, op.handler(*call.client, whole_args, whole));
   // Every page of the snapshot says how fresh the listing was when it was taken.
   if (octx.freshness && reportsFreshness(*call.client, *octx.freshness))
     full.set("freshness", freshnessJson(*octx.freshness));
   const Json* all = full.find(op.list_key);
-  const size_t items = all ? all->size() : 0;
+  const size_t items = deferred.item ? deferred.size : all ? all->size() : 0;
   std::string id;
   if (offset + std::clamp<std::int64_t>(limit, 1, kMaxPage) < static_cast<std::int64_t>(items) &&
       items <= options_.max_snapshot_items) {
     id = "s" + randomHex(12);
-    Snapshot snap{who, op.name, query, {}, Json::object(), now + options_.snapshot_ttl};
-    snap.items.reserve(items);
-    for (const auto& item : all->items()) snap.items.push_back(item.dump());
+    Snapshot snap{who, op.name, query, {}, deferred, Json::object(), now + options_.snapshot_ttl};
+    if (!deferred.item) {
+      snap.items.reserve(items);
+      for (const auto& item : all->items()) snap.items.push_back(item.dump());
+    }
     for (const auto& [k, v] : full.members())
-      if (k != op.list_key) snap.rest.set(k, v);
+      if (k != op.list_key && k != "total") snap.rest.set(k, v);
     std::lock_guard<std::mutex> lock(snapshots_mu_);
     size_t kept = items;
     for (auto it = snapshots_.begin(); it != snapshots_.end();) {
       if (it->second.expires <= now) it = snapshots_.erase(it);
-      else kept += (it++)->second.items.size();
+      else kept += (it++)->second.size();
     }
     while (!snapshots_.empty() &&
            (snapshots_.size() >= options_.max_snapshots || kept > options_.max_snapshot_items)) {
       auto oldest = snapshots_.begin();
       for (auto it = snapshots_.begin(); it != snapshots_.end(); ++it)
         if (it->second.expires < oldest->second.expires) oldest = it;
-      kept -= oldest->second.items.size();
+      kept -= oldest->second.size();
       snapshots_.erase(oldest);
     }
     snapshots_[id] = std::move(snap);
   }
+  if (deferred.item) return pageOf(full, static_cast<std::int64_t>(items), deferred.item, op.list_key, offset, limit, id);
   return pageOf(full, op.list_key, offset, limit, id);
 }
 

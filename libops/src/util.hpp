@@ -96,21 +96,27 @@ inline double percent(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? std::round(static_cast<double>(part) * 1000.0 / static_cast<double>(whole)) / 10.0 : 0.0;
 }
 
-// Pages a list: {"total": N, "count": n, "offset": o, "<key>": [...], "next_offset"?: o + n},
-// converting only the items of the page.
-template <typename T, typename F>
-inline Json listOf(const std::vector<T>& items, const Json& args, const OperationContext& ctx, const char* key,
-                   F conv) {
-  const std::int64_t total = static_cast<std::int64_t>(items.size());
+// Pages a list of `size` items, `item(i)` the i-th:
+// {"total": N, "count": n, "offset": o, "<key>": [...], "next_offset"?: o + n}, converting only
+// the items of the page.
+template <typename F>
+inline Json listAt(std::size_t size, F item, const Json& args, const OperationContext& ctx, const char* key) {
+  const std::int64_t total = static_cast<std::int64_t>(size);
   std::int64_t offset = std::clamp<std::int64_t>(args.find("offset") ? args.find("offset")->asInt(0) : 0, 0, total);
   std::int64_t limit = std::clamp<std::int64_t>(args.find("limit") ? args.find("limit")->asInt(100) : 100, 1, 2000);
   if (ctx.unpaged) limit = std::max<std::int64_t>(1, total - offset);  // the rest, in one reply
   Json arr = Json::array();
-  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) arr.push(conv(items[static_cast<size_t>(i)]));
+  for (std::int64_t i = offset; i < std::min(total, offset + limit); ++i) arr.push(item(static_cast<size_t>(i)));
   Json out = Json::object();
   out.set("total", total).set("count", static_cast<std::int64_t>(arr.size())).set("offset", offset).set(key, arr);
   if (offset + limit < total) out.set("next_offset", offset + limit);
   return out;
+}
+
+template <typename T, typename F>
+inline Json listOf(const std::vector<T>& items, const Json& args, const OperationContext& ctx, const char* key,
+                   F conv) {
+  return listAt(items.size(), [&](size_t i) { return conv(items[i]); }, args, ctx, key);
 }
 
 

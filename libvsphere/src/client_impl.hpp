@@ -111,6 +111,8 @@ class Client::Impl {
                          const ObjectVisitor& visit);
 
   Result<InventoryIndex> inventoryIndex();
+  // Client::listVms's direct read (inventory.cpp): `detail` already raised for the filters.
+  Result<std::vector<VmSummary>> listVmsDirect(const VmFilter& filter, VmDetail detail);
 
   // Starts a task-returning method (the writer already holds its arguments) and, unless
   // options.wait is false, waits for it.

@@ -34,6 +34,13 @@ struct VmLinks {
   std::vector<MoRef> networks;
 };
 
+// A VM as the live inventory keeps it: decoded at full detail, not yet linked. Never changed
+// once stored (a change stores a new one), so a listing may keep sharing an old one.
+struct VmRecord {
+  VmSummary vm;
+  VmLinks links;
+};
+
 // Decodes what the VM's own properties hold; linkVm fills the names afterwards.
 VmSummary decodeVm(const ObjectContent& oc, VmDetail detail, VmLinks& links);
 // A full decodeVm result cut down to what decodeVm fills at `detail` (a live read of less).

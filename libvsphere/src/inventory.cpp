@@ -212,34 +212,94 @@ Result<MoRef> Client::resolveAs(std::string_view type, Locator::Kind kind, const
   return Status::Internal("unhandled locator kind");
 }
 
-Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail detail, Freshness* freshness) {
+struct VmListing::Rep {
+  VmDetail detail = VmDetail::kFull;
+  // Shared with the live inventory: records, sorted, and the index they are named with.
+  std::vector<std::shared_ptr<const VmRecord>> records;
+  std::shared_ptr<const InventoryIndex> index;
+  // Or a direct read's own VMs, linked and sorted.
+  std::vector<VmSummary> owned;
+};
+
+std::size_t VmListing::size() const {
+  if (!rep_) return 0;
+  return rep_->index ? rep_->records.size() : rep_->owned.size();
+}
+
+bool VmListing::shared() const { return rep_ && rep_->index; }
+
+namespace {
+
+// A live record as listVms gives it: cut to `detail`, then named from `index`.
+VmSummary linkedVm(const VmRecord& rec, VmDetail detail, const InventoryIndex& index) {
+  static const VmLinks kNoLinks;
+  VmSummary vm = vmAtDetail(rec.vm, detail);
+  linkVm(vm, detail == VmDetail::kFull ? rec.links : kNoLinks, index);
+  return vm;
+}
+
+}  // namespace
+
+VmSummary VmListing::at(std::size_t i) const {
+  if (!rep_->index) return rep_->owned.at(i);
+  return linkedVm(*rep_->records.at(i), rep_->detail, *rep_->index);
+}
+
+namespace {
+
+// listVmsShared's and listVms's listing: shared records when the live inventory answers, else
+// a direct read's own VMs.
+Status listVmsInto(Client::Impl& impl, const VmFilter& filter, VmDetail detail, Freshness* freshness,
+                   VmListing::Rep& rep) {
   // The folder filter needs the full property set; the template filter the template flag.
   if (!filter.folder.empty() || (filter.is_template && detail == VmDetail::kBrief))
     detail = VmDetail::kFull;
-  {
-    std::vector<VmSummary> out;
-    if (fromLive(*impl_, freshness, [&](const LiveView& view) {
-          const InventoryIndex& index = view.index();
-          static const VmLinks kNoLinks;
-          view.visitVms([&](const VmSummary& full, const VmLinks& links) {
-            if (!filter.name.empty() && !globMatch(filter.name, full.name)) return;
-            VmSummary vm = vmAtDetail(full, detail);
-            linkVm(vm, detail == VmDetail::kFull ? links : kNoLinks, index);
-            if (vmMatches(vm, filter)) out.push_back(std::move(vm));
-          });
-        })) {
-      sortByNameThenId(out);
-      return out;
-    }
+  rep.detail = detail;
+  if (fromLive(impl, freshness, [&](const LiveView& view) {
+        rep.index = view.sharedIndex();
+        // The host, cluster and folder filters match names: only they need a VM linked.
+        const bool by_names = !filter.host.empty() || !filter.cluster.empty() || !filter.folder.empty();
+        for (const auto& rec : *view.sortedVms()) {  // in listVms's order already
+          if (!filter.name.empty() && !globMatch(filter.name, rec->vm.name)) continue;
+          if (by_names ? vmMatches(linkedVm(*rec, detail, *rep.index), filter) : vmMatches(rec->vm, filter))
+            rep.records.push_back(rec);
+        }
+      })) {
+    return Status::Ok();
   }
-  // The index that names hosts, clusters, folders and datastores is read on a second
-  // connection while the VMs stream in: the listing costs one VM retrieval plus a little.
-  // It starts once the VM view exists, so the two view creations do not contend.
+  VSMCP_ASSIGN_OR_RETURN(rep.owned, impl.listVmsDirect(filter, detail));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<VmListing> Client::listVmsShared(const VmFilter& filter, VmDetail detail, Freshness* freshness) {
+  auto rep = std::make_shared<VmListing::Rep>();
+  VSMCP_RETURN_IF_ERROR(listVmsInto(*impl_, filter, detail, freshness, *rep));
+  VmListing listing;
+  listing.rep_ = std::move(rep);
+  return listing;
+}
+
+Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail detail, Freshness* freshness) {
+  VmListing::Rep rep;
+  VSMCP_RETURN_IF_ERROR(listVmsInto(*impl_, filter, detail, freshness, rep));
+  if (!rep.index) return std::move(rep.owned);
+  std::vector<VmSummary> out;
+  out.reserve(rep.records.size());
+  for (const auto& rec : rep.records) out.push_back(linkedVm(*rec, rep.detail, *rep.index));
+  return out;
+}
+
+// One VM retrieval, with the name/parent index read on a second connection while the VMs
+// stream in: the listing costs one VM retrieval plus a little. `detail` as listVmsShared set it.
+Result<std::vector<VmSummary>> Client::Impl::listVmsDirect(const VmFilter& filter, VmDetail detail) {
+  // The index starts once the VM view exists, so the two view creations do not contend.
   // (Measured on vcsim: one view holding both kinds is slower than two views in parallel.)
   std::future<Result<InventoryIndex>> index_future;
   std::vector<VmSummary> out;
   std::vector<VmLinks> links;  // parallel to out; empty in brief mode
-  Status st = impl_->retrieveView(
+  Status st = retrieveView(
       {"VirtualMachine"}, {{"VirtualMachine", vmPaths(detail)}},
       [&](const ObjectContent& oc) {
         if (!filter.name.empty() && !globMatch(filter.name, oc.str("name"))) return Status::Ok();
@@ -254,10 +314,10 @@ Result<std::vector<VmSummary>> Client::listVms(const VmFilter& filter, VmDetail 
       },
       [&] {
         try {
-          index_future = std::async(std::launch::async, [this] { return impl_->inventoryIndex(); });
+          index_future = std::async(std::launch::async, [this] { return inventoryIndex(); });
         } catch (const std::system_error&) {
           // No thread to spare: read the index afterwards on this thread.
-          index_future = std::async(std::launch::deferred, [this] { return impl_->inventoryIndex(); });
+          index_future = std::async(std::launch::deferred, [this] { return inventoryIndex(); });
         }
       });
   if (!index_future.valid()) return st;  // the view was never created

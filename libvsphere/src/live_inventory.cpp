@@ -99,6 +99,26 @@ std::vector<std::string> changedProps(const std::string& before, const std::stri
   return names;
 }
 
+// Drops what the kept copy does not need from a value and its descendants: namespace
+// declarations (vCenter's simulator repeats one on every value, two thirds of a VM's bytes) and
+// the long prefix of xsi:type, which becomes "x:type" (soap::xsiType matches any prefix). A
+// property's own xsd:string/xsd:int type goes too: the decoders read its text.
+void compact(pugi::xml_node node, bool top) {
+  for (auto a = node.first_attribute(); a;) {
+    auto next = a.next_attribute();
+    const std::string_view n = a.name();
+    if (n.rfind("xmlns", 0) == 0) {
+      node.remove_attribute(a);
+    } else if (soap::localName(a.name()) == "type" && n.find(':') != std::string_view::npos) {
+      if (top && std::string_view(a.value()).rfind("xsd:", 0) == 0) node.remove_attribute(a);
+      else if (n != "x:type") a.set_name("x:type");
+    }
+    a = next;
+  }
+  for (auto c = node.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_element) compact(c, false);
+}
+
 // Sets (replaces) one property value under `props`.
 void setProp(pugi::xml_node props, std::string_view name, pugi::xml_node value) {
   for (auto p = props.first_child(); p; p = p.next_sibling())
@@ -109,6 +129,7 @@ void setProp(pugi::xml_node props, std::string_view name, pugi::xml_node value) 
   pugi::xml_node copy = props.append_copy(value);
   copy.set_name("v");
   copy.remove_attribute(kNameAttr);
+  compact(copy, true);
   copy.prepend_attribute(kNameAttr).set_value(std::string(name).c_str());
 }
 
@@ -197,11 +218,11 @@ Status LiveView::visit(const std::vector<std::string>& types, const ObjectVisito
   return Status::Ok();
 }
 
-void LiveView::visitVms(const std::function<void(const VmSummary& vm, const VmLinks& links)>& visit) const {
+void LiveView::visitVms(const std::function<void(const std::shared_ptr<const VmRecord>& vm)>& visit) const {
   auto t = inv_.objects_.find("VirtualMachine");
   if (t == inv_.objects_.end()) return;
   for (const auto& [id, obj] : t->second)
-    if (obj.vm) visit(obj.vm->vm, obj.vm->links);
+    if (obj.vm) visit(obj.vm);
 }
 
 bool LiveView::visitOne(const MoRef& ref, const ObjectVisitor& visit) const {
@@ -214,7 +235,24 @@ bool LiveView::visitOne(const MoRef& ref, const ObjectVisitor& visit) const {
   return true;
 }
 
-const InventoryIndex& LiveView::index() const {
+std::shared_ptr<const LiveView::VmRecords> LiveView::sortedVms() const {
+  std::lock_guard<std::mutex> lock(inv_.index_mu_);
+  if (!inv_.sorted_vms_ || inv_.sorted_for_ != inv_.vm_generation_) {
+    auto vms = std::make_shared<VmRecords>();
+    visitVms([&](const std::shared_ptr<const VmRecord>& vm) { vms->push_back(vm); });
+    std::sort(vms->begin(), vms->end(), [](const auto& a, const auto& b) {
+      const int c = a->vm.name.compare(b->vm.name);
+      return c != 0 ? c < 0 : a->vm.ref.value < b->vm.ref.value;
+    });
+    inv_.sorted_vms_ = std::move(vms);
+    inv_.sorted_for_ = inv_.vm_generation_;
+  }
+  return inv_.sorted_vms_;
+}
+
+const InventoryIndex& LiveView::index() const { return *sharedIndex(); }
+
+std::shared_ptr<const InventoryIndex> LiveView::sharedIndex() const {
   std::lock_guard<std::mutex> lock(inv_.index_mu_);
   if (!inv_.index_ || inv_.index_built_for_ != inv_.index_generation_) {
     auto index = std::make_shared<InventoryIndex>();
@@ -226,7 +264,7 @@ const InventoryIndex& LiveView::index() const {
     inv_.index_ = std::move(index);
     inv_.index_built_for_ = inv_.index_generation_;
   }
-  return *inv_.index_;
+  return inv_.index_;
 }
 
 std::vector<MoRef> LiveView::byId(const std::vector<std::string>& types, const std::string& id) const {
@@ -571,6 +609,7 @@ void LiveInventory::beginLoad() {
   names_.clear();
   uuids_.clear();
   ++index_generation_;
+  ++vm_generation_;
 }
 
 InventoryChanges LiveInventory::finishLoad() {
@@ -652,9 +691,10 @@ void LiveInventory::store(Obj& obj, pugi::xml_node props) {
   obj.parent = oc.moref("parent");
   obj.uuid_keys = uuidKeys(obj.ref, props);
   if (obj.ref.type == "VirtualMachine") {
-    auto record = std::make_unique<VmRecord>();
+    auto record = std::make_shared<VmRecord>();
     record->vm = decodeVm(oc, VmDetail::kFull, record->links);
     obj.vm = std::move(record);
+    ++vm_generation_;
   }
   reindex(obj);
   if (isContainerType(obj.ref.type)) ++index_generation_;
@@ -672,6 +712,7 @@ void LiveInventory::applyObject(pugi::xml_node ou, InventoryChanges& changes, st
     changes.changes.push_back({InventoryChange::Kind::kLeave, ref, it->second.name, "", {}});
     of_type.erase(it);
     if (isContainerType(ref.type)) ++index_generation_;
+    if (ref.type == "VirtualMachine") ++vm_generation_;
     return;
   }
   const bool entering = it == of_type.end();

@@ -3,7 +3,8 @@
 // Client's reads ask it first (LiveInventory::read) and fall back to vCenter when it is not
 // in sync.
 //
-// Each object's properties are kept as compact XML text, as the feed sent them, and decoded by
+// Each object's properties are kept as compact XML text (as the feed sent them, less namespace
+// declarations and xsi:type prefixes, see compact() in the .cpp), and decoded by
 // the decoders of the direct reads (decode.hpp): a live answer and a direct read never differ
 // in form. VMs, the many, are also kept decoded, so a listing of thousands costs no parsing.
 //
@@ -33,12 +34,17 @@ class LiveView {
  public:
   // Every object of these types, each as the direct read's retrieval would give it.
   Status visit(const std::vector<std::string>& types, const ObjectVisitor& visit) const;
-  // Every VM, decoded at full detail and not yet linked (decodeVm's output).
-  void visitVms(const std::function<void(const VmSummary& vm, const VmLinks& links)>& visit) const;
+  // Every VM, decoded at full detail and not yet linked (decodeVm's output). The record may be
+  // kept after the read: it never changes.
+  void visitVms(const std::function<void(const std::shared_ptr<const VmRecord>& vm)>& visit) const;
+  // Every VM sorted by name, then id; kept until a VM changes, so listing again costs no sort.
+  using VmRecords = std::vector<std::shared_ptr<const VmRecord>>;
+  std::shared_ptr<const VmRecords> sortedVms() const;
   // One object, by type and id; false when absent.
   bool visitOne(const MoRef& ref, const ObjectVisitor& visit) const;
-  // The name/parent index the decoders link with.
+  // The name/parent index the decoders link with; the shared form may be kept after the read.
   const InventoryIndex& index() const;
+  std::shared_ptr<const InventoryIndex> sharedIndex() const;
   // Lookups for Client::resolve. `types`: the concrete types accepted.
   std::vector<MoRef> byId(const std::vector<std::string>& types, const std::string& id) const;
   std::vector<MoRef> byName(const std::vector<std::string>& types, const std::string& name) const;
@@ -78,17 +84,13 @@ class LiveInventory {
 
  private:
   friend class LiveView;
-  struct VmRecord {
-    VmSummary vm;  // decodeVm at full detail, not linked
-    VmLinks links;
-  };
   struct Obj {
     MoRef ref;
     std::string xml;   // its property values: <v n="path" ...>value</v> each
     std::string name;  // its "name" property, as indexed in names_
     MoRef parent;      // its "parent" property
     std::vector<std::string> uuid_keys;  // as indexed in uuids_
-    std::unique_ptr<VmRecord> vm;        // VMs only
+    std::shared_ptr<const VmRecord> vm;  // VMs only
   };
   // Objects by type, then by id.
   using Objects = std::unordered_map<std::string, std::unordered_map<std::string, Obj>>;
@@ -130,10 +132,14 @@ class LiveInventory {
   std::unordered_map<std::string, MoRef> uuids_;       // "VirtualMachine:<uuid>" -> object
   bool loaded_ = false;     // a load completed and nothing has failed since
   std::uint64_t index_generation_ = 0;  // bumped when a name or parent changes
+  std::uint64_t vm_generation_ = 0;     // bumped when a VM enters, changes or leaves
   // The name/parent index, rebuilt on demand when index_generation_ moved.
   mutable std::mutex index_mu_;
   mutable std::shared_ptr<const InventoryIndex> index_;
   mutable std::uint64_t index_built_for_ = ~0ull;
+  // The VMs sorted (LiveView::sortedVms), rebuilt on demand when vm_generation_ moved.
+  mutable std::shared_ptr<const LiveView::VmRecords> sorted_vms_;
+  mutable std::uint64_t sorted_for_ = ~0ull;
 
   // --- guarded by state_mu_ ---
   mutable std::mutex state_mu_;

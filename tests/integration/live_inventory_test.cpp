@@ -192,6 +192,58 @@ TEST_CASE("a change made through another session reaches the live inventory and 
   CHECK(live->getVm(Locator::name("DC0_H0_VM0")).status().code() == ErrorCode::kNotFound);
 }
 
+TEST_CASE("a shared VM listing makes each VM as listVms does and stays as it was listed") {
+  Vcsim sim;
+  CallCounter counter;
+  ChangeLog changes;
+  auto live = liveClient(sim, counter, &changes);
+  auto direct = sim.connect();
+  const int reads_before = counter.count("RetrievePropertiesEx");
+  Freshness fresh;
+  auto listing = live->listVmsShared({}, VmDetail::kFull, &fresh);
+  REQUIRE(listing.ok());
+  CHECK(listing->shared());
+  CHECK(fresh.live);
+  auto expected = direct->listVms();
+  REQUIRE(expected.ok());
+  REQUIRE(listing->size() == expected->size());
+  for (size_t i = 0; i < listing->size(); ++i) CHECK(describe(listing->at(i)) == describe((*expected)[i]));
+  VmFilter by_host;
+  by_host.host = "DC0_H0";
+  auto on_host = live->listVmsShared(by_host, VmDetail::kBrief);
+  REQUIRE(on_host.ok());
+  auto on_host_direct = direct->listVms(by_host, VmDetail::kBrief);
+  REQUIRE(on_host->size() == on_host_direct->size());
+  CHECK(on_host->size() > 0);
+  for (size_t i = 0; i < on_host->size(); ++i) CHECK(describe(on_host->at(i)) == describe((*on_host_direct)[i]));
+  CHECK(counter.count("RetrievePropertiesEx") == reads_before);
+
+  // Changed elsewhere: the listing keeps the VM as it was; a new listing shows the change.
+  size_t at = listing->size();
+  for (size_t i = 0; i < listing->size(); ++i)
+    if (listing->at(i).name == "DC0_H0_VM0") at = i;
+  REQUIRE(at < listing->size());
+  const VmSummary vm = listing->at(at);
+  REQUIRE(vm.power_state == PowerState::kPoweredOn);
+  REQUIRE(direct->powerOff(vm.ref).ok());
+  REQUIRE(changes.waitFor(std::chrono::seconds(2), [&](const InventoryChanges&, const InventoryChange& c) {
+    return c.ref == vm.ref && c.kind == InventoryChange::Kind::kModify;
+  }));
+  CHECK(listing->at(at).power_state == PowerState::kPoweredOn);
+  VmFilter named;
+  named.name = "DC0_H0_VM0";
+  auto now = live->listVmsShared(named);
+  REQUIRE(now.ok());
+  REQUIRE(now->size() == 1);
+  CHECK(now->at(0).power_state == PowerState::kPoweredOff);
+
+  // Without a live inventory the listing is the direct read's own.
+  auto own = direct->listVmsShared();
+  REQUIRE(own.ok());
+  CHECK_FALSE(own->shared());
+  CHECK(own->size() == listing->size());
+}
+
 TEST_CASE("a read after a change through the same client sees the change") {
   Vcsim sim;
   CallCounter counter;

@@ -47,6 +47,8 @@ struct Script {
   Status fail;                        // the handler's error, when set
   std::vector<std::string> blockers;  // the destructive dry run's unmet preconditions
   bool wait_for_cancel = false;       // the handler waits until its call is cancelled
+  bool defer = false;                 // vm_list hands its items over as OperationContext::deferred
+  std::atomic<int> made{0};           // deferred items made
 };
 
 Registry scriptedRegistry(Script& s) {
@@ -114,6 +116,14 @@ Registry scriptedRegistry(Script& s) {
   list.handler = [&s](Client&, const Json& args, const OperationContext& ctx) -> Result<Json> {
     ++s.calls;
     const std::int64_t total = 5;
+    if (s.defer && ctx.deferred && ctx.unpaged) {
+      ctx.deferred->size = total;
+      ctx.deferred->item = [&s, stamp = std::to_string(s.calls.load())](size_t i) {
+        ++s.made;
+        return Json::object().set("name", "vm" + std::to_string(i) + "-" + stamp);
+      };
+      return Json::object().set("total", total);
+    }
     const std::int64_t offset = args.find("offset") ? args.find("offset")->asInt() : 0;
     const std::int64_t limit = ctx.unpaged ? total : (args.find("limit") ? args.find("limit")->asInt() : 100);
     Json vms = Json::array();
@@ -499,6 +509,44 @@ TEST_CASE("invoker: pages of a cursor come from one snapshot for its caller and 
   REQUIRE(r.ok());
   CHECK(!r->find("next_cursor"));
   CHECK(f.script.calls == 4);
+}
+
+TEST_CASE("invoker: a listing whose handler defers its items makes only the items each page shows") {
+  InvokerFixture f;
+  f.script.defer = true;
+  Invoker invoker(f.registry, f.policy, nullptr, {}, f.clock);
+  auto page = [&](Json args) {
+    Call c = f.call("vm_list", std::move(args));
+    c.snapshots = true;
+    return invoker.invoke(std::move(c)).result;
+  };
+  auto first = page(Json::object().set("limit", 2));
+  REQUIRE(first.ok());
+  CHECK(first->find("total")->asInt() == 5);
+  CHECK(first->find("count")->asInt() == 2);
+  CHECK(f.script.made == 2);
+  std::vector<std::string> names;
+  for (const auto& v : first->find("vms")->items()) names.push_back(v.find("name")->asString());
+  REQUIRE(first->find("next_cursor"));
+  Json cursor = *first->find("next_cursor");
+  for (;;) {
+    auto next = page(Json::object().set("limit", 2).set("cursor", cursor));
+    REQUIRE(next.ok());
+    CHECK(next->find("total")->asInt() == 5);
+    for (const auto& v : next->find("vms")->items()) names.push_back(v.find("name")->asString());
+    if (!next->find("next_cursor")) break;
+    cursor = *next->find("next_cursor");
+  }
+  CHECK(names == std::vector<std::string>{"vm0-1", "vm1-1", "vm2-1", "vm3-1", "vm4-1"});
+  CHECK(f.script.calls == 1);
+  CHECK(f.script.made == 5);
+  // One page holds everything: no snapshot is kept, the page is made from the deferred items.
+  auto whole = page(Json::object().set("limit", 10));
+  REQUIRE(whole.ok());
+  CHECK(whole->find("count")->asInt() == 5);
+  CHECK(!whole->find("next_cursor"));
+  CHECK(whole->find("vms")->items()[4].find("name")->asString() == "vm4-2");
+  CHECK(f.script.made == 10);
 }
 
 // ---- the same scenarios through every surface -------------------------------------------------

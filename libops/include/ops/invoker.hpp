@@ -128,9 +128,12 @@ class Invoker {
   struct Snapshot {
     std::string principal, operation, query;  // what a cursor must match
     // The whole listing as the handler returned it: its items as compact JSON text (a fifth of
-    // the memory of the parsed form; a page parses its own), the other members parsed.
+    // the memory of the parsed form; a page parses its own), or, when the handler deferred them
+    // (OperationContext::deferred), made as a page shows them; the other members parsed.
     std::vector<std::string> items;
+    DeferredItems deferred;
     Json rest;
+    std::size_t size() const { return deferred.item ? deferred.size : items.size(); }
     std::chrono::steady_clock::time_point expires;
   };
 

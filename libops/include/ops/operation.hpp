@@ -42,6 +42,13 @@ enum class Shape {
 std::string_view shapeName(Shape s);  // "object", "list", "task"
 
 // Per-call context the Invoker gives a handler.
+// A listing's items made one at a time: `item(i)` is the i-th item's JSON. It owns what it needs
+// and is called later, from any thread.
+struct DeferredItems {
+  std::size_t size = 0;
+  std::function<Json(std::size_t)> item;
+};
+
 struct OperationContext {
   ProgressCallback on_progress;         // task progress, when the surface can show it
   const CancelToken* cancel = nullptr;  // set when the caller can cancel
@@ -51,6 +58,11 @@ struct OperationContext {
   // Reads that can answer from the live inventory pass this to the Client, which fills it;
   // the Invoker then adds `freshness` to the result. Null when the caller does not ask.
   vsphere::Freshness* freshness = nullptr;
+  // Set with `unpaged` by the Invoker when it keeps the whole listing for paging (a snapshot).
+  // A list handler whose items can be made later without reading vCenter again (the live
+  // inventory's shared records) may put them here instead of in its result, which then holds
+  // `total` and its other members only; each page converts just its own items.
+  DeferredItems* deferred = nullptr;
 };
 
 // What a destructive call would do, found out by looking before acting.

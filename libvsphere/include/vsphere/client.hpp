@@ -62,6 +62,25 @@ struct ConnectionOptions {
 // The transport settings of a connection (URL, TLS trust, timeouts, retries, user agent).
 TransportOptions transportOptions(const ConnectionOptions& options);
 
+// A VM listing (Client::listVmsShared) that makes each VM when it is read: at(i) is the i-th VM
+// of what listVms would return, sorted the same way. What it shares never changes, so it stays
+// as it was when listed however the inventory changes. Cheap to copy; thread-safe.
+class VmListing {
+ public:
+  VmListing() = default;
+  std::size_t size() const;
+  VmSummary at(std::size_t i) const;
+  // True when it shares the live inventory's records; false when it holds its own copy of a
+  // direct read (then keeping it costs what the VMs do).
+  bool shared() const;
+
+  struct Rep;
+
+ private:
+  friend class Client;
+  std::shared_ptr<const Rep> rep_;
+};
+
 class Client {
  public:
   // Connects, reads the ServiceContent and logs in.
@@ -94,6 +113,11 @@ class Client {
   Result<std::vector<VmSummary>> listVms(const VmFilter& filter = {},
                                          VmDetail detail = VmDetail::kFull,
                                          Freshness* freshness = nullptr);
+  // The same listing, each VM made when it is read (VmListing::at). From the live inventory it
+  // shares the inventory's records instead of copying them: a pointer per VM, so a listing kept
+  // for paging costs next to nothing and its first page only the VMs on it.
+  Result<VmListing> listVmsShared(const VmFilter& filter = {}, VmDetail detail = VmDetail::kFull,
+                                  Freshness* freshness = nullptr);
   // Streams every VM matching `filter` to `visit` as the pages arrive from vCenter, unsorted,
   // without holding the listing: memory follows a page (a part of one), not the inventory. The
   // VMs are those listVms returns, each once, decoded and named the same way. `visit` runs on
