@@ -1,12 +1,21 @@
 // conformance-server: an MCP server on libmcp with the fixtures the official conformance
 // suite (@modelcontextprotocol/conformance) expects: tools test_*, resources test://...,
-// prompts test_*. Serves streamable HTTP at http://127.0.0.1:P/mcp.
+// prompts test_*, for the legacy era (initialize) and 2026-07-28 (stateless: the
+// test_input_required_result_* tools, the diagnostic tools of server-stateless, and the tasks
+// extension's greet, slow_compute, failing_job, protocol_error_job, confirm_delete,
+// multi_input and test_tool_with_task). Serves streamable HTTP at http://127.0.0.1:P/mcp.
 //
 //   conformance-server --port P        (0 = pick a free port; the URL is printed)
 //   conformance-server --stdio         (the same server over stdio, for SDK tests)
+//   --state-key-file F                 (the requestState/task id key; default: random)
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -66,6 +75,306 @@ ToolResult contents(std::initializer_list<Json> blocks) {
 }
 
 Json schema(const char* text) { return *Json::parse(text); }
+
+// ---------------------------------------------------------------------------------------
+// 2026-07-28: multi round-trip requests (input_required)
+
+Json elicitForm(const std::string& message, const char* property) {
+  return Json::object().set("message", message).set(
+      "requestedSchema", Json::object()
+                             .set("type", "object")
+                             .set("properties", Json::object().set(property, Json::object().set("type", "string")))
+                             .set("required", Json::array({Json(property)})));
+}
+
+Json samplingParams(const std::string& text, int max_tokens) {
+  Json msg = Json::object().set("role", "user").set("content", Json::object().set("type", "text").set("text", text));
+  return Json::object().set("messages", Json::array({msg})).set("maxTokens", max_tokens);
+}
+
+// The "content.<field>" of an elicitation answer, or "".
+std::string answerField(const Result<Json>& r, const char* field) {
+  if (!r.ok()) return "";
+  const Json* content = r->find("content");
+  const Json* v = content ? content->find(field) : nullptr;
+  return v ? (v->isString() ? v->asString() : v->dump()) : "";
+}
+
+// A handler's way out when an input request is pending (its result is discarded).
+ToolResult pending(const Status& st) { return ToolResult::error(st.message()); }
+
+Status addInputRequiredTools(Server& s) {
+  const Json no_args = schema(R"({"type":"object","properties":{}})");
+  auto add = [&](const char* name, const char* description, ToolHandler h) {
+    return s.addTool({name, "", description, no_args, Json(), {}, std::move(h)});
+  };
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_elicitation", "Asks the user's name (input_required)",
+                            [](const Json&, RequestContext& ctx) {
+                              auto r = ctx.request(method::kElicitationCreate, elicitForm("What is your name?", "name"),
+                                                   "user_name");
+                              if (!r.ok()) return pending(r.status());
+                              return ToolResult::text("Hello, " + answerField(r, "name") + "!");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_sampling", "Asks the client's model (input_required)",
+                            [](const Json&, RequestContext& ctx) {
+                              auto r = ctx.request(method::kSamplingCreateMessage,
+                                                   samplingParams("What is the capital of France?", 100),
+                                                   "capital_question");
+                              if (!r.ok()) return pending(r.status());
+                              const Json* content = r->find("content");
+                              return ToolResult::text("The model said: " +
+                                                      (content && content->find("text") ? content->find("text")->asString() : r->dump()));
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_list_roots", "Asks the client's roots (input_required)",
+                            [](const Json&, RequestContext& ctx) {
+                              auto r = ctx.request(method::kRootsList, Json::object(), "client_roots");
+                              if (!r.ok()) return pending(r.status());
+                              const Json* roots = r->find("roots");
+                              return ToolResult::text("Roots: " + (roots ? roots->dump() : std::string("[]")));
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_request_state", "Confirms through requestState",
+                            [](const Json&, RequestContext& ctx) {
+                              Json form = Json::object().set("message", "Please confirm").set(
+                                  "requestedSchema", *Json::parse(R"({"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]})"));
+                              auto r = ctx.request(method::kElicitationCreate, form, "confirm");
+                              if (!r.ok()) return pending(r.status());
+                              return ToolResult::text("state-ok: confirmed " + answerField(r, "ok"));
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_tampered_state", "Confirms through a signed requestState",
+                            [](const Json&, RequestContext& ctx) {
+                              Json form = Json::object().set("message", "Please confirm").set(
+                                  "requestedSchema", *Json::parse(R"({"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]})"));
+                              auto r = ctx.request(method::kElicitationCreate, form, "confirm");
+                              if (!r.ok()) return pending(r.status());
+                              return ToolResult::text("state-ok");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_multiple_inputs", "Asks three things at once",
+                            [](const Json&, RequestContext& ctx) {
+                              // Every question is asked before giving up, so one round lists them all.
+                              auto name = ctx.request(method::kElicitationCreate, elicitForm("What is your name?", "name"), "user_name");
+                              auto greeting = ctx.request(method::kSamplingCreateMessage, samplingParams("Generate a greeting", 50), "greeting");
+                              auto roots = ctx.request(method::kRootsList, Json::object(), "client_roots");
+                              for (const auto* r : {&name, &greeting, &roots})
+                                if (!r->ok()) return pending(r->status());
+                              return ToolResult::text("Hello " + answerField(name, "name") + ", " + greeting->dump() +
+                                                      ", roots " + roots->dump());
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_multi_round", "Asks in two rounds",
+                            [](const Json&, RequestContext& ctx) {
+                              auto name = ctx.request(method::kElicitationCreate,
+                                                      elicitForm("Step 1: What is your name?", "name"), "step1");
+                              if (!name.ok()) return pending(name.status());
+                              auto color = ctx.request(method::kElicitationCreate,
+                                                       elicitForm("Step 2: What is your favorite color?", "color"), "step2");
+                              if (!color.ok()) return pending(color.status());
+                              return ToolResult::text(answerField(name, "name") + " likes " + answerField(color, "color"));
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_input_required_result_capabilities", "Asks only what the client can answer",
+                            [](const Json&, RequestContext& ctx) {
+                              auto name = ctx.request(method::kElicitationCreate, elicitForm("What is your name?", "name"), "user_name");
+                              auto capital = ctx.request(method::kSamplingCreateMessage,
+                                                         samplingParams("What is the capital of France?", 100), "capital_question");
+                              for (const auto* r : {&name, &capital})
+                                if (!r->ok() && isInputRequired(r->status())) return pending(r->status());
+                              return ToolResult::text("answered what it could");
+                            }));
+  // server-stateless diagnostics
+  VSMCP_RETURN_IF_ERROR(add("test_missing_capability", "Needs sampling: without it, -32021",
+                            [](const Json&, RequestContext& ctx) {
+                              auto r = ctx.request(method::kSamplingCreateMessage, samplingParams("Say hi", 10), "hi");
+                              if (!r.ok()) return pending(r.status());
+                              return ToolResult::text("sampled");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_streaming_elicitation", "Elicits while the response streams",
+                            [](const Json&, RequestContext& ctx) {
+                              ctx.progress(0, 1, "starting");
+                              auto r = ctx.request(method::kElicitationCreate, elicitForm("What is your name?", "name"), "user_name");
+                              if (!r.ok()) return pending(r.status());
+                              return ToolResult::text("Hello, " + answerField(r, "name"));
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_logging_tool", "Logs (only at the request's own log level)",
+                            [](const Json&, RequestContext& ctx) {
+                              ctx.log(LogLevel::kInfo, "logging tool ran");
+                              ctx.log(LogLevel::kError, "an error-level message");
+                              return ToolResult::text("logged");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_trigger_tool_change", "Announces a tool list change",
+                            [&s](const Json&, RequestContext&) {
+                              s.notifyToolListChanged();
+                              return ToolResult::text("tools/list changed");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_trigger_prompt_change", "Announces a prompt list change",
+                            [&s](const Json&, RequestContext&) {
+                              s.notifyPromptListChanged();
+                              return ToolResult::text("prompts/list changed");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("test_trigger_resource_update", "Announces that test://watched-resource changed",
+                            [&s](const Json&, RequestContext&) {
+                              s.notifyResourceUpdated("test://watched-resource");
+                              return ToolResult::text("test://watched-resource updated");
+                            }));
+  // SEP-2243: a parameter the client mirrors into an Mcp-Param-Region header (checked by the
+  // HTTP transport against the body).
+  VSMCP_RETURN_IF_ERROR(s.addTool({"test_custom_header", "", "Echoes a region sent as a custom header too",
+                                   schema(R"({"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]})"),
+                                   Json(), {}, [](const Json& args, RequestContext&) {
+                                     return ToolResult::text("region " + args.find("region")->asString());
+                                   }}));
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// The tasks extension: a backend whose tasks live in this process (a fixture; a real backend
+// keeps its state outside, e.g. vCenter tasks). The task's JSON state names its entry.
+
+class FixtureTasks final : public TaskBackend {
+ public:
+  Result<Json> start(const Tool& tool, const Json& args, RequestContext& ctx) override {
+    Entry e;
+    e.kind = tool.name;
+    e.started = std::chrono::steady_clock::now();
+    if (tool.name == "slow_compute") {
+      e.seconds = std::max<double>(0, args.find("seconds") ? args.find("seconds")->asDouble() : 1);
+      e.label = args.find("label") ? args.find("label")->asString() : "";
+    } else if (tool.name == "failing_job" || tool.name == "protocol_error_job") {
+      e.seconds = 1;
+    } else if (tool.name == "confirm_delete") {
+      e.label = args.find("filename") ? args.find("filename")->asString() : "file.txt";
+      e.wanted = {"confirm"};
+    } else if (tool.name == "multi_input") {
+      e.wanted = {"first", "second"};
+    } else if (tool.name == "test_tool_with_task") {
+      // Input first (multi round-trip), then the task.
+      auto r = ctx.request(method::kElicitationCreate, elicitForm("What is your name?", "name"), "user_name");
+      if (!r.ok()) return r.status();
+      e.label = answerField(r, "name");
+      e.seconds = 0.5;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::string key = std::to_string(++next_);
+    entries_[key] = std::move(e);
+    return Json::object().set("k", key);
+  }
+
+  Result<TaskState> get(const Tool&, const Json& state, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry* e = find(state);
+    if (!e) return Status::NotFound("no such task in this process");
+    TaskState st;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - e->started).count();
+    if (e->cancelled) {
+      st.status = TaskState::Status::kCancelled;
+      st.message = "cancelled at the client's request";
+      return st;
+    }
+    if (!e->wanted.empty()) {
+      st.status = TaskState::Status::kInputRequired;
+      st.input_requests = Json::object();
+      for (const auto& k : e->wanted) {
+        if (e->answers.find(k)) continue;
+        std::string question = e->kind == "confirm_delete" ? "Delete " + e->label + "?" : "Your answer for " + k + "?";
+        Json form = Json::object().set("message", question).set(
+            "requestedSchema", *Json::parse(R"({"type":"object","properties":{"confirm":{"type":"boolean"}},"required":["confirm"]})"));
+        st.input_requests.set(k, Json::object().set("method", method::kElicitationCreate).set("params", form));
+      }
+      if (st.input_requests.size() > 0) return st;
+      st.status = TaskState::Status::kCompleted;
+      st.result = ToolResult::text(e->kind == "confirm_delete" ? "Deleted " + e->label : "Got " + e->answers.dump());
+      return st;
+    }
+    if (elapsed < e->seconds) {
+      st.status = TaskState::Status::kWorking;
+      st.progress = 100.0 * elapsed / e->seconds;
+      return st;
+    }
+    if (e->kind == "failing_job") {
+      st.status = TaskState::Status::kCompleted;
+      st.result = ToolResult::error("failing_job failed, as it always does");
+    } else if (e->kind == "protocol_error_job") {
+      st.status = TaskState::Status::kFailed;
+      st.error_message = "protocol_error_job broke down (internal error)";
+    } else if (e->kind == "test_tool_with_task") {
+      st.status = TaskState::Status::kCompleted;
+      st.result = ToolResult::text("Hello, " + e->label + "! (from a task)");
+    } else {
+      st.status = TaskState::Status::kCompleted;
+      st.result = ToolResult::text("computed " + e->label + " in " + std::to_string(e->seconds) + " s");
+    }
+    return st;
+  }
+
+  Status cancel(const Tool&, const Json& state, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry* e = find(state);
+    if (!e) return Status::NotFound("no such task in this process");
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - e->started).count();
+    if (elapsed < e->seconds || !e->wanted.empty()) e->cancelled = true;  // finished tasks stay finished
+    return Status::Ok();
+  }
+
+  Status update(const Tool&, const Json& state, const Json& responses, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry* e = find(state);
+    if (!e) return Status::NotFound("no such task in this process");
+    for (const auto& [k, v] : responses.members())
+      if (e->wanted.count(k)) e->answers.set(k, v);
+    return Status::Ok();
+  }
+
+ private:
+  struct Entry {
+    std::string kind, label;
+    double seconds = 0;
+    std::chrono::steady_clock::time_point started;
+    bool cancelled = false;
+    std::set<std::string> wanted;
+    Json answers = Json::object();
+  };
+  Entry* find(const Json& state) {
+    const Json* k = state.find("k");
+    auto it = k ? entries_.find(k->asString()) : entries_.end();
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+  std::uint64_t next_ = 0;
+};
+
+Status addTaskTools(Server& s) {
+  auto backend = std::make_shared<FixtureTasks>();
+  auto add = [&](const char* name, const char* description, const char* input, TaskSupport support, ToolHandler h) {
+    Tool t{name, "", description, schema(input), Json(), {}, std::move(h)};
+    t.task_support = support;
+    if (support != TaskSupport::kNone) t.tasks = backend;
+    return s.addTool(std::move(t));
+  };
+  VSMCP_RETURN_IF_ERROR(add("greet", "Says hello (never a task)",
+                            R"({"type":"object","properties":{"name":{"type":"string"}}})", TaskSupport::kNone,
+                            [](const Json& args, RequestContext&) {
+                              return ToolResult::text("Hello, " + (args.find("name") ? args.find("name")->asString() : std::string("World")) + "!");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("slow_compute", "Computes for `seconds` (a task when the client can)",
+                            R"({"type":"object","properties":{"seconds":{"type":"number","minimum":0,"maximum":3600},"label":{"type":"string"}}})",
+                            TaskSupport::kOptional, [](const Json& args, RequestContext& ctx) {
+                              const double secs = std::min(5.0, args.find("seconds") ? args.find("seconds")->asDouble() : 1.0);
+                              for (int i = 0; i < static_cast<int>(secs * 20) && !ctx.cancelled(); ++i)
+                                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                              return ToolResult::text("computed synchronously");
+                            }));
+  VSMCP_RETURN_IF_ERROR(add("failing_job", "Fails as a tool error (only as a task)",
+                            R"({"type":"object","properties":{}})", TaskSupport::kRequired, nullptr));
+  VSMCP_RETURN_IF_ERROR(add("protocol_error_job", "Fails with a protocol error (only as a task)",
+                            R"({"type":"object","properties":{}})", TaskSupport::kRequired, nullptr));
+  VSMCP_RETURN_IF_ERROR(add("confirm_delete", "Deletes a file once the user confirms (a task)",
+                            R"({"type":"object","properties":{"filename":{"type":"string"}}})", TaskSupport::kRequired,
+                            nullptr));
+  VSMCP_RETURN_IF_ERROR(add("multi_input", "Asks two questions at once (a task)", R"({"type":"object","properties":{}})",
+                            TaskSupport::kRequired, nullptr));
+  VSMCP_RETURN_IF_ERROR(add("test_tool_with_task", "Asks a name, then greets from a task",
+                            R"({"type":"object","properties":{}})", TaskSupport::kRequired, nullptr));
+  return Status::Ok();
+}
 
 Status addTools(Server& s) {
   const Json no_args = schema(R"({"type":"object","properties":{}})");
@@ -189,8 +498,12 @@ Status addTools(Server& s) {
       }));
   VSMCP_RETURN_IF_ERROR(add("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
                             schema(R"({"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
-     "$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},
-     "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},
+     "$defs":{"address":{"$anchor":"addressDef","type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},
+     "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"},
+                   "contactMethod":{"type":"string","enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string"}},
+     "allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],
+     "if":{"properties":{"contactMethod":{"const":"phone"}},"required":["contactMethod"]},
+     "then":{"required":["phone"]},"else":{"required":["email"]},
      "additionalProperties":false})"),
                             [](const Json& args, RequestContext&) { return ToolResult::text("received " + args.dump()); }));
   return Status::Ok();
@@ -252,6 +565,14 @@ Status addPrompts(Server& s) {
                                                                  "Embedded resource content for testing."),
                                                         text("Please process the embedded resource above.")});
                                      }}));
+  VSMCP_RETURN_IF_ERROR(s.addPrompt({"test_input_required_result_prompt", "", "A prompt that asks the user first", {},
+                                     [](const std::map<std::string, std::string>&, RequestContext& ctx) -> Result<PromptResult> {
+                                       auto r = ctx.request(method::kElicitationCreate,
+                                                            elicitForm("What context should the prompt use?", "context"),
+                                                            "user_context");
+                                       if (!r.ok()) return r.status();
+                                       return messages({text("Use this context: " + answerField(r, "context"))});
+                                     }}));
   VSMCP_RETURN_IF_ERROR(s.addPrompt({"test_prompt_with_image", "", "A prompt with an image", {},
                                      [](const std::map<std::string, std::string>&, RequestContext&) {
                                        return messages({image(), text("Please analyze the image above.")});
@@ -270,18 +591,30 @@ Status addPrompts(Server& s) {
 int main(int argc, char** argv) {
   int port = 0;
   bool stdio = false;
+  ServerOptions server_options;
+  server_options.task_poll_interval = std::chrono::milliseconds(200);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
       port = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--stdio") == 0) {
       stdio = true;
+    } else if (std::strcmp(argv[i], "--state-key-file") == 0 && i + 1 < argc) {
+      std::ifstream in(argv[++i], std::ios::binary);
+      std::stringstream key;
+      key << in.rdbuf();
+      if (!in || key.str().size() < 16) {
+        std::fprintf(stderr, "conformance-server: %s: cannot read a key of at least 16 bytes\n", argv[i]);
+        return 2;
+      }
+      server_options.state_key = key.str();
     } else {
-      std::fprintf(stderr, "usage: conformance-server [--port P | --stdio]\n");
+      std::fprintf(stderr, "usage: conformance-server [--port P | --stdio] [--state-key-file F]\n");
       return 2;
     }
   }
-  Server server(Implementation{"vsmcp-conformance-server", "0.1.0", "vsmcp conformance server"});
-  for (Status st : {addTools(server), addResources(server), addPrompts(server)}) {
+  Server server(Implementation{"vsmcp-conformance-server", "0.1.0", "vsmcp conformance server"}, server_options);
+  for (Status st : {addTools(server), addInputRequiredTools(server), addTaskTools(server), addResources(server),
+                    addPrompts(server)}) {
     if (!st.ok()) {
       std::fprintf(stderr, "%s\n", st.toString().c_str());
       return 1;

@@ -71,3 +71,30 @@ TEST_CASE("duplicate keys and unpaired surrogates are refused, wide objects pars
   CHECK(w->size() == 50000);
   CHECK(w->find("k49999")->asInt() == 49999);
 }
+
+#include "signed_state.hpp"
+
+TEST_CASE("canonical JSON ignores member order, and signed state detects any change") {
+  using namespace vsmcp::mcp::internal;
+  auto a = *vsmcp::Json::parse(R"({"b":[1,{"y":2,"x":1}],"a":"s"})");
+  auto b = *vsmcp::Json::parse(R"({"a":"s","b":[1,{"x":1,"y":2}]})");
+  CHECK(canonicalJson(a) == canonicalJson(b));
+  CHECK(canonicalJson(a) == R"({"a":"s","b":[1,{"x":1,"y":2}]})");
+  CHECK(sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+  const std::string token = signState("key-1", "rs1", a);
+  auto back = verifyState("key-1", "rs1", token);
+  REQUIRE(back.ok());
+  CHECK(*back == a);
+  CHECK_FALSE(verifyState("key-2", "rs1", token).ok());  // another key
+  CHECK_FALSE(verifyState("key-1", "tk1", token).ok());  // another kind
+  for (size_t i = 0; i < token.size(); ++i) {
+    std::string altered = token;
+    altered[i] = altered[i] == 'x' ? 'y' : 'x';
+    CHECK_FALSE(verifyState("key-1", "rs1", altered).ok());
+  }
+  CHECK_FALSE(verifyState("key-1", "rs1", "").ok());
+  CHECK_FALSE(verifyState("key-1", "rs1", "rs1.").ok());
+  CHECK(isoTime(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(isoTime(1785234567891) == "2026-07-28T10:29:27.891Z");
+}

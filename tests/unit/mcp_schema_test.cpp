@@ -3,6 +3,7 @@
 #include "mcp/schema.hpp"
 
 using vsmcp::Json;
+using vsmcp::Status;
 using vsmcp::mcp::validateJson;
 
 namespace {
@@ -49,4 +50,43 @@ TEST_CASE("tool schemas must describe objects") {
   CHECK(vsmcp::mcp::checkToolSchema(parse(R"({"type":"object"})")).ok());
   CHECK_FALSE(vsmcp::mcp::checkToolSchema(parse(R"({"type":"string"})")).ok());
   CHECK_FALSE(vsmcp::mcp::checkToolSchema(parse(R"([1])")).ok());
+}
+
+TEST_CASE("tool schemas may use JSON Schema 2020-12: local $refs, anchors, conditionals") {
+  const Json schema = parse(R"({"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
+    "$defs":{"address":{"$anchor":"addr","type":"object","properties":{"city":{"type":"string"}},"required":["city"]}},
+    "properties":{"home":{"$ref":"#/$defs/address"},"work":{"$ref":"#addr"},
+                  "contact":{"enum":["phone","email"]},"phone":{"type":"string"},"email":{"type":"string"},
+                  "tags":{"type":"array","prefixItems":[{"type":"integer"}],"items":{"type":"string"},"contains":{"const":"x"}}},
+    "allOf":[{"anyOf":[{"required":["phone"]},{"required":["email"]}]}],
+    "if":{"properties":{"contact":{"const":"phone"}},"required":["contact"]},"then":{"required":["phone"]},
+    "else":{"required":["email"]},"not":{"required":["forbidden"]},"dependentRequired":{"phone":["contact"]},
+    "additionalProperties":false})");
+  REQUIRE(vsmcp::mcp::checkToolSchema(schema).ok());
+  using vsmcp::mcp::validateToolArguments;
+  CHECK(validateToolArguments(schema, parse(R"({"email":"a@b","home":{"city":"Oslo"}})")).ok());
+  Status ref = validateToolArguments(schema, parse(R"({"email":"a@b","home":{"city":3}})"));
+  CHECK(ref.message() == "home.city: must be string, got integer (type)");
+  CHECK(validateToolArguments(schema, parse(R"({"email":"a@b","work":{}})")).message() == "work.city: is required (required)");
+  Status cond = validateToolArguments(schema, parse(R"({"contact":"phone","email":"a@b"})"));
+  CHECK(cond.message().find("phone: is required") != std::string::npos);
+  CHECK(cond.message().find("(then)") != std::string::npos);
+  CHECK_FALSE(validateToolArguments(schema, parse(R"({"phone":"1"})")).ok());  // dependentRequired: contact
+  CHECK(validateToolArguments(schema, parse(R"({"email":"e","tags":[1,"x"]})")).ok());
+  CHECK_FALSE(validateToolArguments(schema, parse(R"({"email":"e","tags":["1","x"]})")).ok());  // prefixItems
+  CHECK_FALSE(validateToolArguments(schema, parse(R"({"email":"e","tags":[1,"y"]})")).ok());    // contains
+  CHECK_FALSE(validateToolArguments(schema, parse(R"({"email":"e","extra":1})")).ok());
+}
+
+TEST_CASE("tool schemas with network or dangling $refs or an unknown dialect are refused") {
+  Status remote = vsmcp::mcp::checkToolSchema(parse(R"({"type":"object","properties":{"a":{"$ref":"https://example.com/s.json"}}})"));
+  CHECK_FALSE(remote.ok());
+  CHECK(remote.message().find("not local") != std::string::npos);
+  CHECK_FALSE(vsmcp::mcp::checkToolSchema(parse(R"({"type":"object","properties":{"a":{"$ref":"#/$defs/missing"}}})")).ok());
+  CHECK_FALSE(vsmcp::mcp::checkToolSchema(parse(R"({"$schema":"http://example.com/my-dialect","type":"object"})")).ok());
+  CHECK(vsmcp::mcp::checkToolSchema(parse(R"({"$schema":"http://json-schema.org/draft-07/schema#","type":"object"})")).ok());
+  // A $ref cycle fails validation cleanly instead of recursing forever.
+  const Json loop = parse(R"({"type":"object","$defs":{"a":{"$ref":"#/$defs/a"}},"properties":{"x":{"$ref":"#/$defs/a"}}})");
+  REQUIRE(vsmcp::mcp::checkToolSchema(loop).ok());
+  CHECK_FALSE(vsmcp::mcp::validateToolArguments(loop, parse(R"({"x":1})")).ok());
 }

@@ -2,9 +2,11 @@
 // errors, tools, resources, prompts, logging, progress, cancellation and client requests.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
 
 #include "mcp/protocol.hpp"
 #include "mcp/server.hpp"
@@ -682,4 +684,587 @@ TEST_CASE("shutDown cancels requests in flight but still answers them, and refus
   CHECK(queued_runs.load() == 0);
   CHECK_FALSE(session->closed());
   CHECK(session->receive(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", sink).ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// The modern era (2026-07-28): stateless requests carrying their own _meta.
+
+namespace {
+
+// A modern request: `params` (an object's members, without braces) plus the per-request _meta.
+std::string modernRequest(const Json& id, const std::string& method, const std::string& params = "",
+                          const std::string& caps = "{}", const std::string& extra_meta = "") {
+  std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                     R"("io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},)"
+                     R"("io.modelcontextprotocol/clientCapabilities":)" + caps + extra_meta + "}";
+  return R"({"jsonrpc":"2.0","id":)" + id.dump() + R"(,"method":")" + method + R"(","params":{)" + params +
+         (params.empty() ? "" : ",") + meta + "}}";
+}
+
+struct Modern {
+  explicit Modern(ServerOptions o = {}) : server(Implementation{"modern-server", "2.0", ""}, std::move(o)) {}
+  Server server;
+  std::shared_ptr<CaptureSink> sink = std::make_shared<CaptureSink>();
+
+  // Serves one request on a fresh session of `principal`, as the HTTP transport does for a
+  // POST without Mcp-Session-Id, and returns the response.
+  Json call(int id, const std::string& method, const std::string& params = "", const std::string& caps = "{}",
+            const std::string& principal = "", const std::string& extra_meta = "") {
+    auto s = server.createSession(nullptr, principal);
+    auto r = s->receive(modernRequest(Json(id), method, params, caps, extra_meta), sink);
+    (void)r;
+    Json response = sink->response(Json(id));
+    server.removeSession(s->id());
+    return response;
+  }
+};
+
+const Json& result(const Json& response) {
+  const Json* r = response.find("result");
+  REQUIRE(r);
+  return *r;
+}
+
+std::string text0(const Json& response) {
+  return result(response).find("content")->items()[0].find("text")->asString();
+}
+
+Tool echoTool(const std::string& name) {
+  return Tool{name, "", "", Json(), Json(), {}, [name](const Json&, RequestContext&) { return ToolResult::text(name); }};
+}
+
+// Asks the user's name (key "user_name") and greets them.
+Tool askNameTool() {
+  return Tool{"ask_name", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+                auto r = ctx.request(method::kElicitationCreate,
+                                     Json::object().set("message", "Your name?").set("requestedSchema", Json::object().set("type", "object")),
+                                     "user_name");
+                if (!r.ok()) return ToolResult::error(r.status().message());
+                return ToolResult::text("Hello, " + r->find("content")->find("name")->asString() + "!");
+              }};
+}
+
+}  // namespace
+
+TEST_CASE("a modern request is served without initialize, with resultType and serverInfo") {
+  Modern m;
+  REQUIRE(m.server.addTool(echoTool("echo")).ok());
+  Json r = m.call(1, "tools/call", R"("name":"echo","arguments":{})");
+  CHECK(text0(r) == "echo");
+  CHECK(result(r).find("resultType")->asString() == "complete");
+  const Json* info = result(r).find("_meta")->find("io.modelcontextprotocol/serverInfo");
+  REQUIRE(info);
+  CHECK(info->find("name")->asString() == "modern-server");
+  CHECK(info->find("version")->asString() == "2.0");
+  // The session stays uninitialized: the request carried everything it needed.
+  auto s = m.server.createSession(m.sink);
+  REQUIRE(s->receive(modernRequest(Json(2), "tools/list"), m.sink).ok());
+  CHECK(result(m.sink->response(Json(2))).find("tools")->size() == 1);
+  CHECK_FALSE(s->initialized());
+  CHECK(s->protocolVersion().empty());
+}
+
+TEST_CASE("server/discover lists versions, capabilities and caching hints") {
+  Modern m;
+  Json r = m.call(1, "server/discover");
+  const Json& d = result(r);
+  REQUIRE(d.find("supportedVersions")->size() == 1);
+  CHECK(d.find("supportedVersions")->items()[0].asString() == "2026-07-28");
+  CHECK(d.find("capabilities")->find("tools")->find("listChanged")->asBool());
+  CHECK(d.find("capabilities")->find("resources")->find("subscribe")->asBool());
+  CHECK_FALSE(d.find("capabilities")->find("extensions"));  // no task tools yet
+  CHECK(d.find("ttlMs")->isInt());
+  CHECK(d.find("cacheScope")->asString() == "public");
+  CHECK(d.find("_meta")->find("io.modelcontextprotocol/serverInfo"));
+}
+
+TEST_CASE("modern requests with a bad _meta or an unknown version are refused") {
+  Modern m;
+  auto s = m.server.createSession(m.sink);
+  // No _meta at all on a modern-only method.
+  (void)s->receive(R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}})", m.sink);
+  CHECK(errorCode(m.sink->response(Json(1))) == error::kInvalidParams);
+  // _meta without the protocol version.
+  (void)s->receive(R"({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{}}}})", m.sink);
+  Json missing_version = m.sink->response(Json(2));
+  CHECK(errorCode(missing_version) == error::kInvalidParams);
+  CHECK(missing_version.find("error")->find("message")->asString().find("protocolVersion") != std::string::npos);
+  // _meta without the client capabilities.
+  (void)s->receive(R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})", m.sink);
+  CHECK(errorCode(m.sink->response(Json(3))) == error::kInvalidParams);
+  // An unknown version: UnsupportedProtocolVersionError naming what is supported.
+  (void)s->receive(R"({"jsonrpc":"2.0","id":4,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"1999-01-01","io.modelcontextprotocol/clientCapabilities":{}}}})", m.sink);
+  Json version = m.sink->response(Json(4));
+  CHECK(errorCode(version) == error::kUnsupportedProtocolVersion);
+  CHECK(version.find("error")->find("data")->find("requested")->asString() == "1999-01-01");
+  CHECK(version.find("error")->find("data")->find("supported")->items()[0].asString() == "2026-07-28");
+  // A bad log level.
+  Json level = m.call(5, "tools/list", "", "{}", "", R"(,"io.modelcontextprotocol/logLevel":"loud")");
+  CHECK(errorCode(level) == error::kInvalidParams);
+}
+
+TEST_CASE("legacy-only methods do not exist in the modern era") {
+  Modern m;
+  for (const char* name : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe",
+                           "tasks/result", "tasks/list", "no/such"}) {
+    INFO(name);
+    CHECK(errorCode(m.call(1, name, "", R"({"extensions":{"io.modelcontextprotocol/tasks":{}}})")) == error::kMethodNotFound);
+  }
+  // A legacy initialize on the same server still works.
+  Fixture f;
+  f.initialize();
+  CHECK(f.session->initialized());
+}
+
+TEST_CASE("modern log messages follow the request's own log level, none without one") {
+  Modern m;
+  Tool t{"logs", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           ctx.log(LogLevel::kDebug, "debug line");
+           ctx.log(LogLevel::kWarning, "warning line");
+           return ToolResult::text("ok");
+         }};
+  REQUIRE(m.server.addTool(t).ok());
+  m.call(1, "tools/call", R"("name":"logs")");
+  CHECK(m.sink->count("notifications/message") == 0);
+  m.call(2, "tools/call", R"("name":"logs")", "{}", "", R"(,"io.modelcontextprotocol/logLevel":"info")");
+  CHECK(m.sink->count("notifications/message") == 1);
+  m.call(3, "tools/call", R"("name":"logs")", "{}", "", R"(,"io.modelcontextprotocol/logLevel":"debug")");
+  CHECK(m.sink->count("notifications/message") == 3);
+}
+
+TEST_CASE("modern lists carry caching hints, private when the answer depends on the caller") {
+  ServerOptions o;
+  o.list_ttl = std::chrono::milliseconds(1234);
+  o.read_ttl = std::chrono::milliseconds(0);
+  o.private_reads = true;
+  Modern m(o);
+  for (const char* n : {"zeta", "alpha", "mid"}) REQUIRE(m.server.addTool(echoTool(n)).ok());
+  REQUIRE(m.server.addResource({"test://r", "r", "", "", "text/plain", [](const std::string& uri, RequestContext&) {
+                                  return Result<std::vector<ResourceContent>>(std::vector<ResourceContent>{{uri, "", std::string("x"), std::nullopt}});
+                                }}).ok());
+  Json tools = m.call(1, "tools/list");
+  CHECK(result(tools).find("ttlMs")->asInt() == 1234);
+  CHECK(result(tools).find("cacheScope")->asString() == "public");
+  CHECK(result(tools).find("resultType")->asString() == "complete");
+  // Deterministic order: by name in the modern era, whatever the registration order.
+  std::vector<std::string> names;
+  for (const auto& t : result(tools).find("tools")->items()) names.push_back(t.find("name")->asString());
+  CHECK(names == std::vector<std::string>{"alpha", "mid", "zeta"});
+  for (const char* list : {"prompts/list", "resources/list", "resources/templates/list"}) {
+    Json r = m.call(2, list);
+    CHECK(result(r).find("ttlMs")->asInt() == 1234);
+    CHECK(result(r).find("cacheScope")->asString() == "public");
+  }
+  Json read = m.call(3, "resources/read", R"("uri":"test://r")");
+  CHECK(result(read).find("ttlMs")->asInt() == 0);
+  CHECK(result(read).find("cacheScope")->asString() == "private");
+  // A tool filter makes tools/list depend on the caller.
+  m.server.setToolFilter([](const std::string& principal, const Tool& t) { return principal == "alice" || t.name == "mid"; });
+  Json filtered = m.call(4, "tools/list", "", "{}", "bob");
+  CHECK(result(filtered).find("cacheScope")->asString() == "private");
+  CHECK(result(filtered).find("tools")->size() == 1);
+}
+
+TEST_CASE("a missing resource is -32602 in the modern era and -32002 in the legacy one") {
+  Modern m;
+  Json modern = m.call(1, "resources/read", R"("uri":"test://missing")");
+  CHECK(errorCode(modern) == error::kInvalidParams);
+  CHECK(modern.find("error")->find("data")->find("uri")->asString() == "test://missing");
+  Fixture f;
+  f.initialize();
+  CHECK(errorCode(f.call(2, "resources/read", R"({"uri":"test://missing"})")) == error::kResourceNotFound);
+}
+
+TEST_CASE("input_required: the client answers on a retry and the handler gets the answer") {
+  Modern m;
+  REQUIRE(m.server.addTool(askNameTool()).ok());
+  const std::string caps = R"({"elicitation":{}})";
+  Json r1 = m.call(1, "tools/call", R"("name":"ask_name","arguments":{})", caps, "alice");
+  const Json& ir = result(r1);
+  CHECK(ir.find("resultType")->asString() == "input_required");
+  const Json* q = ir.find("inputRequests")->find("user_name");
+  REQUIRE(q);
+  CHECK(q->find("method")->asString() == "elicitation/create");
+  CHECK(q->find("params")->find("message")->asString() == "Your name?");
+  const std::string state = ir.find("requestState")->asString();
+  CHECK_FALSE(ir.find("content"));  // the handler's own result was discarded
+
+  const std::string answer = R"("inputResponses":{"user_name":{"action":"accept","content":{"name":"Ada"}}})";
+  Json r2 = m.call(2, "tools/call", R"("name":"ask_name","arguments":{},"requestState":")" + state + "\"," + answer, caps, "alice");
+  CHECK(result(r2).find("resultType")->asString() == "complete");
+  CHECK(text0(r2) == "Hello, Ada!");
+
+  // Without the capability the question cannot be asked: the handler sees kUnsupported.
+  Json r3 = m.call(3, "tools/call", R"("name":"ask_name","arguments":{})", "{}", "alice");
+  CHECK(errorCode(r3) == error::kMissingRequiredClientCapability);
+  CHECK(r3.find("error")->find("data")->find("requiredCapabilities")->find("elicitation"));
+}
+
+TEST_CASE("a requestState that is tampered with, expired, another caller's or another request's is refused") {
+  ServerOptions o;
+  o.state_key = "a shared key of thirty-two bytes";
+  Modern m(o);
+  REQUIRE(m.server.addTool(askNameTool()).ok());
+  Tool other = askNameTool();
+  other.name = "ask_other";
+  REQUIRE(m.server.addTool(other).ok());
+  const std::string caps = R"({"elicitation":{}})";
+  const std::string answer = R"(,"inputResponses":{"user_name":{"action":"accept","content":{"name":"Ada"}}})";
+  auto stateFor = [&](Modern& server, int id, const std::string& principal) {
+    Json r = server.call(id, "tools/call", R"("name":"ask_name","arguments":{"x":1})", caps, principal);
+    return result(r).find("requestState")->asString();
+  };
+  auto retry = [&](Modern& server, int id, const std::string& tool, const std::string& args, const std::string& state,
+                   const std::string& principal) {
+    return server.call(id, "tools/call", R"("name":")" + tool + R"(","arguments":)" + args + R"(,"requestState":")" + state + "\"" + answer,
+                       caps, principal);
+  };
+  const std::string state = stateFor(m, 1, "alice");
+  // The genuine state works (arguments in another member order digest the same).
+  CHECK(text0(retry(m, 2, "ask_name", R"({"x":1})", state, "alice")) == "Hello, Ada!");
+
+  std::string tampered = state;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  Json t = retry(m, 3, "ask_name", R"({"x":1})", tampered, "alice");
+  CHECK(errorCode(t) == error::kInvalidParams);
+  CHECK(t.find("error")->find("message")->asString().find("requestState") != std::string::npos);
+  CHECK(errorCode(retry(m, 4, "ask_name", R"({"x":1})", state + "-TAMPERED", "alice")) == error::kInvalidParams);
+
+  Json other_caller = retry(m, 5, "ask_name", R"({"x":1})", state, "mallory");
+  CHECK(errorCode(other_caller) == error::kInvalidParams);
+  CHECK(other_caller.find("error")->find("message")->asString().find("another caller") != std::string::npos);
+
+  Json other_args = retry(m, 6, "ask_name", R"({"x":2})", state, "alice");
+  CHECK(errorCode(other_args) == error::kInvalidParams);
+  CHECK(other_args.find("error")->find("message")->asString().find("different request") != std::string::npos);
+  CHECK(errorCode(retry(m, 7, "ask_other", R"({"x":1})", state, "alice")) == error::kInvalidParams);
+
+  // Another replica with the same key accepts it; one with another key does not.
+  Modern replica(o);
+  REQUIRE(replica.server.addTool(askNameTool()).ok());
+  CHECK(text0(retry(replica, 8, "ask_name", R"({"x":1})", state, "alice")) == "Hello, Ada!");
+  ServerOptions other_key = o;
+  other_key.state_key = "another key, also 32 bytes long!";
+  Modern stranger(other_key);
+  REQUIRE(stranger.server.addTool(askNameTool()).ok());
+  CHECK(errorCode(retry(stranger, 9, "ask_name", R"({"x":1})", state, "alice")) == error::kInvalidParams);
+
+  // Expired.
+  ServerOptions short_lived = o;
+  short_lived.request_state_ttl = std::chrono::milliseconds(-1000);
+  Modern expiring(short_lived);
+  REQUIRE(expiring.server.addTool(askNameTool()).ok());
+  const std::string old_state = stateFor(expiring, 10, "alice");
+  Json expired = retry(expiring, 11, "ask_name", R"({"x":1})", old_state, "alice");
+  CHECK(errorCode(expired) == error::kInvalidParams);
+  CHECK(expired.find("error")->find("message")->asString().find("expired") != std::string::npos);
+
+  // A malformed answer is refused, not passed on.
+  Json bad = m.call(12, "tools/call", R"("name":"ask_name","arguments":{},"inputResponses":{"user_name":5})", caps, "alice");
+  CHECK(errorCode(bad) == error::kInvalidParams);
+}
+
+TEST_CASE("input_required lists every question of a round and keeps earlier answers across rounds") {
+  Modern m;
+  Tool t{"two_rounds", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           auto form = Json::object().set("message", "?").set("requestedSchema", Json::object().set("type", "object"));
+           auto a = ctx.request(method::kElicitationCreate, form, "a");
+           auto b = ctx.request(method::kSamplingCreateMessage, Json::object().set("maxTokens", 5), "b");
+           if (!a.ok() || !b.ok()) return ToolResult::error("waiting");
+           auto c = ctx.request(method::kRootsList, Json::object());  // a derived key
+           if (!c.ok()) return ToolResult::error("waiting");
+           return ToolResult::text(a->dump() + b->dump() + c->dump());
+         }};
+  REQUIRE(m.server.addTool(t).ok());
+  const std::string caps = R"({"elicitation":{},"sampling":{},"roots":{}})";
+  Json r1 = m.call(1, "tools/call", R"("name":"two_rounds")", caps);
+  CHECK(result(r1).find("inputRequests")->size() == 2);
+  Json r2 = m.call(2, "tools/call",
+                   R"("name":"two_rounds","requestState":")" + result(r1).find("requestState")->asString() +
+                       R"(","inputResponses":{"a":{"x":1},"b":{"y":2},"junk":{"z":3}})",
+                   caps);
+  const Json& round2 = result(r2);
+  REQUIRE(round2.find("resultType")->asString() == "input_required");
+  REQUIRE(round2.find("inputRequests")->size() == 1);
+  const std::string roots_key = round2.find("inputRequests")->members()[0].first;
+  CHECK(roots_key.rfind("roots-", 0) == 0);
+  // Round 3 answers only the new question; a and b come from the requestState.
+  Json r3 = m.call(3, "tools/call",
+                   R"("name":"two_rounds","requestState":")" + round2.find("requestState")->asString() +
+                       R"(","inputResponses":{")" + roots_key + R"(":{"roots":[]}})",
+                   caps);
+  CHECK(text0(r3) == R"({"x":1}{"y":2}{"roots":[]})");
+}
+
+TEST_CASE("prompts/get may ask for input too") {
+  Modern m;
+  REQUIRE(m.server.addPrompt({"ask", "", "", {}, [](const std::map<std::string, std::string>&, RequestContext& ctx) -> Result<PromptResult> {
+                                auto r = ctx.request(method::kElicitationCreate, Json::object().set("message", "ctx?"), "ctx");
+                                if (!r.ok()) return r.status();
+                                PromptResult p;
+                                p.messages.push(Json::object().set("role", "user").set("content", Json::object().set("type", "text").set("text", r->dump())));
+                                return p;
+                              }}).ok());
+  Json r1 = m.call(1, "prompts/get", R"("name":"ask")", R"({"elicitation":{}})");
+  CHECK(result(r1).find("resultType")->asString() == "input_required");
+  Json r2 = m.call(2, "prompts/get", R"("name":"ask","inputResponses":{"ctx":{"action":"accept"}})", R"({"elicitation":{}})");
+  CHECK(result(r2).find("messages")->size() == 1);
+}
+
+namespace {
+
+// A task backend recording what it was asked; tasks finish when told.
+class TestTasks final : public TaskBackend {
+ public:
+  Result<Json> start(const Tool&, const Json& args, RequestContext& ctx) override {
+    std::lock_guard<std::mutex> lock(mu);
+    started_by = ctx.principal();
+    return Json::object().set("job", "job-" + std::to_string(++count)).set("args", args);
+  }
+  Result<TaskState> get(const Tool&, const Json& state, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu);
+    TaskState st;
+    const std::string job = state.find("job")->asString();
+    if (cancelled.count(job)) {
+      st.status = TaskState::Status::kCancelled;
+    } else if (finished) {
+      st.status = TaskState::Status::kCompleted;
+      st.result = ToolResult::text("done " + job);
+    } else if (needs_input) {
+      st.status = TaskState::Status::kInputRequired;
+      st.input_requests = Json::object().set("ok", Json::object().set("method", "elicitation/create"));
+    } else {
+      st.status = TaskState::Status::kWorking;
+      st.progress = 40;
+    }
+    return st;
+  }
+  Status cancel(const Tool&, const Json& state, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu);
+    cancelled.insert(state.find("job")->asString());
+    return Status::Ok();
+  }
+  Status update(const Tool&, const Json&, const Json& responses, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu);
+    updates.push_back(responses);
+    needs_input = false;
+    return Status::Ok();
+  }
+  std::mutex mu;
+  int count = 0;
+  bool finished = false;
+  bool needs_input = false;
+  std::string started_by;
+  std::set<std::string> cancelled;
+  std::vector<Json> updates;
+};
+
+}  // namespace
+
+TEST_CASE("tasks: a task tool returns a signed task id that tasks/get, update and cancel accept") {
+  ServerOptions o;
+  o.state_key = "tasks key tasks key tasks key 32";
+  Modern m(o);
+  auto backend = std::make_shared<TestTasks>();
+  Tool job{"job", "", "", Json(), Json(), {}, nullptr};
+  job.task_support = TaskSupport::kRequired;
+  job.tasks = backend;
+  REQUIRE(m.server.addTool(job).ok());
+  Tool optional = echoTool("maybe_task");
+  optional.task_support = TaskSupport::kOptional;
+  optional.tasks = backend;
+  REQUIRE(m.server.addTool(optional).ok());
+  Tool no_backend = echoTool("broken");
+  no_backend.task_support = TaskSupport::kOptional;
+  CHECK_FALSE(m.server.addTool(no_backend).ok());
+
+  CHECK(result(m.call(1, "server/discover")).find("capabilities")->find("extensions")->find("io.modelcontextprotocol/tasks"));
+  const std::string tasks = R"({"extensions":{"io.modelcontextprotocol/tasks":{}}})";
+  Json created = m.call(2, "tools/call", R"("name":"job","arguments":{"vm":"vm-1"})", tasks, "alice");
+  const Json& c = result(created);
+  CHECK(c.find("resultType")->asString() == "task");
+  CHECK(c.find("status")->asString() == "working");
+  CHECK(c.find("createdAt")->asString().size() == 24);
+  CHECK(c.find("ttlMs")->isInt());
+  CHECK(c.find("pollIntervalMs")->isInt());
+  CHECK_FALSE(c.find("requestState"));
+  CHECK(backend->started_by == "alice");
+  const std::string task_id = c.find("taskId")->asString();
+  const std::string tid = R"("taskId":")" + task_id + "\"";
+
+  Json working = m.call(3, "tasks/get", tid, tasks, "alice");
+  CHECK(result(working).find("status")->asString() == "working");
+  CHECK(result(working).find("statusMessage")->asString() == "(40% done)");
+  CHECK(result(working).find("resultType")->asString() == "complete");
+
+  backend->needs_input = true;
+  Json asking = m.call(4, "tasks/get", tid, tasks, "alice");
+  CHECK(result(asking).find("status")->asString() == "input_required");
+  CHECK(result(asking).find("inputRequests")->find("ok"));
+  Json ack = m.call(5, "tasks/update", tid + R"(,"inputResponses":{"ok":{"action":"accept"}})", tasks, "alice");
+  CHECK(result(ack).find("resultType")->asString() == "complete");
+  CHECK_FALSE(result(ack).find("taskId"));
+  REQUIRE(backend->updates.size() == 1);
+  CHECK(backend->updates[0].find("ok"));
+
+  backend->finished = true;
+  Json done = m.call(6, "tasks/get", tid, tasks, "alice");
+  CHECK(result(done).find("status")->asString() == "completed");
+  CHECK(result(done).find("result")->find("content")->items()[0].find("text")->asString() == "done job-1");
+
+  // Bound to its caller, and to this key.
+  CHECK(errorCode(m.call(7, "tasks/get", tid, tasks, "mallory")) == error::kInvalidParams);
+  CHECK(errorCode(m.call(8, "tasks/get", R"("taskId":"tk1.forged.id")", tasks, "alice")) == error::kInvalidParams);
+  // The extension must be declared on the request.
+  CHECK(errorCode(m.call(9, "tasks/get", tid, "{}", "alice")) == error::kMissingRequiredClientCapability);
+
+  // Another replica with the same key answers for the task too.
+  Modern replica(o);
+  REQUIRE(replica.server.addTool(job).ok());
+  CHECK(result(replica.call(10, "tasks/get", tid, tasks, "alice")).find("status")->asString() == "completed");
+
+  // Cancel.
+  Json second = m.call(11, "tools/call", R"("name":"job")", tasks, "alice");
+  const std::string tid2 = R"("taskId":")" + result(second).find("taskId")->asString() + "\"";
+  backend->finished = false;
+  CHECK(result(m.call(12, "tasks/cancel", tid2, tasks, "alice")).find("resultType")->asString() == "complete");
+  CHECK(result(m.call(13, "tasks/get", tid2, tasks, "alice")).find("status")->asString() == "cancelled");
+
+  // Without the extension: a required task tool is refused with -32021; an optional one runs
+  // its handler.
+  Json refused = m.call(14, "tools/call", R"("name":"job")", "{}", "alice");
+  CHECK(errorCode(refused) == error::kMissingRequiredClientCapability);
+  CHECK(refused.find("error")->find("data")->find("requiredCapabilities")->find("extensions"));
+  CHECK(text0(m.call(15, "tools/call", R"("name":"maybe_task")", "{}", "alice")) == "maybe_task");
+  CHECK(result(m.call(16, "tools/call", R"("name":"maybe_task")", tasks, "alice")).find("resultType")->asString() == "task");
+}
+
+TEST_CASE("subscriptions/listen acknowledges first, then delivers only what it asked for") {
+  Modern m;
+  REQUIRE(m.server.addResource({"test://watched", "w", "", "", "", [](const std::string& uri, RequestContext&) {
+                                  return Result<std::vector<ResourceContent>>(std::vector<ResourceContent>{{uri, "", std::string("x"), std::nullopt}});
+                                }}).ok());
+  auto session = m.server.createSession(nullptr);
+  auto stream = std::make_shared<CaptureSink>();
+  REQUIRE(*session->receive(modernRequest(Json("sub-1"), "subscriptions/listen",
+                                          R"("notifications":{"toolsListChanged":true,"resourceSubscriptions":["test://watched"]})"),
+                            stream) == 1);
+  Json ack = stream->waitFor([](const Json&) { return true; });
+  CHECK(ack.find("method")->asString() == "notifications/subscriptions/acknowledged");
+  CHECK(ack.find("params")->find("_meta")->find("io.modelcontextprotocol/subscriptionId")->asString() == "sub-1");
+  CHECK(ack.find("params")->find("notifications")->find("toolsListChanged")->asBool());
+  CHECK_FALSE(ack.find("params")->find("notifications")->find("promptsListChanged"));
+
+  m.server.notifyResourceUpdated("test://other");
+  m.server.notifyPromptListChanged();  // not asked for
+  m.server.notifyResourceUpdated("test://watched");
+  Json updated = stream->waitFor([](const Json& msg) {
+    return msg.find("method") && msg.find("method")->asString() == "notifications/resources/updated";
+  });
+  CHECK(updated.find("params")->find("uri")->asString() == "test://watched");
+  CHECK(updated.find("params")->find("_meta")->find("io.modelcontextprotocol/subscriptionId")->asString() == "sub-1");
+  REQUIRE(m.server.addTool(echoTool("new_tool")).ok());
+  Json changed = stream->waitFor([](const Json& msg) {
+    return msg.find("method") && msg.find("method")->asString() == "notifications/tools/list_changed";
+  });
+  CHECK(changed.find("params")->find("_meta")->find("io.modelcontextprotocol/subscriptionId")->asString() == "sub-1");
+  CHECK(stream->count("notifications/resources/updated") == 1);
+  CHECK(stream->count("notifications/prompts/list_changed") == 0);
+  CHECK(stream->all().front().find("method")->asString() == "notifications/subscriptions/acknowledged");
+
+  // The client closes the stream: no response, the request is done.
+  REQUIRE(session->receive(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"sub-1"}})", stream).ok());
+  stream->waitDone(1);
+  m.server.notifyResourceUpdated("test://watched");
+  CHECK(stream->count("notifications/resources/updated") == 1);
+
+  // Bad filters are refused.
+  auto bad = std::make_shared<CaptureSink>();
+  (void)session->receive(modernRequest(Json(2), "subscriptions/listen", R"("notifications":{"resourceSubscriptions":"x"})"), bad);
+  CHECK(errorCode(bad->response(Json(2))) == error::kInvalidParams);
+  (void)session->receive(modernRequest(Json(3), "subscriptions/listen", R"("notifications":{"taskIds":["t"]})"), bad);
+  CHECK(errorCode(bad->response(Json(3))) == error::kMissingRequiredClientCapability);
+}
+
+TEST_CASE("a server shutting down ends listen streams with their closing result") {
+  Modern m;
+  auto session = m.server.createSession(nullptr);
+  auto stream = std::make_shared<CaptureSink>();
+  REQUIRE(*session->receive(modernRequest(Json(7), "subscriptions/listen", R"("notifications":{"promptsListChanged":true})"), stream) == 1);
+  stream->waitFor([](const Json&) { return true; });
+  session->shutDown("stopping");
+  Json closing = stream->response(Json(7));
+  CHECK(closing.find("result")->find("resultType")->asString() == "complete");
+  CHECK(closing.find("result")->find("_meta")->find("io.modelcontextprotocol/subscriptionId")->asInt() == 7);
+  stream->waitDone(1);
+}
+
+TEST_CASE("the handler sees an input request as isInputRequired, and legacy sessions are not affected by it") {
+  Modern m;
+  std::atomic<int> input_required{0};
+  Tool t{"probe", "", "", Json(), Json(), {}, [&](const Json&, RequestContext& ctx) {
+           auto r = ctx.request(method::kRootsList, Json::object());
+           if (!r.ok() && isInputRequired(r.status())) ++input_required;
+           return ToolResult::text(ctx.modern() ? "modern" : "legacy");
+         }};
+  REQUIRE(m.server.addTool(t).ok());
+  Json r = m.call(1, "tools/call", R"("name":"probe")", R"({"roots":{}})");
+  CHECK(result(r).find("resultType")->asString() == "input_required");
+  CHECK(input_required == 1);
+  CHECK_FALSE(isInputRequired(Status::Cancelled("plain cancellation")));
+  // A request to the client that is not an input request is refused in the modern era.
+  Tool other{"other", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+               auto res = ctx.request("tools/list", Json::object());
+               return ToolResult::text(res.ok() ? "sent" : res.status().message());
+             }};
+  REQUIRE(m.server.addTool(other).ok());
+  CHECK(text0(m.call(2, "tools/call", R"("name":"other")")).find("not tools/list") != std::string::npos);
+}
+
+TEST_CASE("removing the session of a listen stream ends it without a response") {
+  Modern m;
+  auto session = m.server.createSession(nullptr);
+  auto stream = std::make_shared<CaptureSink>();
+  REQUIRE(*session->receive(modernRequest(Json(1), "subscriptions/listen", R"("notifications":{"resourcesListChanged":true})"), stream) == 1);
+  m.server.notifyResourceListChanged();
+  stream->waitFor([](const Json& msg) {
+    return msg.find("method") && msg.find("method")->asString() == "notifications/resources/list_changed";
+  });
+  m.server.removeSession(session->id());
+  stream->waitDone(1);
+  for (const auto& msg : stream->all()) CHECK_FALSE(msg.find("result"));
+  // A second listen with the same id on a live session is refused while the first runs.
+  auto s2 = m.server.createSession(nullptr);
+  auto a = std::make_shared<CaptureSink>();
+  REQUIRE(*s2->receive(modernRequest(Json(5), "subscriptions/listen", R"("notifications":{})"), a) == 1);
+  CHECK_FALSE(s2->receive(modernRequest(Json(5), "subscriptions/listen", R"("notifications":{})"), a).ok());
+  CHECK(errorCode(a->response(Json(5))) == error::kInvalidRequest);
+}
+
+TEST_CASE("a legacy session sees modern-only methods as unknown, and may still send modern requests") {
+  Fixture f;
+  f.initialize();
+  CHECK(errorCode(f.call(2, "tasks/get", R"({"taskId":"x"})")) == error::kMethodNotFound);
+  CHECK(errorCode(f.call(3, "server/discover")) == error::kMethodNotFound);
+  (void)f.session->receive(modernRequest(Json(4), "server/discover"), f.sink);
+  CHECK(result(f.sink->response(Json(4))).find("supportedVersions"));
+  // Without initialize, a modern-only method without _meta is a malformed modern request.
+  Fixture g;
+  CHECK(errorCode(g.call(5, "server/discover")) == error::kInvalidParams);
+}
+
+TEST_CASE("answers too large to keep in a requestState are refused with a clear error") {
+  Modern m;
+  Tool t{"two", "", "", Json(), Json(), {}, [](const Json&, RequestContext& ctx) {
+           auto a = ctx.request(method::kElicitationCreate, Json::object().set("message", "a"), "a");
+           auto b = ctx.request(method::kElicitationCreate, Json::object().set("message", "b"), "b");
+           return ToolResult::text(a.ok() && b.ok() ? "both" : "waiting");
+         }};
+  REQUIRE(m.server.addTool(t).ok());
+  const std::string big(600 * 1024, 'x');
+  Json r = m.call(1, "tools/call", R"("name":"two","inputResponses":{"a":{"text":")" + big + R"("}})", R"({"elicitation":{}})");
+  CHECK(errorCode(r) == error::kInvalidParams);
+  CHECK(r.find("error")->find("message")->asString().find("too large") != std::string::npos);
+  Json small = m.call(2, "tools/call", R"("name":"two","inputResponses":{"a":{"text":"x"}})", R"({"elicitation":{}})");
+  CHECK(result(small).find("inputRequests")->find("b"));
 }

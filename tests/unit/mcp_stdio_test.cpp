@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <sstream>
 
 #include "mcp/stdio_transport.hpp"
@@ -289,4 +290,43 @@ TEST_CASE("a stop while serveStdioFd waits after EOF bounds the wait") {
   stop.fire();    // until the stop: then the drain time applies
   serving.join();
   CHECK(outbuf.text().find("stopped: cancelled") != std::string::npos);
+}
+
+TEST_CASE("stdio serves modern requests and legacy ones side by side, and ends listen streams at EOF") {
+  Server server(Implementation{"s", "1", ""});
+  REQUIRE(server.addTool({"echo", "", "", Json(), Json(), {}, [](const Json& a, RequestContext& ctx) {
+                            return ToolResult::text(std::string(ctx.modern() ? "modern " : "legacy ") +
+                                                    (a.find("text") ? a.find("text")->asString() : ""));
+                          }}).ok());
+  const std::string meta =
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}})";
+  std::istringstream in(
+      R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{)" + meta + "}}\n" +
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"a"},)" + meta + "}}\n" +
+      R"({"jsonrpc":"2.0","id":3,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},)" + meta + "}}\n" +
+      R"({"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}})" "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})" "\n"
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"b"}}})" "\n");
+  std::ostringstream out;
+  REQUIRE(serveStdio(server, in, out).ok());  // returns: the listen stream ended at EOF
+  std::istringstream lines(out.str());
+  std::string line;
+  std::map<std::int64_t, Json> responses;
+  bool acknowledged = false;
+  while (std::getline(lines, line)) {
+    auto j = Json::parse(line);
+    REQUIRE(j.ok());
+    if (j->find("method") && j->find("method")->asString() == "notifications/subscriptions/acknowledged") acknowledged = true;
+    if (j->find("id") && !j->find("method")) responses[j->find("id")->asInt()] = *j;
+  }
+  CHECK(acknowledged);
+  REQUIRE(responses.size() == 5);
+  CHECK(responses[1].find("result")->find("supportedVersions"));
+  CHECK(responses[2].find("result")->find("content")->items()[0].find("text")->asString() == "modern a");
+  CHECK(responses[2].find("result")->find("resultType")->asString() == "complete");
+  // The listen stream's closing result.
+  CHECK(responses[3].find("result")->find("_meta")->find("io.modelcontextprotocol/subscriptionId")->asInt() == 3);
+  CHECK(responses[4].find("result")->find("protocolVersion")->asString() == "2025-11-25");
+  CHECK(responses[5].find("result")->find("content")->items()[0].find("text")->asString() == "legacy b");
+  CHECK_FALSE(responses[5].find("result")->find("resultType"));
 }

@@ -11,6 +11,16 @@
 // tool never blocks ping, cancellation or other calls. Responses to the server's own requests
 // (elicitation, sampling, roots) and notifications/cancelled are handled inline.
 //
+// Two protocol eras share one Session API. A request whose params._meta carries the modern
+// per-request fields (io.modelcontextprotocol/protocolVersion, .../clientCapabilities) is
+// served statelessly under 2026-07-28: no initialize, capabilities and log level from that
+// request, results with resultType and serverInfo, server/discover, subscriptions/listen,
+// multi round-trip requests (input_required with a signed requestState) instead of requests
+// to the client, and the tasks extension. An `initialize` selects the legacy era
+// (2025-11-25 .. 2024-11-05) for the session, exactly as before. Transports need not know:
+// HTTP serves a modern POST without Mcp-Session-Id on a fresh session (createSession,
+// receive, removeSession after requestDone); stdio serves both on its one session.
+//
 // Thread safety: Server and Session are thread-safe. Handlers may run concurrently.
 #pragma once
 
@@ -45,7 +55,30 @@ struct ServerOptions {
   std::string instructions;    // sent in the initialize result when not empty
   std::chrono::milliseconds client_request_timeout{120000};  // elicitation/sampling/roots wait
   size_t max_in_flight_per_session = 256;  // more concurrent requests are refused
+
+  // The modern era (2026-07-28).
+  // HMAC-SHA256 key signing requestState and task ids: every replica behind one endpoint must
+  // share it (e.g. read from MCP_STATE_KEY_FILE). Empty = a random key per process, so state
+  // and task ids are accepted only by the process that issued them.
+  std::string state_key;
+  std::chrono::milliseconds request_state_ttl{300000};  // an input_required requestState expires
+  // Caching hints (ttlMs, cacheScope). Lists (tools, prompts, resources, templates) and
+  // server/discover use list_ttl; resources/read uses read_ttl.
+  std::chrono::milliseconds list_ttl{60000};
+  std::chrono::milliseconds read_ttl{0};
+  // cacheScope "private" (the answer depends on the caller) instead of "public". tools/list is
+  // private anyway while a ToolFilter is set.
+  bool private_lists = false;
+  bool private_reads = true;
+  // Tasks: how long a task id stays valid (ttlMs), and the suggested polling interval.
+  std::chrono::milliseconds task_ttl{3600000};
+  std::chrono::milliseconds task_poll_interval{2000};
 };
+
+// True for the status RequestContext::request() fails with in the modern era when the client
+// must first answer an input request: the handler should return promptly (what it returns is
+// discarded; the client gets an input_required result and retries with the answers).
+bool isInputRequired(const Status& status);
 
 // Given to every handler: the request's progress, logging, cancellation and the way to ask
 // the client something. Valid only during the handler call.
@@ -62,7 +95,24 @@ class RequestContext {
   // Sends a request to the client (elicitation/create, sampling/createMessage, roots/list)
   // and waits for its result. Fails with kUnsupported when the client did not declare the
   // capability, kTimeout, kCancelled, or the client's error.
+  //
+  // In the modern era there are no requests to the client: when the retried request carries
+  // the client's answer for this input request (inputResponses, or an earlier round kept in
+  // requestState) it is returned; otherwise the input request is recorded and this fails at
+  // once with a status isInputRequired() recognises; libmcp then answers the request with an
+  // input_required result listing every input request recorded, and a signed requestState.
+  // Its key in inputRequests is derived from method and params, so the same question asked
+  // again on the retry finds its answer.
   virtual Result<Json> request(std::string_view method, Json params) = 0;
+  // The same, naming the input request `key` in the modern era (unique within the request).
+  virtual Result<Json> request(std::string_view method, Json params, std::string_view key) {
+    (void)key;
+    return request(method, std::move(params));
+  }
+  // True when the request is served under the modern era (2026-07-28, stateless).
+  virtual bool modern() const { return false; }
+  // The request's protocol version (the session's for legacy requests).
+  virtual std::string protocolVersion() const { return ""; }
   virtual const Json& clientCapabilities() const = 0;
   virtual const std::string& sessionId() const = 0;
   virtual const Json& meta() const = 0;  // the request's params._meta (null if none)
@@ -91,6 +141,57 @@ struct ToolResult {
 
 using ToolHandler = std::function<ToolResult(const Json& arguments, RequestContext& ctx)>;
 
+// The tasks extension (io.modelcontextprotocol/tasks, modern era): a tool may run as a task.
+enum class TaskSupport {
+  kNone,      // always runs its handler and answers with its result
+  kOptional,  // runs as a task when the client declares the extension, else its handler
+  kRequired,  // runs only as a task: clients without the extension get -32021 (legacy
+              // sessions get a tool error)
+};
+
+// What tasks/get reports for a task, from the application's TaskBackend.
+struct TaskState {
+  enum class Status { kWorking, kInputRequired, kCompleted, kFailed, kCancelled };
+  Status status = Status::kWorking;
+  std::string message;              // statusMessage; optional
+  std::optional<double> progress;   // 0-100, shown in statusMessage when set
+  Json input_requests;              // kInputRequired: {"key": {"method", "params"}}
+  ToolResult result;                // kCompleted (a tool error is still kCompleted)
+  int error_code = -32603;          // kFailed: the JSON-RPC error
+  std::string error_message;
+  // When the task last changed; unset = when it was created.
+  std::optional<std::chrono::system_clock::time_point> updated_at;
+};
+
+struct Tool;
+
+// The application's side of tasks. libmcp keeps nothing: the task id it gives the client
+// carries (signed with ServerOptions::state_key, bound to the caller, expiring after
+// task_ttl) the tool name and the JSON `start` returned, so any replica sharing the key
+// answers tasks/get, tasks/update and tasks/cancel. E.g. a vCenter backend starts the
+// operation and returns {"task":"task-123"}; get reads that TaskInfo (progress 0-100, result
+// or error); cancel calls CancelTask. Called on worker threads, concurrently.
+class TaskBackend {
+ public:
+  virtual ~TaskBackend() = default;
+  // Starts `tool` with its validated arguments. May ask the client first
+  // (ctx.request(...): input_required before the task exists). A failure is a JSON-RPC error
+  // (InvalidArgument -> -32602, else -32603).
+  virtual Result<Json> start(const Tool& tool, const Json& arguments, RequestContext& ctx) = 0;
+  // The task's state now. `principal` is the caller (already checked against the task's).
+  // NotFound -> -32602 "task not found".
+  virtual Result<TaskState> get(const Tool& tool, const Json& state, const std::string& principal) = 0;
+  // Asks the task to stop (cooperative; it may still complete).
+  virtual Status cancel(const Tool& tool, const Json& state, const std::string& principal) = 0;
+  // tasks/update: the client's answers to the task's input requests (keys it did not ask
+  // are to be ignored).
+  virtual Status update(const Tool& tool, const Json& state, const Json& input_responses,
+                        const std::string& principal) {
+    (void)tool, (void)state, (void)input_responses, (void)principal;
+    return Status::Unsupported("this task takes no input");
+  }
+};
+
 struct Tool {
   std::string name;
   std::string title;
@@ -98,7 +199,9 @@ struct Tool {
   Json input_schema;   // JSON Schema of the arguments; null = {"type":"object"}
   Json output_schema;  // null = none; when set, results must carry matching structuredContent
   ToolAnnotations annotations;
-  ToolHandler handler;
+  ToolHandler handler;  // may be empty only for TaskSupport::kRequired
+  TaskSupport task_support = TaskSupport::kNone;
+  std::shared_ptr<TaskBackend> tasks = nullptr;  // required unless task_support is kNone
 };
 
 struct ResourceContent {
@@ -182,7 +285,7 @@ class Session {
   // The principal given to Server::createSession; fixed for the session's life.
   const std::string& principal() const;
   bool initialized() const;
-  std::string protocolVersion() const;  // "" before initialize
+  std::string protocolVersion() const;  // "" before initialize (modern requests leave it so)
 
   // Processes one incoming JSON-RPC message. Responses to requests in it, and notifications
   // and server requests made while handling them, go to `reply` (or to the session's default
@@ -209,6 +312,7 @@ class Session {
   size_t shutDown(const std::string& reason);
   // The client can no longer answer (its input ended): fails the server's pending requests to
   // it, and later ones at once, but lets in-flight requests finish.
+  // Also ends its subscriptions/listen streams (with their closing result).
   void failClientRequests(const std::string& why);
   bool closed() const;
 
@@ -228,13 +332,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Registry. Adding or removing notifies initialized sessions (list_changed).
+  // Registry. Adding or removing notifies initialized sessions and modern listeners
+  // (list_changed). tools/list shows tools in registry order (legacy) or by name (modern).
   // addTool refuses a bad name or schema with InvalidArgument.
   Status addTool(Tool tool);
   bool removeTool(std::string_view name);
   Status addResource(Resource resource);
   Status addResourceTemplate(ResourceTemplate resource_template);
   Status addPrompt(Prompt prompt);
+  bool removePrompt(std::string_view name);
   void setCompletionHandler(CompletionHandler handler);
   // Limits what tools/list shows: a session sees only the tools for which
   // filter(session principal, tool) is true, in registry order, paged over what it sees. An
@@ -252,8 +358,13 @@ class Server {
   // Tells initialized sessions that resources/list changed (the source's set did).
   void notifyResourceListChanged();
 
-  // Tells sessions subscribed to `uri` that it changed.
+  // Tells sessions subscribed to `uri` that it changed (legacy resources/subscribe and
+  // modern subscriptions/listen streams whose resourceSubscriptions name it).
   void notifyResourceUpdated(const std::string& uri);
+  // Tells initialized legacy sessions and modern listeners (promptsListChanged) that the
+  // prompt list changed.
+  void notifyPromptListChanged();
+  void notifyToolListChanged();
 
   // A new session whose unsolicited messages go to `default_sink` (may be null), belonging to
   // `principal` (an opaque name such as "alice" from the transport's authentication; "" = not
