@@ -5,6 +5,10 @@
 # streamable HTTP. Prints throughput, p50/p99 for tools/list and a trivial tools/call, idle
 # RSS, and the ratios.
 #   bash bench/mcp.sh [STDIO_REQUESTS] [HTTP_REQUESTS]     (defaults 20000 and 5000 per phase)
+# Old transport against new: with OLD_SERVER=/path/to/an/older/bench-mcp-server, only the HTTP
+# phases run, of that binary and of the current one, alternating ROUNDS times (default 3) in
+# one run, and the medians and their ratio are printed. BUILD_DIR (default build/release)
+# names the build to take the current binary from.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -12,11 +16,68 @@ stdio_requests="${1:-20000}"
 http_requests="${2:-5000}"
 bash scripts/install-deps.sh
 [[ -d tests/node/node_modules ]] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
-BUILD_DIR=build/release bash scripts/build.sh >/dev/null
-ours_bin="$repo/build/release/bench/bench-mcp-server"
+build_dir="${BUILD_DIR:-build/release}"
+[[ "$build_dir" == /* ]] || build_dir="$repo/$build_dir"
+if [[ -n "${OLD_SERVER:-}" && -f "$build_dir/build.ninja" ]]; then
+  cmake --build "$build_dir" --target bench-mcp-server >/dev/null  # only what is compared
+else
+  BUILD_DIR="$build_dir" bash scripts/build.sh >/dev/null
+fi
+ours_bin="$build_dir/bench/bench-mcp-server"
 cd tests/node/bench
 export NODE_NO_WARNINGS=1
 run() { node driver.mjs "$@" 2>/dev/null; }
+if [[ -n "${OLD_SERVER:-}" ]]; then
+  # Each server runs under a wrapper that records, when the driver stops it, its peak RSS and
+  # the CPU seconds it used (user + system): CPU per request is what the transports cost
+  # themselves, and it moves less than throughput on a machine other work is loading.
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  cat >"$work/measure.sh" <<'WRAP'
+#!/usr/bin/env bash
+out="$1"; shift
+"$@" & pid=$!
+stop() { grep -h VmHWM "/proc/$pid/status" >"$out.rss" 2>/dev/null; kill -TERM "$pid" 2>/dev/null; }
+trap stop TERM INT
+wait "$pid"; wait "$pid" 2>/dev/null
+times >"$out.cpu"  # the second line: the children's user and system time
+WRAP
+  old_runs=()
+  new_runs=()
+  measure() {  # NAME BINARY: one HTTP run; prints the driver's lines plus a "cost" line
+    local lines cpu rss
+    lines=$(run --http 1 --requests "$http_requests" --inflight 32 -- bash "$work/measure.sh" "$work/$1" "$2" --port 0)
+    for _ in $(seq 100); do [[ -s "$work/$1.cpu" ]] && break; sleep 0.1; done
+    cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); print (u[1] * 60 + u[2]) + (s[1] * 60 + s[2]) }' "$work/$1.cpu")
+    rss=$(awk '{ print $2 }' "$work/$1.rss" 2>/dev/null || echo 0)
+    rm -f "$work/$1.cpu" "$work/$1.rss"
+    printf '%s\n{"phase":"cost","cpu_s":%s,"peak_rss_kb":%s}\n' "$lines" "$cpu" "${rss:-0}"
+  }
+  for ((round = 0; round < ${ROUNDS:-3}; round++)); do
+    old_runs+=("$(measure old "$OLD_SERVER")")
+    new_runs+=("$(measure new "$ours_bin")")
+  done
+  node -e '
+const rounds = JSON.parse(process.argv[1]);
+const parse = (s) => Object.fromEntries(s.trim().split("\n").map(JSON.parse).map((o) => [o.phase, o]));
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const [old, cur] = [rounds.old.map(parse), rounds.cur.map(parse)];
+for (const p of ["tools/list", "tools/call"]) {
+  const [o, n] = [median(old.map((r) => r[p].rps)), median(cur.map((r) => r[p].rps))];
+  const [o50, n50] = [median(old.map((r) => r[p].p50_ms)), median(cur.map((r) => r[p].p50_ms))];
+  const [o99, n99] = [median(old.map((r) => r[p].p99_ms)), median(cur.map((r) => r[p].p99_ms))];
+  console.log(`http ${p}: old ${o} req/s (p50 ${o50} ms, p99 ${o99} ms) vs new ${n} req/s (p50 ${n50} ms, p99 ${n99} ms): ${(n / o).toFixed(2)}x  [rounds old ${old.map((r) => r[p].rps).join(",")} new ${cur.map((r) => r[p].rps).join(",")}]`);
+}
+// Server CPU per request over the whole run (initialize, both phases, shutdown).
+const requests = (r) => r["tools/list"].requests + r["tools/call"].requests;
+const cpu = (rs) => rs.map((r) => (1e6 * r.cost.cpu_s) / requests(r));
+const [oc, nc] = [cpu(old), cpu(cur)];
+console.log(`http server CPU per request: old ${median(oc).toFixed(1)} us vs new ${median(nc).toFixed(1)} us: ${(median(nc) / median(oc)).toFixed(2)}x  [rounds old ${oc.map((x) => x.toFixed(1)).join(",")} new ${nc.map((x) => x.toFixed(1)).join(",")}]`);
+const rss = (rs) => (median(rs.map((r) => r.cost.peak_rss_kb)) / 1024).toFixed(1);
+console.log(`http server peak RSS: old ${rss(old)} MB vs new ${rss(cur)} MB`);
+' "$(node -e 'const n = +process.argv[1]; console.log(JSON.stringify({old: process.argv.slice(2, 2 + n), cur: process.argv.slice(2 + n)}))' "${#old_runs[@]}" "${old_runs[@]}" "${new_runs[@]}")"
+  exit 0
+fi
 ours=$(run --requests "$stdio_requests" --inflight 32 -- "$ours_bin")
 theirs=$(run --requests "$stdio_requests" --inflight 32 -- node ts-server.mjs)
 ours_http=$(run --http 1 --requests "$http_requests" --inflight 32 -- "$ours_bin" --port 0)

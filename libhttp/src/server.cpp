@@ -4,20 +4,27 @@
 // - Connection<Stream>: one TCP (or TLS) connection, all on its own strand. It reads into a
 //   buffer and feeds Beast's parser (RequestParser) by hand, so limits are checked where they
 //   apply (431 while the header grows, 413 from Content-Length before the body, the framing
-//   and Host/Origin checks once the header is in). A complete request goes to the InlineHandler,
-//   else to the WorkerPool; the connection reads nothing more until its response is written,
-//   so pipelined requests wait in the buffer and are answered in order. One timer bounds
-//   whatever the connection waits for: the TLS handshake, the next request, the rest of a
-//   request (408), the handler (504), a write, the lingering close.
+//   checks once the header is in; a refused Host or Origin is answered 403 once the body is
+//   in, keeping the connection). A complete request goes to the InlineHandler, else to the
+//   WorkerPool; the connection parses nothing more until its response is written, so
+//   pipelined requests wait in the buffer and are answered in order. A streamed response
+//   (Response::stream) is pulled from its StreamSource whenever the source wakes the
+//   connection and the previous pieces are written, chunk-framed; meanwhile a read stays armed
+//   to notice a client that leaves. One timer bounds whatever the connection waits for: the
+//   TLS handshake, the next request, the rest of a request (408), the handler (504), a write,
+//   the lingering close; a second one paces a stream's heartbeat.
 // - Shared: what connections share (options, handlers, the pool, the registry of live
 //   connections that stop() walks and waits to empty, with each client address's count for
-//   max_connections_per_address: a connection past it is answered 503 at once and closed).
+//   max_connections_per_address: a connection past it is answered 503 at once and closed; the
+//   count of responses under way that waitIdle() waits on; the Host/Origin policy).
 // - Server::Impl: TLS context, listener, I/O threads, start/stop.
 //
 // Lifetime rule: connections belong to the io_context (their pending handlers hold them) and
 // to the pool's jobs while a handler runs (a work guard keeps the I/O threads running for the
 // handler's answer meanwhile). stop() joins the workers before it stops and destroys the
-// io_context, so no connection outlives it.
+// io_context, so no connection outlives it. A stream's wake function may be called from any
+// thread at any time: it posts to its connection only under Shared::life held shared and
+// while the server has not stopped; stop() sets `stopped` under the exclusive lock first.
 #include "http/server.hpp"
 
 #include <fcntl.h>
@@ -40,14 +47,18 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <exception>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <random>
+#include <shared_mutex>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -71,6 +82,8 @@ using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr size_t kReadChunk = 16u << 10;
+// While a response streams, at most this much of the next (pipelined) request is read.
+constexpr size_t kMaxBufferedAhead = 64u << 10;
 // After a response that closes the connection, what the client still sends is read and
 // dropped for this long, so it sees the response rather than a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -145,7 +158,7 @@ bool isLoopbackAuthority(std::string_view authority) {
   } else {
     host = host.substr(0, host.find(':'));
   }
-  if (iequals(host, "localhost")) return true;
+  if (iequals(host, "localhost") || host == "127.0.0.1" || host == "::1") return true;
   boost::system::error_code ec;
   auto address = asio::ip::make_address(std::string(host), ec);
   return !ec && address.is_loopback();
@@ -163,6 +176,16 @@ bool isLoopbackOrigin(std::string_view origin) {
     return false;  // "null", other schemes
   }
   return rest.find('/') == std::string_view::npos && isLoopbackAuthority(rest);
+}
+
+// "Host[:port]" or "[v6]:port" -> the host part, lower case, brackets kept for IPv6.
+std::string hostPart(std::string_view authority) {
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    return toLower(
+        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
+  }
+  return toLower(authority.substr(0, authority.find(':')));
 }
 
 // The path and query of a target in origin form ("/a?b") or absolute form ("http://h/a?b").
@@ -211,6 +234,12 @@ class ConnectionBase {
   virtual void notifyStop() = 0;
 };
 
+// What a stream's wake function checks before it posts to its connection (see the top).
+struct Life {
+  std::shared_mutex mu;
+  bool stopped = false;  // guarded by mu
+};
+
 struct Shared {
   Shared(ServerOptions o, Handler h, InlineHandler ih)
       : options(std::move(o)), handler(std::move(h)), inline_handler(std::move(ih)) {
@@ -225,7 +254,55 @@ struct Shared {
   const Handler handler;
   const InlineHandler inline_handler;
   bool loopback_only = false;        // set by start() before the first connection
-  std::unique_ptr<WorkerPool> pool;  // set by start() before the first connection
+  std::unique_ptr<WorkerPool> pool;  // set by start() before the first connection; null
+                                     // without a Handler
+  const std::shared_ptr<Life> life = std::make_shared<Life>();
+
+  // drain() and waitIdle(): responses under way (a request being handled, a response being
+  // written, a stream with drain_waits), counted by their connections.
+  std::atomic<bool> draining{false};
+  std::atomic<bool> halted{false};  // stop() came: waitIdle() waits no more
+  std::atomic<std::int64_t> busy{0};
+  std::atomic<int> idle_waiters{0};
+  std::mutex idle_mu;
+  std::condition_variable idle_cv;
+  bool idle() const { return halted.load() || busy.load() <= 0; }
+  // After `busy` went down or `halted` was set: wakes waitIdle(). Cheap when nobody waits
+  // (the counter changes before the waiters are read, so no wake-up is lost).
+  void idleChanged() {
+    if (idle_waiters.load() == 0) return;
+    { std::lock_guard<std::mutex> lock(idle_mu); }
+    idle_cv.notify_all();
+  }
+
+  // The Host/Origin policy (ServerOptions::allowed_hosts, allowed_origins, strict_origin):
+  // "" when the request may pass, else why it gets 403.
+  std::string policyRefusal(const RequestParser& h) const {
+    if (options.allowed_hosts.empty() ? loopback_only : true) {
+      if (h.count("Host") == 1 && !hostAllowed(trimWhitespace(h.first("Host"))))
+        return "Forbidden: Host not allowed";
+    }
+    for (const auto& [name, value] : h.fields())
+      if (iequals(name, "Origin") && !originAllowed(trimWhitespace(value)))
+        return "Forbidden: Origin not allowed";
+    return "";
+  }
+  bool hostAllowed(std::string_view host) const {
+    if (options.allowed_hosts.empty()) return isLoopbackAuthority(host);
+    for (const auto& a : options.allowed_hosts)
+      if (iequals(trimWhitespace(a), host) || iequals(trimWhitespace(a), hostPart(host)))
+        return true;
+    return false;
+  }
+  bool originAllowed(std::string_view origin) const {
+    if (!options.allowed_origins.empty()) {
+      for (const auto& a : options.allowed_origins)
+        if (a == "*" || iequals(trimWhitespace(a), origin)) return true;
+      return false;
+    }
+    if (!loopback_only && !options.strict_origin) return true;
+    return isLoopbackOrigin(origin);
+  }
 
   // The registry of live connections, and how many each client address holds.
   struct Live {
@@ -246,14 +323,18 @@ struct Shared {
 
   std::atomic<uint64_t> next_request{0};
   OncePerSecond refusal_log;  // connections refused
+  OncePerSecond policy_log;   // requests refused for their Host or Origin
   OncePerSecond busy_log;     // requests refused with 503
 
   // The client's id when sane, else a new one: "<16 hex of this server>-<counter>".
   std::string requestId(std::string_view from_client) {
     if (isSaneRequestId(from_client)) return std::string(from_client);
     char counter[24];
-    std::snprintf(counter, sizeof counter, "%llx", static_cast<unsigned long long>(++next_request));
-    return id_prefix + "-" + counter;
+    auto end = std::to_chars(counter, counter + sizeof counter, ++next_request, 16).ptr;
+    std::string id;
+    id.reserve(id_prefix.size() + 1 + static_cast<size_t>(end - counter));
+    id.append(id_prefix).append(1, '-').append(counter, end);
+    return id;
   }
 
   // kRefused: registered, to be answered 503 (its address is at max_connections_per_address);
@@ -317,9 +398,12 @@ class Connection final : public ConnectionBase,
         executor_(std::move(executor)),
         remote_(std::move(remote)),
         stream_(std::forward<StreamArgs>(stream_args)...),
-        timer_(executor_) {}
+        timer_(executor_),
+        heartbeat_timer_(executor_) {}
 
   ~Connection() override {
+    if (source_) endSource(false);
+    setBusy(false);
     if (id_ != 0) shared_.forget(id_);
   }
 
@@ -364,7 +448,8 @@ class Connection final : public ConnectionBase,
   }
 
  private:
-  enum class Phase { kHandshake, kRequest, kHandling, kWriting, kLinger, kClosed };
+  enum class Phase { kHandshake, kRequest, kHandling, kWriting, kStreaming, kLinger, kClosed };
+  using Piece = StreamSource::Piece;
 
   const ServerOptions& options() const { return shared_.options; }
 
@@ -415,6 +500,7 @@ class Connection final : public ConnectionBase,
                               std::to_string(options().handler_timeout.count()) + " s");
         return;
       case Phase::kWriting:
+      case Phase::kStreaming:  // the timer runs only while a write is under way
         vsmcp::log(LogLevel::kDebug, "HTTP: " + remote_ + " stopped reading; connection closed");
         close();
         return;
@@ -430,8 +516,23 @@ class Connection final : public ConnectionBase,
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     cancelTimer();
+    cancelHeartbeat();
+    setBusy(false);
     boost::system::error_code ec;
     socket().close(ec);  // pending operations end with an error and release this
+    if (source_) endSource(false);  // out_ stays: a pending write may still refer to it
+  }
+
+  // A response is under way (waitIdle waits for it), or not.
+  void setBusy(bool busy) {
+    if (busy == busy_) return;
+    busy_ = busy;
+    if (busy) {
+      ++shared_.busy;
+    } else {
+      --shared_.busy;
+      shared_.idleChanged();
+    }
   }
 
   void onStop() {
@@ -471,8 +572,10 @@ class Connection final : public ConnectionBase,
     reading_ = false;
     if (phase_ == Phase::kClosed) return;
     if (ec) {
-      // The client left or half-closed. While a response is on its way, it is still written.
-      if (phase_ == Phase::kRequest || phase_ == Phase::kLinger) {
+      // The client left or half-closed. While a response is on its way, it is still written;
+      // a stream has no end to wait for, so its source learns at once.
+      if (phase_ == Phase::kRequest || phase_ == Phase::kLinger ||
+          phase_ == Phase::kStreaming) {
         close();
       } else {
         keep_alive_ = false;
@@ -483,11 +586,15 @@ class Connection final : public ConnectionBase,
       readSome();  // dropped
       return;
     }
-    if (phase_ != Phase::kRequest) return;  // e.g. after a 408: no longer wanted
+    // Kept for the next request (a read armed while a stream was written may end later).
     auto space = buffer_.prepare(n);
     std::memcpy(space.data(), scratch_.data(), n);
     buffer_.commit(n);
-    parse();
+    if (phase_ == Phase::kRequest) {
+      parse();
+    } else if (phase_ == Phase::kStreaming && buffer_.size() < kMaxBufferedAhead) {
+      readSome();  // watch for the client leaving
+    }
   }
 
   void newParser() {
@@ -497,6 +604,7 @@ class Connection final : public ConnectionBase,
     parser_->body_limit(static_cast<std::uint64_t>(options().max_body_bytes));
     parser_->eager(false);  // stop after the header: it is checked before any body byte
     header_checked_ = false;
+    refusal_.clear();
   }
 
   // Feeds buffered bytes to the parser until a request is complete or more bytes are needed.
@@ -610,14 +718,8 @@ class Connection final : public ConnectionBase,
     bool asterisk = target == "*" && h.verb() == bh::verb::options;
     if (!origin_form && !absolute_form && !asterisk)
       return refuse(400, "Bad Request: the request target must be a path");
-    if (shared_.loopback_only) {
-      // Bound to loopback: refuse other names, against DNS rebinding.
-      if (hosts == 1 && !isLoopbackAuthority(trimWhitespace(h.first("Host"))))
-        return refuse(403, "Forbidden: Host not allowed");
-      for (const auto& [name, value] : h.fields())
-        if (iequals(name, "Origin") && !isLoopbackOrigin(trimWhitespace(value)))
-          return refuse(403, "Forbidden: Origin not allowed");
-    }
+    // Host and Origin: answered 403 once the body is in, so the connection stays usable.
+    refusal_ = shared_.policyRefusal(h);
     if (h.count("Expect") > 0) {
       if (h.count("Expect") > 1 || !iequals(trimWhitespace(h.first("Expect")), "100-continue"))
         return refuse(417, "Expectation Failed: only 100-continue is supported");
@@ -634,10 +736,21 @@ class Connection final : public ConnectionBase,
     request_started_ = false;
     RequestParser& parsed = *parser_;
     phase_ = Phase::kHandling;
+    setBusy(true);
     keep_alive_ = parsed.keep_alive();
     http10_ = parsed.version() < 11;
     head_request_ = parsed.verb() == bh::verb::head;
     started_ = Clock::now();
+    if (!refusal_.empty()) {
+      path_ = splitTarget(parsed.target()).first;
+      parser_.reset();
+      if (shared_.policy_log.allow())
+        vsmcp::log(LogLevel::kWarning, "HTTP: refused " + method_ + " " + shortPath(path_) +
+                                           " from " + remote_ + " with 403: " + refusal_ +
+                                           " (at most one such line a second)");
+      respondError(403, refusal_);
+      return;
+    }
 
     auto request = std::make_shared<Request>();
     request->method = method_;
@@ -673,6 +786,10 @@ class Connection final : public ConnectionBase,
         respond(std::move(*response));
         return;
       }
+    }
+    if (!shared_.handler) {
+      respondError(404, "Not Found");
+      return;
     }
     submit(std::move(request));
   }
@@ -748,6 +865,11 @@ class Connection final : public ConnectionBase,
     response.headers.erase(std::remove_if(response.headers.begin(), response.headers.end(),
                                           [](const auto& h) { return isReservedHeader(h.first); }),
                            response.headers.end());
+    const bool no_body = head_request_ || response.status == 204 || response.status == 304;
+    if (response.stream && !no_body) {
+      startStream(std::move(response));
+      return;
+    }
     send(response.status, response.content_type, response.headers, std::move(response.body));
   }
 
@@ -763,10 +885,10 @@ class Connection final : public ConnectionBase,
     send(status, "application/json", headers, body.empty() ? errorBody(status, message) : std::move(body));
   }
 
-  void send(int status, std::string_view content_type, const Headers& headers, std::string body) {
-    cancelTimer();
-    phase_ = Phase::kWriting;
-    close_after_ = !keep_alive_ || stopping_;
+  // The status line and headers into out_head_. `content_length` nullopt: a stream (chunked,
+  // or for HTTP/1.0 delimited by the connection's end).
+  void writeHead(int status, std::string_view content_type, const Headers& headers,
+                 std::optional<size_t> content_length) {
     std::string& h = out_head_;
     h.clear();
     h.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reasonOf(status));
@@ -774,8 +896,11 @@ class Connection final : public ConnectionBase,
     if (!options().server_header.empty())
       h.append("Server: ").append(options().server_header).append("\r\n");
     if (!content_type.empty()) h.append("Content-Type: ").append(content_type).append("\r\n");
-    if (status != 204)
-      h.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    if (!content_length) {
+      if (chunked_) h.append("Transfer-Encoding: chunked\r\n");
+    } else if (status != 204) {
+      h.append("Content-Length: ").append(std::to_string(*content_length)).append("\r\n");
+    }
     h.append("X-Request-Id: ").append(request_id_).append("\r\n");
     for (const auto& [name, value] : headers)
       h.append(name).append(": ").append(value).append("\r\n");
@@ -785,14 +910,23 @@ class Connection final : public ConnectionBase,
       h.append("Connection: keep-alive\r\n");
     }
     h.append("\r\n");
-    const bool no_body = head_request_ || status == 204 || status == 304;
-    out_body_ = no_body ? std::string() : std::move(body);
     if (vsmcp::shouldLog(LogLevel::kDebug)) {
       auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
       vsmcp::log(LogLevel::kDebug, "HTTP " + remote_ + " " + method_ + " " + shortPath(path_) +
-                                       " -> " + std::to_string(status) + " (" + std::to_string(ms) +
-                                       " ms, id=" + request_id_ + ")");
+                                       " -> " + std::to_string(status) +
+                                       (content_length ? " (" : " (stream, ") +
+                                       std::to_string(ms) + " ms, id=" + request_id_ + ")");
     }
+  }
+
+  void send(int status, std::string_view content_type, const Headers& headers, std::string body) {
+    cancelTimer();
+    phase_ = Phase::kWriting;
+    setBusy(true);
+    close_after_ = !keep_alive_ || stopping_ || shared_.draining.load();
+    writeHead(status, content_type, headers, body.size());
+    const bool no_body = head_request_ || status == 204 || status == 304;
+    out_body_ = no_body ? std::string() : std::move(body);
     armTimer(options().idle_timeout);  // bounds the write
     if (continue_writing_) {
       response_waiting_ = true;  // after the 100 Continue
@@ -815,7 +949,11 @@ class Connection final : public ConnectionBase,
           }
           if (self->response_waiting_) {
             self->response_waiting_ = false;
-            self->writeResponse();
+            if (self->phase_ == Phase::kStreaming) {
+              self->flushStream();
+            } else {
+              self->writeResponse();
+            }
           }
         });
   }
@@ -836,6 +974,7 @@ class Connection final : public ConnectionBase,
 
   void afterResponse() {
     cancelTimer();
+    setBusy(false);
     out_body_ = std::string();  // free a large body now
     if (close_after_ || !keep_alive_ || stopping_) {
       if (stopping_) {
@@ -847,6 +986,189 @@ class Connection final : public ConnectionBase,
     }
     started_ = Clock::now();
     waitForRequest(options().idle_timeout);  // a pipelined request may be buffered already
+  }
+
+  // --- streamed responses ---
+
+  void startStream(Response response) {
+    cancelTimer();
+    phase_ = Phase::kStreaming;
+    setBusy(response.drain_waits);
+    chunked_ = !http10_;
+    // HTTP/1.0 has no chunks: the body ends with the connection.
+    close_after_ = !keep_alive_ || stopping_ || shared_.draining.load() || !chunked_;
+    writeHead(response.status, response.content_type, response.headers, std::nullopt);
+    out_.clear();
+    out_.push_back(std::make_shared<const std::string>(std::move(out_head_)));
+    out_head_.clear();
+    source_ = std::move(response.stream);
+    source_done_ = false;
+    heartbeat_interval_ = response.heartbeat_interval;
+    heartbeat_ = response.heartbeat.empty()
+                     ? nullptr
+                     : std::make_shared<const std::string>(std::move(response.heartbeat));
+    if (!callSource("open", [&] { source_->open(makeWaker()); })) return;
+    armHeartbeat();
+    readSome();  // notices a client that leaves; keeps the start of a pipelined request
+    pullStream();
+  }
+
+  // Runs a call into the source; an exception closes the connection (false).
+  template <class F>
+  bool callSource(const char* what, F&& f) {
+    try {
+      f();
+      return true;
+    } catch (const std::exception& e) {
+      vsmcp::log(LogLevel::kError, std::string("HTTP: a stream's ") + what + " threw: " + e.what());
+    } catch (...) {
+      vsmcp::log(LogLevel::kError, std::string("HTTP: a stream's ") + what + " threw");
+    }
+    close();
+    return false;
+  }
+
+  // The source's wake function (see the lifetime rule at the top).
+  std::function<void()> makeWaker() {
+    std::weak_ptr<Connection> weak = this->shared_from_this();
+    return [weak, life = shared_.life] {
+      std::shared_lock<std::shared_mutex> guard(life->mu);
+      if (life->stopped) return;
+      auto self = weak.lock();
+      if (!self) return;
+      if (!self->wake_posted_.exchange(true)) {
+        asio::post(self->executor_, [self] {
+          self->wake_posted_ = false;
+          if (self->phase_ == Phase::kStreaming) self->pullStream();
+        });
+      }
+      self.reset();  // before the guard: a connection must not outlive the io_context
+    };
+  }
+
+  void pullStream() {
+    if (phase_ != Phase::kStreaming || source_done_) return;
+    if (writing_) {  // backpressure: pieces wait in the source until the client reads
+      pull_after_write_ = true;
+      return;
+    }
+    std::vector<Piece> pieces;
+    bool complete = false;
+    if (!callSource("pull", [&] { complete = source_->pull(pieces); })) return;
+    for (auto& p : pieces) queuePiece(std::move(p));
+    if (complete) {
+      source_done_ = true;
+      if (chunked_) {
+        static const Piece kLastChunk = std::make_shared<const std::string>("0\r\n\r\n");
+        out_.push_back(kLastChunk);
+      }
+    }
+    flushStream();
+  }
+
+  void queuePiece(Piece piece) {
+    if (!piece || piece->empty()) return;  // an empty chunk would end the body
+    if (chunked_) {
+      char size[24];
+      auto r = std::to_chars(size, size + sizeof size - 2, piece->size(), 16);
+      *r.ptr++ = '\r';
+      *r.ptr++ = '\n';
+      out_.push_back(std::make_shared<const std::string>(size, r.ptr));
+      out_.push_back(std::move(piece));
+      static const Piece kCrlf = std::make_shared<const std::string>("\r\n");
+      out_.push_back(kCrlf);
+    } else {
+      out_.push_back(std::move(piece));
+    }
+  }
+
+  void flushStream() {
+    if (writing_ || phase_ != Phase::kStreaming) return;
+    if (continue_writing_) {
+      response_waiting_ = true;  // after the 100 Continue
+      return;
+    }
+    if (out_.empty()) {
+      cancelTimer();
+      if (source_done_) finishStream();
+      return;
+    }
+    writing_ = true;
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(out_.size());
+    for (const auto& p : out_) buffers.push_back(asio::buffer(*p));
+    const size_t count = out_.size();
+    armTimer(options().idle_timeout);  // bounds the write
+    asio::async_write(stream_, std::move(buffers),
+                      [self = this->shared_from_this(), count](
+                          const boost::system::error_code& ec, size_t) {
+                        self->writing_ = false;
+                        if (self->phase_ == Phase::kClosed) return;
+                        if (ec) {
+                          self->close();  // the client left
+                          return;
+                        }
+                        self->out_.erase(self->out_.begin(),
+                                         self->out_.begin() + static_cast<std::ptrdiff_t>(count));
+                        if (self->pull_after_write_) {
+                          self->pull_after_write_ = false;
+                          self->pullStream();  // flushes
+                        } else {
+                          self->flushStream();
+                        }
+                      });
+  }
+
+  // The whole body was written.
+  void finishStream() {
+    cancelHeartbeat();
+    endSource(true);
+    setBusy(false);
+    chunked_ = false;
+    // A drain that began after the head was written does not close the connection now (its
+    // head did not say so): the next response will, or stop().
+    if (close_after_ || !keep_alive_ || stopping_) {
+      if (stopping_) {
+        close();
+      } else {
+        linger();
+      }
+      return;
+    }
+    started_ = Clock::now();
+    waitForRequest(options().idle_timeout);  // a pipelined request may be buffered already
+  }
+
+  void endSource(bool complete) {
+    auto source = std::move(source_);
+    source_.reset();
+    if (!source) return;
+    try {
+      source->close(complete);
+    } catch (const std::exception& e) {
+      vsmcp::log(LogLevel::kError, std::string("HTTP: a stream's close threw: ") + e.what());
+    } catch (...) {
+      vsmcp::log(LogLevel::kError, "HTTP: a stream's close threw");
+    }
+  }
+
+  void armHeartbeat() {
+    if (!heartbeat_ || heartbeat_interval_.count() <= 0) return;
+    heartbeat_timer_.expires_after(heartbeat_interval_);
+    heartbeat_timer_.async_wait(
+        [self = this->shared_from_this(), gen = ++heartbeat_gen_](boost::system::error_code ec) {
+          if (ec || gen != self->heartbeat_gen_ || self->phase_ != Phase::kStreaming) return;
+          if (!self->writing_ && self->out_.empty() && !self->source_done_) {
+            self->queuePiece(self->heartbeat_);
+            self->flushStream();
+          }
+          self->armHeartbeat();
+        });
+  }
+
+  void cancelHeartbeat() {
+    ++heartbeat_gen_;
+    heartbeat_timer_.cancel();
   }
 
   // Half-closes, then reads and drops what the client still sends, so a client still sending
@@ -865,6 +1187,7 @@ class Connection final : public ConnectionBase,
   const std::string remote_;
   Stream stream_;
   asio::steady_timer timer_;
+  asio::steady_timer heartbeat_timer_;
   uint64_t id_ = 0;
   bool refuse_ = false;  // answer 503 at once (max_connections_per_address)
   uint64_t timer_gen_ = 0;
@@ -883,8 +1206,21 @@ class Connection final : public ConnectionBase,
   bool stopping_ = false;
   bool continue_writing_ = false;  // a 100 Continue is being written
   bool response_waiting_ = false;  // the response waits for the 100 Continue
+  bool busy_ = false;              // counted in Shared::busy
+  std::string refusal_;            // the request gets 403 for its Host or Origin: why
   std::string out_head_;
   std::string out_body_;
+  // A streamed response (Phase::kStreaming).
+  std::shared_ptr<StreamSource> source_;  // until its close()
+  bool source_done_ = false;              // pull() said complete
+  bool chunked_ = false;
+  bool writing_ = false;
+  bool pull_after_write_ = false;  // a wake came while writing
+  std::atomic<bool> wake_posted_{false};
+  std::deque<Piece> out_;  // to write, in order; the head, chunk framing and pieces
+  Piece heartbeat_;
+  std::chrono::milliseconds heartbeat_interval_{0};
+  uint64_t heartbeat_gen_ = 0;
   // The current request, for responses and logs.
   std::string request_id_;
   std::string method_;
@@ -941,7 +1277,8 @@ class Server::Impl {
     const ServerOptions& o = shared_.options;
     if (o.tls_cert_file.empty() != o.tls_key_file.empty())
       return Status::InvalidArgument("tls_cert_file and tls_key_file must be set together");
-    if (o.workers == 0) return Status::InvalidArgument("workers must be at least 1");
+    if (o.workers == 0 && shared_.handler)
+      return Status::InvalidArgument("workers must be at least 1");
     if (o.max_connections == 0)
       return Status::InvalidArgument("max_connections must be at least 1");
     if (o.request_timeout.count() <= 0 || o.idle_timeout.count() <= 0)
@@ -950,7 +1287,8 @@ class Server::Impl {
       return Status::InvalidArgument("handler_timeout must not be negative (0 = none)");
     if (!isSafeHeaderValue(o.server_header))
       return Status::InvalidArgument("server_header must not contain CR, LF or NUL");
-    if (!shared_.handler) return Status::InvalidArgument("the handler is empty");
+    if (!shared_.handler && !shared_.inline_handler)
+      return Status::InvalidArgument("the handler is empty");
 
     std::unique_ptr<ssl::context> tls;
     if (!o.tls_cert_file.empty()) {
@@ -991,7 +1329,7 @@ class Server::Impl {
       url_ = std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(port_);
     }
 
-    shared_.pool = std::make_unique<WorkerPool>(o.workers, o.max_queued);
+    if (shared_.handler) shared_.pool = std::make_unique<WorkerPool>(o.workers, o.max_queued);
     // Keeps the I/O threads running while handlers hold connections that have no pending I/O.
     work_.emplace(ioc->get_executor());
     ioc_ = std::move(ioc);
@@ -1025,12 +1363,18 @@ class Server::Impl {
     for (auto& c : live) c->notifyStop();
     live.clear();  // the connections belong to the io_context again
     // Queued requests get 503; running handlers finish and their responses go out.
-    shared_.pool->shutdown();
+    if (shared_.pool) shared_.pool->shutdown();
     {
       std::unique_lock<std::mutex> lock(shared_.mu);
       auto drain = std::min<Clock::duration>(shared_.options.idle_timeout, kMaxDrainTime);
       shared_.emptied.wait_for(lock, drain, [this] { return shared_.connections.empty(); });
     }
+    {
+      std::unique_lock<std::shared_mutex> guard(shared_.life->mu);
+      shared_.life->stopped = true;  // no stream wakes a connection from now on
+    }
+    shared_.halted = true;
+    shared_.idleChanged();  // a waitIdle() returns
     work_.reset();
     ioc_->stop();
     for (auto& t : threads_) t.join();
@@ -1040,6 +1384,34 @@ class Server::Impl {
     ioc_.reset();  // destroys the pending handlers and with them the remaining connections
     tls_.reset();
     vsmcp::log(LogLevel::kInfo, "HTTP server " + url() + " stopped");
+  }
+
+  void drain() {
+    std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+    if (!running_ || shared_.draining.exchange(true)) return;
+    // Closed on its strand, which the I/O threads run; returns once no connection is accepted.
+    std::promise<void> closed;
+    asio::post(acceptor_->get_executor(), [this, &closed] {
+      boost::system::error_code ec;
+      acceptor_->close(ec);
+      retry_timer_->cancel();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+    vsmcp::log(LogLevel::kInfo, "HTTP server " + url() + " draining: no new connections");
+  }
+
+  bool draining() const { return shared_.draining.load(); }
+
+  bool waitIdle(std::chrono::milliseconds limit) {
+    ++shared_.idle_waiters;
+    bool idle;
+    {
+      std::unique_lock<std::mutex> lock(shared_.idle_mu);
+      idle = shared_.idle_cv.wait_for(lock, limit, [this] { return shared_.idle(); });
+    }
+    --shared_.idle_waiters;
+    return idle;
   }
 
   unsigned short port() const { return port_.load(); }
@@ -1153,6 +1525,9 @@ Status Server::start() { return impl_->start(); }
 unsigned short Server::port() const { return impl_->port(); }
 std::string Server::url() const { return impl_->url(); }
 void Server::stop() { impl_->stop(); }
+void Server::drain() { impl_->drain(); }
+bool Server::draining() const { return impl_->draining(); }
+bool Server::waitIdle(std::chrono::milliseconds limit) { return impl_->waitIdle(limit); }
 
 // --- serveUntilSignal ---------------------------------------------------------------------
 
@@ -1162,7 +1537,7 @@ namespace {
 int g_signal_pipe[2] = {-1, -1};
 std::atomic<bool> g_serving{false};
 
-extern "C" void onStopSignal(int) {
+extern "C" void vsmcpHttpOnStopSignal(int) {
   const int saved = errno;
   const char b = 1;
   ssize_t ignored = ::write(g_signal_pipe[1], &b, 1);
@@ -1182,7 +1557,7 @@ Status serveUntilSignal(Server& server,
   // A full pipe must never block the handler; one byte is enough to wake the reader.
   ::fcntl(g_signal_pipe[1], F_SETFL, ::fcntl(g_signal_pipe[1], F_GETFL) | O_NONBLOCK);
   struct sigaction action {};
-  action.sa_handler = onStopSignal;
+  action.sa_handler = vsmcpHttpOnStopSignal;
   sigemptyset(&action.sa_mask);
   // Puts the old handlers back and closes the pipe however this function ends.
   struct Restore {

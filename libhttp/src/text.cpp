@@ -20,20 +20,21 @@ int escapeAt(std::string_view s, size_t i) {
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
+// ASCII only, whatever the locale: HTTP's names are ASCII.
+char asciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (a[i] != b[i] && asciiLower(a[i]) != asciiLower(b[i])) return false;
   return true;
 }
 
 std::string toLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = asciiLower(c);
   return out;
 }
 
@@ -46,8 +47,7 @@ std::string_view trimWhitespace(std::string_view s) {
 bool isToken(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) continue;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
     switch (c) {
       case '!':
       case '#':
@@ -73,7 +73,10 @@ bool isToken(std::string_view s) {
 }
 
 bool isSafeHeaderValue(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  // A plain loop: find_first_of with a set calls memchr once per character.
+  for (char c : s)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
 }
 
 bool isSaneRequestId(std::string_view s) {

@@ -1,67 +1,58 @@
-// HttpServer: MCP Streamable HTTP on Boost.Beast's HTTP/1.1 parser and Asio.
+// HttpServer: MCP Streamable HTTP as a handler on http::Server (libhttp), the project's one
+// HTTP listener.
 //
-// Pieces, from the inside out:
+// libhttp owns the connections: parsing and limits, keep-alive and pipelining, TLS, the
+// Host/Origin policy (strict_origin: the MCP specification requires Origin validation on any
+// address), the per-address connection cap, request ids, idle and request timeouts, the
+// streamed (SSE) responses with their heartbeat, drain and stop. This file is the MCP side,
+// run as libhttp's InlineHandler on its I/O threads (it never blocks: requests run on the
+// mcp::Server's workers):
 // - EventStream: one SSE stream of a session (the standalone GET stream, number 0, or the
 //   stream of one POST). It numbers and keeps the last `replay_buffer` events, knows when it
-//   has ended, and wakes the one connection currently writing it. Thread-safe: sessions
-//   append from the Server's workers.
+//   has ended, and wakes the one response currently writing it. Thread-safe: sessions append
+//   from the Server's workers.
 // - PostSink / StandaloneSink: the MessageSinks given to the Server; they append to a stream.
+// - SseSource: the http::StreamSource of one SSE response; it pulls a stream's events from a
+//   cursor (resumption replays from Last-Event-ID), ends when the stream ended or another
+//   response took it over, and hears when the client went away.
 // - SessionEntry / SessionTable: the HTTP side of each session (its streams, last use).
-// - Connection: one TCP (or TLS) connection, all on its own strand. It parses requests with
-//   Beast's parser fed from one read loop that stays armed while responding (to notice a
-//   client that leaves, and to keep pipelined requests), writes through a queue, and, while it
-//   serves an SSE stream, pulls the stream's events when woken.
-// - HttpServer::Impl: listener, I/O threads, session expiry, start/stop.
+// - Exchange: one request to the endpoint (POST, GET, DELETE), answered with an
+//   http::Response, and the extra routes.
+// - HttpServer::Impl: the http::Server, the session sweeper thread, start/shutdown/stop.
 //
-// Lifetime rule: connections belong to the io_context (their pending handlers hold them).
-// Sinks may outlive it (the Server keeps them), so a stream wakes a connection only under
-// Core::mu held shared and only while Core::stopped is false; stop() sets it under the
-// exclusive lock before destroying the io_context.
+// The 2026-07-28 revision (stateless): a POST without Mcp-Session-Id that is not an
+// initialize gets a session of its own (Server::createSession), removed once its response
+// stream was written or its client left (which cancels it, as the revision wants); modern-era
+// requests (params._meta or MCP-Protocol-Version naming 2026-07-28) must also carry
+// Mcp-Method, Mcp-Name and the Mcp-Param-* headers their tool's x-mcp-header annotations ask
+// for, matching the body, else 400 HeaderMismatch (-32020).
 #include "mcp/http_transport.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/status.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "http/server.hpp"
 #include "mcp/protocol.hpp"
 #include "stop_signal.hpp"
 #include "vsmcp/log.hpp"
+#include "vsmcp/random.hpp"
 
 namespace vsmcp::mcp {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 using Bytes = std::shared_ptr<const std::string>;
 using Level = vsmcp::LogLevel;  // not mcp::LogLevel (the protocol's levels)
@@ -70,36 +61,39 @@ using Level = vsmcp::LogLevel;  // not mcp::LogLevel (the protocol's levels)
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kProtocolHeader = "MCP-Protocol-Version";
 constexpr std::string_view kLastEventIdHeader = "Last-Event-ID";
+constexpr std::string_view kMethodHeader = "Mcp-Method";
+constexpr std::string_view kNameHeader = "Mcp-Name";
+constexpr std::string_view kParamHeaderPrefix = "Mcp-Param-";
 // Version assumed when a request carries none (transports spec, "Protocol Version Header").
 constexpr std::string_view kDefaultProtocolVersion = "2025-03-26";
 // First version whose clients expect a priming event (id, empty data) on SSE streams.
 constexpr std::string_view kPrimingVersion = "2025-11-25";
+// The modern (stateless) revision, and where its requests name their version.
+constexpr std::string_view kModernVersion = "2026-07-28";
+constexpr std::string_view kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
+constexpr std::string_view kListenMethod = "subscriptions/listen";
 // JSON-RPC "server error" code for refusals at the HTTP level (no session, wrong headers).
 constexpr int kTransportError = -32000;
+constexpr int kHeaderMismatch = -32020;
 
-constexpr size_t kReadChunk = 16u << 10;
-// While a response is written, at most this much of the next (pipelined) request is read.
-constexpr size_t kMaxBufferedAhead = 64u << 10;
 // Ended POST streams a session keeps for resumption when their connection broke.
 constexpr size_t kMaxRetainedStreams = 16;
-// After a response that closes the connection, the rest of the request is read and
-// dropped for this long, so the client sees the response rather than a reset.
-constexpr auto kLingerTime = std::chrono::seconds(2);
 
 // --- small helpers ------------------------------------------------------------------------
 
+// ASCII only, whatever the locale: HTTP's names are ASCII.
+char asciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 std::string toLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = asciiLower(c);
   return out;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (a[i] != b[i] && asciiLower(a[i]) != asciiLower(b[i])) return false;
   return true;
 }
 
@@ -109,17 +103,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
-beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
-
 // The value of a request header, trimmed; nullopt when absent.
-std::optional<std::string> headerOf(const Request& req, std::string_view name) {
-  auto it = req.find(bsv(name));
-  if (it == req.end()) return std::nullopt;
-  return std::string(trim(sv(it->value())));
+std::optional<std::string> headerOf(const http::Request& req, std::string_view name) {
+  for (const auto& [k, v] : req.headers)
+    if (iequals(k, name)) return std::string(trim(v));
+  return std::nullopt;
 }
 
 bool isSupportedVersion(std::string_view v) {
+  if (v == kModernVersion) return true;
   for (auto known : kProtocolVersions)
     if (known == v) return true;
   return false;
@@ -131,8 +123,7 @@ struct Acceptable {
   bool sse = true;
 };
 
-Acceptable acceptOf(const Request& req) {
-  auto accept = headerOf(req, "Accept");
+Acceptable acceptOf(const std::optional<std::string>& accept) {
   if (!accept) return {};
   Acceptable out{false, false};
   std::string_view rest = *accept;
@@ -140,65 +131,38 @@ Acceptable acceptOf(const Request& req) {
     size_t comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    std::string type = toLower(trim(item.substr(0, item.find(';'))));
-    if (type == "*/*" || type == "application/*" || type == "application/json") out.json = true;
-    if (type == "*/*" || type == "text/*" || type == "text/event-stream") out.sse = true;
+    std::string_view type = trim(item.substr(0, item.find(';')));
+    const bool any = type == "*/*";
+    if (any || iequals(type, "application/*") || iequals(type, "application/json")) out.json = true;
+    if (any || iequals(type, "text/*") || iequals(type, "text/event-stream")) out.sse = true;
   }
   return out;
 }
 
-bool isJsonContentType(const Request& req) {
-  auto type = headerOf(req, "Content-Type");
+bool isJsonContentType(const std::optional<std::string>& type) {
   if (!type) return false;
   return toLower(trim(std::string_view(*type).substr(0, type->find(';')))) == "application/json";
 }
 
-// "Host[:port]" or "[v6]:port" -> the host part, lower case, brackets kept for IPv6.
-std::string hostPart(std::string_view authority) {
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    return toLower(
-        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
-  }
-  return toLower(authority.substr(0, authority.find(':')));
-}
-
-bool isLoopbackName(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
-}
-
-bool originAllowed(std::string_view origin, const std::vector<std::string>& allowed) {
-  if (!allowed.empty()) {
-    for (const auto& a : allowed)
-      if (a == "*" || iequals(trim(a), origin)) return true;
-    return false;
-  }
-  std::string o = toLower(origin);
-  std::string_view rest;
-  if (o.rfind("http://", 0) == 0) {
-    rest = std::string_view(o).substr(7);
-  } else if (o.rfind("https://", 0) == 0) {
-    rest = std::string_view(o).substr(8);
-  } else {
-    return false;  // "null", other schemes
-  }
-  if (rest.find('/') != std::string_view::npos) return false;
-  return isLoopbackName(hostPart(rest));
-}
-
-bool hostAllowed(std::string_view host, const std::vector<std::string>& allowed) {
-  if (allowed.empty()) return isLoopbackName(hostPart(host));
-  for (const auto& a : allowed)
-    if (iequals(trim(a), host) || iequals(trim(a), hostPart(host))) return true;
-  return false;
-}
-
-std::string rpcError(int code, std::string_view message) {
+std::string rpcError(int code, std::string_view message, const Json& id = Json()) {
   Json error = Json::object();
   error.set("code", code).set("message", message);
   Json m = Json::object();
-  m.set("jsonrpc", "2.0").set("id", Json()).set("error", std::move(error));
+  m.set("jsonrpc", "2.0").set("id", id).set("error", std::move(error));
   return m.dump();
+}
+
+// The first CR or LF at or after `from`, or npos. Two memchr passes: find_first_of with a
+// set would call memchr once per character of a long message (a tools/list result).
+size_t lineBreak(std::string_view s, size_t from) {
+  if (from >= s.size()) return std::string_view::npos;
+  const char* begin = s.data() + from;
+  const size_t n = s.size() - from;
+  const void* lf = std::memchr(begin, '\n', n);
+  const void* cr = std::memchr(begin, '\r', lf ? static_cast<const char*>(lf) - begin : n);
+  const void* first = cr ? cr : lf;
+  return first ? static_cast<size_t>(static_cast<const char*>(first) - s.data())
+               : std::string_view::npos;
 }
 
 // One SSE event; data lines split at line breaks so no payload can end the event early.
@@ -208,7 +172,7 @@ std::string sseFrame(std::string_view id, std::string_view data) {
   out.append("id: ").append(id).append("\n");
   size_t start = 0;
   while (true) {
-    size_t end = data.find_first_of("\r\n", start);
+    size_t end = lineBreak(data, start);
     out.append("data: ").append(data.substr(start, end - start)).append("\n");
     if (end == std::string_view::npos) break;
     start = end + (data.compare(end, 2, "\r\n") == 0 ? 2 : 1);
@@ -238,34 +202,168 @@ std::optional<EventCursor> parseEventId(std::string_view id) {
   return c;
 }
 
-bool safeHeaderText(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+// --- the 2026-07-28 request headers ---------------------------------------------------------
+
+// A header value that may be sent as-is (RFC 9110 field-value: visible ASCII, space, tab).
+bool isPlainHeaderValue(std::string_view v) {
+  for (unsigned char c : v)
+    if (c != '\t' && (c < 0x20 || c > 0x7e)) return false;
+  return true;
 }
 
-std::string reasonOf(int status) {
-  auto reason = http::obsolete_reason(static_cast<http::status>(status));
-  return std::string(sv(reason));
+// Mcp-Name and Mcp-Param-* values: plain, or "=?base64?<standard base64 of UTF-8>?=".
+// nullopt when malformed (bad characters, bad base64).
+std::optional<std::string> decodeHeaderValue(std::string_view v) {
+  if (!isPlainHeaderValue(v)) return std::nullopt;
+  constexpr std::string_view kPrefix = "=?base64?";
+  constexpr std::string_view kSuffix = "?=";
+  if (v.size() < kPrefix.size() + kSuffix.size() || v.substr(0, kPrefix.size()) != kPrefix ||
+      v.substr(v.size() - kSuffix.size()) != kSuffix)
+    return std::string(v);
+  std::string text(v.substr(kPrefix.size(), v.size() - kPrefix.size() - kSuffix.size()));
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  for (char& c : text) {
+    if (c == '+') {
+      c = '-';
+    } else if (c == '/') {
+      c = '_';
+    } else if (c == '-' || c == '_') {
+      return std::nullopt;  // base64url's letters are not standard base64's
+    }
+  }
+  return base64urlDecode(text);
+}
+
+// Whether a Mcp-Param-* header value (decoded) stands for the argument's value: strings as
+// they are, integers numerically (42 = 42.0), booleans as true/false.
+bool headerMatches(const std::string& header, const Json& value) {
+  if (value.isString()) return header == value.asString();
+  if (value.isBool()) return header == (value.asBool() ? "true" : "false");
+  if (value.isNumber()) {
+    const char* begin = header.data();
+    const char* end = header.data() + header.size();
+    double parsed = 0;
+    auto r = std::from_chars(begin, end, parsed);
+    return r.ec == std::errc() && r.ptr == end && std::isfinite(parsed) &&
+           parsed == value.asDouble();
+  }
+  return false;
+}
+
+// The x-mcp-header annotations of an input schema reachable through `properties` alone: the
+// header name part and the property path.
+void headerParams(const Json& schema, std::vector<std::string>& path,
+                  std::vector<std::pair<std::string, std::vector<std::string>>>& out) {
+  const Json* properties = schema.isObject() ? schema.find("properties") : nullptr;
+  if (!properties || !properties->isObject()) return;
+  for (const auto& [name, property] : properties->members()) {
+    path.push_back(name);
+    if (property.isObject()) {
+      if (const Json* h = property.find("x-mcp-header"); h && h->isString())
+        out.emplace_back(h->asString(), path);
+      headerParams(property, path, out);
+    }
+    path.pop_back();
+  }
+}
+
+// The modern era's request-metadata rules (transports, "Request Metadata" and "Server
+// Validation"): "" when the headers agree with the request `msg`, else why not (the message
+// of a HeaderMismatch error). `input_schema` gives a tool's inputSchema (null = unknown).
+std::string headerMismatch(const http::Request& req, const Json& msg,
+                           const std::function<Json(const std::string&)>& input_schema) {
+  const Json* params = msg.find("params");
+  const Json* meta = params && params->isObject() ? params->find("_meta") : nullptr;
+  auto version = headerOf(req, kProtocolHeader);
+  if (!version) return "the MCP-Protocol-Version header is required";
+  if (meta && meta->isObject()) {
+    const Json* body_version = meta->find(kMetaProtocolVersion);
+    if (body_version && body_version->isString() && body_version->asString() != *version)
+      return "MCP-Protocol-Version header value '" + *version + "' does not match body value '" +
+             body_version->asString() + "'";
+  }
+  const std::string method = msg.find("method")->asString();
+  auto method_header = headerOf(req, kMethodHeader);
+  if (!method_header) return "the Mcp-Method header is required";
+  if (!isPlainHeaderValue(*method_header)) return "the Mcp-Method header has invalid characters";
+  if (*method_header != method)
+    return "Mcp-Method header value '" + *method_header + "' does not match body value '" +
+           method + "'";
+  std::string_view name_field;
+  if (method == method::kToolsCall || method == method::kPromptsGet) name_field = "name";
+  if (method == method::kResourcesRead) name_field = "uri";
+  if (!name_field.empty()) {
+    const Json* name = params && params->isObject() ? params->find(name_field) : nullptr;
+    auto name_header = headerOf(req, kNameHeader);
+    if (!name_header) return "the Mcp-Name header is required for " + method;
+    auto decoded = decodeHeaderValue(*name_header);
+    if (!decoded) return "the Mcp-Name header is malformed";
+    if (name && name->isString() && *decoded != name->asString())
+      return "Mcp-Name header value '" + *name_header + "' does not match body value '" +
+             name->asString() + "'";
+  }
+  if (method != method::kToolsCall || !input_schema) return "";
+  const Json* tool = params && params->isObject() ? params->find("name") : nullptr;
+  if (!tool || !tool->isString()) return "";
+  const Json schema = input_schema(tool->asString());
+  std::vector<std::pair<std::string, std::vector<std::string>>> annotated;
+  std::vector<std::string> path;
+  headerParams(schema, path, annotated);
+  const Json* arguments = params->find("arguments");
+  for (const auto& [param, at] : annotated) {
+    const Json* value = arguments;
+    for (const auto& key : at) value = value && value->isObject() ? value->find(key) : nullptr;
+    const std::string header_name = std::string(kParamHeaderPrefix) + param;
+    auto header = headerOf(req, header_name);
+    const bool present = value && !value->isNull();
+    if (!present) {
+      if (header) return "the " + header_name + " header has no value in the arguments";
+      continue;
+    }
+    if (!header) return "the " + header_name + " header is required (the arguments carry it)";
+    auto decoded = decodeHeaderValue(*header);
+    if (!decoded) return "the " + header_name + " header is malformed";
+    if (!headerMatches(*decoded, *value))
+      return header_name + " header value '" + *header + "' does not match body value " +
+             value->dump();
+  }
+  return "";
+}
+
+// Methods only the modern era has: without a session they are served statelessly (the
+// session answers one that lacks the modern _meta with its error).
+bool isModernOnly(std::string_view method) {
+  return method == "server/discover" || method == kListenMethod || method == "tasks/get" ||
+         method == "tasks/update" || method == "tasks/cancel";
+}
+
+// Whether a message belongs to the modern era: its params._meta names 2026-07-28, or
+// (without that) the MCP-Protocol-Version header does.
+bool isModern(const http::Request& req, const Json& msg) {
+  const Json* params = msg.find("params");
+  const Json* meta = params && params->isObject() ? params->find("_meta") : nullptr;
+  if (meta && meta->isObject()) {
+    const Json* v = meta->find(kMetaProtocolVersion);
+    if (v && v->isString() && v->asString() == kModernVersion) return true;
+  }
+  auto header = headerOf(req, kProtocolHeader);
+  return header && *header == kModernVersion;
 }
 
 // --- streams and sinks --------------------------------------------------------------------
 
 struct Core {
-  std::shared_mutex mu;  // held shared while waking a connection; exclusive to stop
-  bool stopped = false;  // guarded by mu
-  std::atomic<size_t> connections{0};
-
   // Graceful shutdown (HttpServer::shutdown). While `draining`, requests that would start
-  // work are refused; the drain is over when no POST has a request left to answer
-  // (`outstanding`) and no connection is writing a response (`busy`; an open GET stream
-  // does not count), or when `halted` (stop() came first).
+  // work are refused; the MCP side of the drain is over when no POST has a request left to
+  // answer (`outstanding`), or when `halted` (stop() came first). libhttp's waitIdle() then
+  // waits for the responses still being written (an open GET stream does not count).
   std::atomic<bool> draining{false};
   std::atomic<bool> halted{false};
   std::atomic<std::int64_t> outstanding{0};  // POST sinks whose stream has not ended
-  std::atomic<std::int64_t> busy{0};         // connections with a response under way
   std::mutex drain_mu;
   std::condition_variable drain_cv;  // notified on changes while draining
 
-  bool drained() const { return halted.load() || (outstanding.load() <= 0 && busy.load() <= 0); }
+  bool drained() const { return halted.load() || outstanding.load() <= 0; }
   // After a counter went down: wakes a shutdown() waiting for the drain. Cheap when not
   // draining (the counters change before `draining` is read, so no wake-up is lost).
   void changed() {
@@ -275,7 +373,7 @@ struct Core {
   }
 };
 
-// Whoever writes a stream to a client (a Connection).
+// Whoever writes a stream to a client (an SseSource).
 class StreamListener {
  public:
   virtual ~StreamListener() = default;
@@ -374,15 +472,12 @@ class EventStream {
   };
 
   void wake() {
-    std::shared_lock<std::shared_mutex> guard(core_->mu);
-    if (core_->stopped) return;
     std::shared_ptr<StreamListener> listener;
     {
       std::lock_guard<std::mutex> lock(mu_);
       listener = listener_.lock();
     }
-    if (listener) listener->wake();
-    listener.reset();  // before the guard: a connection must not outlive the io_context
+    if (listener) listener->wake();  // libhttp's wake function: safe after its stop too
   }
 
   const std::shared_ptr<Core> core_;
@@ -635,316 +730,160 @@ class SessionTable {
 };
 
 // What connections share; owned by HttpServer::Impl, outlives every connection.
+
+// What the endpoint's requests share; owned by HttpServer::Impl.
 struct Shared {
-  Shared(Server& s, HttpServerOptions o) : server(s), options(std::move(o)) {}
+  Shared(Server& s, HttpServerOptions o)
+      : server(s), options(std::move(o)), input_schema(options.tool_input_schema) {}
   Server& server;
   const HttpServerOptions options;
   const std::shared_ptr<Core> core = std::make_shared<Core>();
   SessionTable sessions;
-  bool check_host = false;  // set by start() before the first connection
+  // A tool's inputSchema by name, for the Mcp-Param-* headers (null = not known).
+  const std::function<Json(const std::string&)> input_schema;
 
   // Removes a session from the Server and ends its streams.
   void endSession(const std::shared_ptr<SessionEntry>& entry) {
     server.removeSession(entry->id());
     entry->finishAll();
   }
+
+  // The sessions of single 2026-07-28 requests (no Mcp-Session-Id names them): each is
+  // removed once its response stream is over (written, or its client left: a cancellation).
+  void addEphemeral(const std::shared_ptr<Session>& session) {
+    std::lock_guard<std::mutex> lock(ephemeral_mu);
+    ephemeral.emplace(session->id(), session);
+  }
+  void endEphemeral(const std::string& id) {
+    {
+      std::lock_guard<std::mutex> lock(ephemeral_mu);
+      if (ephemeral.erase(id) == 0) return;
+    }
+    server.removeSession(id);
+  }
+  void endAllEphemeral() {
+    std::unordered_map<std::string, std::shared_ptr<Session>> all;
+    {
+      std::lock_guard<std::mutex> lock(ephemeral_mu);
+      all.swap(ephemeral);
+    }
+    for (auto& [id, s] : all) server.removeSession(id);
+  }
+  std::mutex ephemeral_mu;
+  std::unordered_map<std::string, std::shared_ptr<Session>> ephemeral;  // guarded
 };
 
-// --- connections --------------------------------------------------------------------------
-
-using IoHandler = std::function<void(const boost::system::error_code&, std::size_t)>;
-
-class Connection : public StreamListener, public std::enable_shared_from_this<Connection> {
+// The body of one SSE response: `stream`'s events after a cursor, pulled by libhttp. Ends
+// when the stream ended or another response took the stream over (resumption).
+class SseSource final : public http::StreamSource,
+                        public StreamListener,
+                        public std::enable_shared_from_this<SseSource> {
  public:
-  Connection(Shared& shared, const asio::any_io_executor& ex, std::string remote)
+  SseSource(Shared& shared, std::shared_ptr<EventStream> stream,
+            std::shared_ptr<SessionEntry> entry, uint64_t after, Bytes priming,
+            std::string ephemeral_session)
       : shared_(shared),
-        executor_(ex),
-        remote_(std::move(remote)),
-        read_timer_(ex),
-        write_timer_(ex),
-        ping_timer_(ex) {
-    ++shared_.core->connections;
-  }
-  ~Connection() override {
-    if (sse_) sse_->detach(this);
-    setBusy(false);
-    --shared_.core->connections;
-  }
+        stream_(std::move(stream)),
+        entry_(std::move(entry)),
+        last_seq_(after),
+        priming_(std::move(priming)),
+        ephemeral_session_(std::move(ephemeral_session)) {}
 
-  const asio::any_io_executor& executor() const { return executor_; }
-
-  // On the strand: TLS handshake if any, then requests.
-  void start() { startTransport(); }
+  void open(std::function<void()> wake) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = std::move(wake);
+  }
 
   void wake() override {
-    if (pull_posted_.exchange(true)) return;
-    asio::post(executor_, [self = shared_from_this()] {
-      self->pull_posted_ = false;
-      self->pull();
-    });
+    // Called under mu_ (it only posts to the connection), which saves copying it.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (wake_) wake_();  // before open(): nothing to do, the first pull follows open()
   }
 
- protected:
-  enum class Phase { kHandshake, kRequest, kResponse, kStream, kLinger, kClosed };
-
-  virtual void startTransport() = 0;
-  virtual void asyncReadSome(asio::mutable_buffer buffer, IoHandler handler) = 0;
-  virtual void asyncWrite(std::vector<asio::const_buffer> buffers, IoHandler handler) = 0;
-  virtual void shutdownSend() = 0;
-  virtual void closeSocket() = 0;
-
-  // Called by startTransport once the connection can carry HTTP.
-  void begin() {
-    phase_ = Phase::kRequest;
-    armReadTimer(shared_.options.request_timeout);  // a new connection must start promptly
-    parse();
+  bool pull(std::vector<Piece>& out) override {
+    if (priming_) out.push_back(std::move(priming_));
+    priming_.reset();
+    if (!stream_->isListener(this)) {  // another response resumed this stream
+      replaced_ = true;
+      return true;
+    }
+    auto batch = stream_->collect(last_seq_);
+    if (batch.gap)
+      vsmcp::log(Level::kWarning, "MCP HTTP: a slow SSE client missed events (replay buffer full)");
+    for (auto& f : batch.frames) out.push_back(std::move(f));
+    last_seq_ = batch.last;
+    return batch.finished;
   }
 
-  bool closed() const { return phase_ == Phase::kClosed; }
-  const HttpServerOptions& options() const { return shared_.options; }
-
-  void armReadTimer(Clock::duration d) {
-    read_timer_.expires_after(d);
-    read_timer_.async_wait(
-        [self = shared_from_this(), gen = ++read_gen_](boost::system::error_code ec) {
-          if (!ec && gen == self->read_gen_) self->onReadTimeout();
-        });
-  }
-  void cancelReadTimer() {
-    ++read_gen_;
-    read_timer_.cancel();
-  }
-
-  void close() {
-    if (phase_ == Phase::kClosed) return;
-    phase_ = Phase::kClosed;
-    setBusy(false);
-    ++read_gen_;
-    ++write_gen_;
-    ++ping_gen_;
-    read_timer_.cancel();
-    write_timer_.cancel();
-    ping_timer_.cancel();
-    if (sse_) sse_->detach(this);
-    sse_.reset();
-    closeSocket();  // queue_ stays: a pending write may still refer to it
+  void close(bool complete) override {
+    stream_->detach(this);
+    // A POST stream written to its end needs no replay.
+    if (complete && !replaced_ && entry_ && stream_->number() != 0)
+      entry_->dropStream(stream_->number());
+    if (!ephemeral_session_.empty()) {
+      if (!complete)
+        vsmcp::log(Level::kDebug, "MCP HTTP: a client left its request's stream: cancelled");
+      shared_.endEphemeral(ephemeral_session_);  // cancels what still runs
+    }
   }
 
  private:
-  // --- reading ---
+  Shared& shared_;
+  const std::shared_ptr<EventStream> stream_;
+  const std::shared_ptr<SessionEntry> entry_;  // null for a single modern request
+  uint64_t last_seq_;                          // on the I/O thread only
+  Bytes priming_;
+  bool replaced_ = false;
+  const std::string ephemeral_session_;  // "" unless a single modern request's session
+  std::mutex mu_;
+  std::function<void()> wake_;  // guarded by mu_
+};
 
-  void startRead() {
-    if (reading_ || phase_ == Phase::kClosed || phase_ == Phase::kHandshake) return;
-    if ((phase_ == Phase::kResponse || phase_ == Phase::kStream) &&
-        buffer_.size() >= kMaxBufferedAhead)
-      return;  // paused until the response is done
-    reading_ = true;
-    // Into a scratch buffer: buffer_ may be consumed while this read is pending.
-    asyncReadSome(asio::buffer(scratch_),
-                  [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                    self->onRead(ec, n);
-                  });
-  }
+http::Response respond(int status, std::string content_type, std::string body,
+                       Headers headers = {}) {
+  http::Response r;
+  r.status = status;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return r;
+}
 
-  void onRead(const boost::system::error_code& ec, size_t n) {
-    reading_ = false;
-    if (phase_ == Phase::kClosed) return;
-    if (ec) {
-      if (phase_ == Phase::kResponse) {
-        // The client half-closed (or left) while we answer: finish, then close.
-        peer_gone_ = true;
-        keep_alive_ = false;
-        return;
+http::Response respondError(int status, int code, const std::string& message,
+                            Headers headers = {}) {
+  return respond(status, "application/json", rpcError(code, message), std::move(headers));
+}
+
+// One request to the endpoint or another path, on an I/O thread.
+class Exchange {
+ public:
+  Exchange(Shared& shared, const http::Request& req) : shared_(shared), req_(req) {
+    // The headers every request looks at, found in one pass (first of each name, trimmed).
+    for (const auto& [name, value] : req.headers) {
+      std::optional<std::string>* slot = nullptr;
+      if (iequals(name, kSessionHeader)) {
+        slot = &session_id_;
+      } else if (iequals(name, kProtocolHeader)) {
+        slot = &protocol_;
+      } else if (iequals(name, "Accept")) {
+        slot = &accept_;
+      } else if (iequals(name, "Content-Type")) {
+        slot = &content_type_;
+      } else if (iequals(name, kLastEventIdHeader)) {
+        slot = &last_event_id_;
       }
-      close();  // includes a client that left an SSE stream: its resources go now
-      return;
-    }
-    auto space = buffer_.prepare(n);
-    std::memcpy(space.data(), scratch_.data(), n);
-    buffer_.commit(n);
-    switch (phase_) {
-      case Phase::kRequest:
-        parse();
-        break;
-      case Phase::kLinger:
-        buffer_.consume(buffer_.size());
-        startRead();
-        break;
-      default:
-        startRead();  // keep pipelined bytes; watch for the client leaving
-        break;
+      if (slot && !*slot) *slot = std::string(trim(value));
     }
   }
 
-  void onReadTimeout() {
-    if (phase_ == Phase::kRequest && request_started_) {
-      phase_ = Phase::kResponse;
-      keep_alive_ = false;
-      respondError(408, kTransportError, "Request Timeout: the request did not arrive in time");
-      return;
-    }
-    if (phase_ == Phase::kRequest || phase_ == Phase::kHandshake || phase_ == Phase::kLinger)
-      close();
-  }
-
-  void newParser() {
-    parser_.emplace();
-    parser_->header_limit(
-        static_cast<std::uint32_t>(std::min<size_t>(options().max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(options().max_body_bytes);
-    parser_->eager(true);
-    header_checked_ = false;
-  }
-
-  // Feeds buffered bytes to the parser; handles each complete request.
-  void parse() {
-    while (phase_ == Phase::kRequest) {
-      if (!parser_) newParser();
-      if (buffer_.size() == 0) {
-        startRead();
-        return;
-      }
-      if (!request_started_) {
-        request_started_ = true;
-        armReadTimer(options().request_timeout);
-      }
-      boost::system::error_code ec;
-      size_t used = parser_->put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec && ec != http::error::need_more) {
-        rejectMalformed(ec);
-        return;
-      }
-      if (parser_->is_header_done() && !header_checked_ && !checkHeader()) return;
-      if (parser_->is_done()) {
-        Request req = parser_->release();
-        parser_.reset();
-        request_started_ = false;
-        cancelReadTimer();
-        handle(std::move(req));
-        startRead();  // notices a client that leaves while we answer
-        return;
-      }
-      if (ec == http::error::need_more || used == 0) {
-        startRead();
-        return;
-      }
-    }
-  }
-
-  // Once the header is in: refuse an announced oversized body before it is read.
-  bool checkHeader() {
-    header_checked_ = true;
-    auto length = parser_->content_length();
-    if (length && *length > options().max_body_bytes) {
-      rejectMalformed(http::error::body_limit);
-      return false;
-    }
-    const auto& h = parser_->get();
-    auto expect = h.find(http::field::expect);
-    if (expect != h.end() && iequals(trim(sv(expect->value())), "100-continue") &&
-        !parser_->is_done()) {
-      queue("HTTP/1.1 100 Continue\r\n\r\n");
-      flush();
-    }
-    return true;
-  }
-
-  void rejectMalformed(const boost::system::error_code& ec) {
-    phase_ = Phase::kResponse;
-    keep_alive_ = false;
-    parser_.reset();
-    cancelReadTimer();
-    if (ec == http::error::header_limit) {
-      respondError(431, kTransportError,
-                   "Request Header Fields Too Large: limit is " +
-                       std::to_string(options().max_header_bytes) + " bytes");
-    } else if (ec == http::error::body_limit) {
-      respondError(
-          413, kTransportError,
-          "Payload Too Large: limit is " + std::to_string(options().max_body_bytes) + " bytes");
-    } else {
-      respondError(400, kTransportError, "Bad Request: malformed HTTP (" + ec.message() + ")");
-    }
-  }
-
-  // --- requests ---
-
-  // A response is under way (a shutdown waits for it to be written), or not.
-  void setBusy(bool busy) {
-    if (busy == busy_) return;
-    busy_ = busy;
-    if (busy) {
-      ++shared_.core->busy;
-    } else {
-      --shared_.core->busy;
-      shared_.core->changed();
-    }
-  }
-
-  bool draining() const { return shared_.core->draining.load(); }
-
-  // While the server shuts down, a request that would start something new is refused like
-  // an overload: 503 with a JSON-RPC error, and the connection closes. True when refused.
-  bool refuseWhileDraining() {
-    if (!draining()) return false;
-    keep_alive_ = false;
-    respondError(503, kTransportError, "Service Unavailable: the server is shutting down");
-    return true;
-  }
-
-  void handle(Request req) {
-    phase_ = Phase::kResponse;
-    setBusy(true);
-    keep_alive_ = req.keep_alive() && !peer_gone_ && !draining();
-    http10_ = req.version() < 11;
-    head_request_ = req.method() == http::verb::head;
-    close_after_ = false;
-    try {
-      route(req);
-    } catch (const std::exception& e) {  // e.g. bad_alloc; answer rather than die
-      vsmcp::log(Level::kError, std::string("MCP HTTP: request failed: ") + e.what());
-      if (phase_ == Phase::kResponse && queue_.empty() && !response_complete_) {
-        keep_alive_ = false;
-        respondError(500, kTransportError, "Internal Server Error");
-      } else {
-        close();
-      }
-    }
-  }
-
-  void route(const Request& req) {
-    std::string target(sv(req.target()));
-    size_t q = target.find('?');
-    std::string path = target.substr(0, q);
-    if (auto origin = headerOf(req, "Origin");
-        origin && !originAllowed(*origin, options().allowed_origins)) {
-      vsmcp::log(Level::kWarning, "MCP HTTP: refused a request from Origin " + *origin);
-      respondError(403, kTransportError, "Forbidden: Origin not allowed");
-      return;
-    }
-    if (shared_.check_host) {
-      auto host = headerOf(req, "Host");
-      if (!host || !hostAllowed(*host, options().allowed_hosts)) {
-        vsmcp::log(Level::kWarning,
-                   "MCP HTTP: refused a request for Host " + host.value_or("(none)"));
-        respondError(403, kTransportError, "Forbidden: Host not allowed");
-        return;
-      }
-    }
-    if (path != options().path) {
-      if (refuseWhileDraining()) return;
-      extraRoute(req, target, path, q == std::string::npos ? "" : target.substr(q + 1));
-      return;
+  http::Response run() {
+    if (req_.path != options().path) {
+      if (draining()) return refuseDraining();
+      return extraRoute();
     }
     std::string principal;  // "" without authentication
     if (options().authorize) {
-      HttpExtraRequest who;
-      who.method = std::string(sv(req.method_string()));
-      who.target = target;
-      who.path = path;
-      for (const auto& f : req) who.headers.emplace_back(sv(f.name_string()), sv(f.value()));
-      who.remote_address = remote_;
+      HttpExtraRequest who = extraRequest(false);
       std::optional<std::string> authenticated;
       try {
         authenticated = options().authorize(who);
@@ -953,94 +892,71 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
       } catch (...) {
         vsmcp::log(Level::kError, "MCP HTTP: the authorize hook failed");
       }
-      if (!authenticated) {
-        respond(401, "application/json", rpcError(kTransportError, "Unauthorized: a valid bearer token or X-API-Key is required"),
-                {{"WWW-Authenticate", "Bearer"}});
-        return;
-      }
+      if (!authenticated)
+        return respondError(401, kTransportError,
+                            "Unauthorized: a valid bearer token or X-API-Key is required",
+                            {{"WWW-Authenticate", "Bearer"}});
       principal = std::move(*authenticated);
     }
-    if (auto version = headerOf(req, kProtocolHeader); version && !isSupportedVersion(*version)) {
-      respondError(400, kTransportError,
-                   "Bad Request: unsupported MCP-Protocol-Version '" + *version + "'");
-      return;
-    }
-    switch (req.method()) {
-      case http::verb::post:
-        handlePost(req, principal);
-        return;
-      case http::verb::get:
-        handleGet(req, principal);
-        return;
-      case http::verb::delete_:
-        handleDelete(req, principal);
-        return;
-      default:
-        respond(405, "application/json",
-                rpcError(kTransportError, "Method Not Allowed: use POST, GET or DELETE"),
-                {{"Allow", "GET, POST, DELETE"}});
-        return;
-    }
+    if (auto version = protocol_; version && !isSupportedVersion(*version))
+      return respondError(400, kTransportError,
+                          "Bad Request: unsupported MCP-Protocol-Version '" + *version + "'");
+    if (req_.method == "POST") return post(principal);
+    if (req_.method == "GET") return get(principal);
+    if (req_.method == "DELETE") return del(principal);
+    return respondError(405, kTransportError, "Method Not Allowed: use POST, GET or DELETE",
+                        {{"Allow", "GET, POST, DELETE"}});
   }
 
-  void extraRoute(const Request& req, const std::string& target, const std::string& path,
-                  const std::string& query) {
-    if (!options().extra_routes) {
-      respondError(404, kTransportError, "Not Found");
-      return;
-    }
-    HttpExtraRequest xr;
-    xr.method = std::string(sv(req.method_string()));
-    xr.target = target;
-    xr.path = path;
-    xr.query = query;
-    for (const auto& f : req) xr.headers.emplace_back(sv(f.name_string()), sv(f.value()));
-    xr.body = req.body();
-    xr.remote_address = remote_;
+ private:
+  const HttpServerOptions& options() const { return shared_.options; }
+  bool draining() const { return shared_.core->draining.load(); }
+
+  // While the server shuts down, a request that would start something new is refused like
+  // an overload: 503 with a JSON-RPC error (libhttp closes the connection after it).
+  http::Response refuseDraining() {
+    return respondError(503, kTransportError, "Service Unavailable: the server is shutting down");
+  }
+
+  HttpExtraRequest extraRequest(bool with_body) const {
+    HttpExtraRequest r;
+    r.method = req_.method;
+    r.target = req_.target;
+    r.path = req_.path;
+    r.query = req_.query;
+    r.headers = req_.headers;
+    if (with_body) r.body = req_.body;
+    r.remote_address = req_.remote_address;
+    return r;
+  }
+
+  http::Response extraRoute() {
+    if (!options().extra_routes) return respondError(404, kTransportError, "Not Found");
     HttpExtraResponse res;
     bool handled = false;
     try {
-      handled = options().extra_routes(xr, res);
+      handled = options().extra_routes(extraRequest(true), res);
     } catch (const std::exception& e) {
-      vsmcp::log(Level::kError, "MCP HTTP: route " + path + " failed: " + e.what());
-      respondError(500, kTransportError, "Internal Server Error");
-      return;
+      vsmcp::log(Level::kError, "MCP HTTP: route " + req_.path + " failed: " + e.what());
+      return respondError(500, kTransportError, "Internal Server Error");
     }
-    if (!handled) {
-      respondError(404, kTransportError, "Not Found");
-      return;
-    }
-    bool valid = res.status >= 200 && res.status <= 999 && safeHeaderText(res.content_type);
-    for (const auto& [k, v] : res.headers)
-      valid = valid && !k.empty() && safeHeaderText(k) && safeHeaderText(v) &&
-              k.find(':') == std::string::npos;
-    // Framing is ours.
-    res.headers.erase(std::remove_if(res.headers.begin(), res.headers.end(),
-                                     [](const auto& h) {
-                                       return iequals(h.first, "Content-Length") ||
-                                              iequals(h.first, "Transfer-Encoding") ||
-                                              iequals(h.first, "Connection") ||
-                                              iequals(h.first, "Content-Type");
-                                     }),
-                      res.headers.end());
-    if (!valid) {
-      vsmcp::log(Level::kError, "MCP HTTP: route " + path + " gave an invalid response");
-      respondError(500, kTransportError, "Internal Server Error");
-      return;
-    }
-    respond(res.status, res.content_type, std::move(res.body), std::move(res.headers));
+    if (!handled) return respondError(404, kTransportError, "Not Found");
+    // libhttp checks the rest (status range, header names and values) and answers 500.
+    return respond(res.status, std::move(res.content_type), std::move(res.body),
+                   std::move(res.headers));
   }
 
-  // The session named by the request's Mcp-Session-Id if it belongs to `principal`; answers
-  // 400/404 itself when none.
-  std::shared_ptr<SessionEntry> requireSession(const Request& req, const std::string& principal) {
-    auto id = headerOf(req, kSessionHeader);
+  // The session named by the request's Mcp-Session-Id if it belongs to `principal`; else
+  // the 400/404 answer.
+  std::shared_ptr<SessionEntry> requireSession(const std::string& principal,
+                                               std::optional<http::Response>& refusal) {
+    auto id = session_id_;
     if (!id || id->empty()) {
-      respondError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
+      refusal = respondError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
       return nullptr;
     }
     auto entry = findSession(*id, principal);
-    if (!entry) respondError(404, kTransportError, "Session not found");
+    if (!entry) refusal = respondError(404, kTransportError, "Session not found");
     return entry;
   }
 
@@ -1061,87 +977,91 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     const std::string& owner = entry.session().principal();
     if (owner == principal) return true;
     // Names only: the session id is a credential of its owner.
-    vsmcp::log(Level::kWarning, "MCP HTTP: principal '" + principal + "' (" + remote_ +
-                                    ") named a session of principal '" + owner +
-                                    "'; answered 404 Session not found");
+    vsmcp::log(Level::kWarning, "MCP HTTP: principal '" + principal + "' (" +
+                                    req_.remote_address + ") named a session of principal '" +
+                                    owner + "'; answered 404 Session not found");
     return false;
   }
 
-  std::string protocolVersionOf(const SessionEntry& entry, const Request& req) {
+  std::string protocolVersionOf(const SessionEntry& entry) {
     std::string v = entry.session().protocolVersion();
     if (v.empty())
-      v = headerOf(req, kProtocolHeader).value_or(std::string(kDefaultProtocolVersion));
+      v = protocol_.value_or(std::string(kDefaultProtocolVersion));
     return v;
   }
 
-  void handlePost(const Request& req, const std::string& principal) {
-    Acceptable accept = acceptOf(req);
-    if (!accept.json || !accept.sse) {
-      respondError(406, kTransportError,
-                   "Not Acceptable: Accept must allow application/json and text/event-stream");
-      return;
-    }
-    if (!isJsonContentType(req)) {
-      respondError(415, kTransportError,
-                   "Unsupported Media Type: Content-Type must be application/json");
-      return;
-    }
-    if (draining()) {
-      // Only what lets requests in flight finish passes: the client's answers to the
-      // server's requests (elicitation, ...) and its notifications (cancellation).
-      auto msg = Json::parse(req.body());
-      const bool request =
-          !msg.ok() || !msg->isObject() || (msg->find("method") && msg->find("id"));
-      if (request && refuseWhileDraining()) return;
-    }
-    std::shared_ptr<SessionEntry> entry;
-    bool created = false;
-    if (headerOf(req, kSessionHeader)) {
-      entry = requireSession(req, principal);
-      if (!entry) return;
-    } else {
+  http::Response post(const std::string& principal) {
+    Acceptable accept = acceptOf(accept_);
+    if (!accept.json || !accept.sse)
+      return respondError(406, kTransportError,
+                          "Not Acceptable: Accept must allow application/json and text/event-stream");
+    if (!isJsonContentType(content_type_))
+      return respondError(415, kTransportError,
+                          "Unsupported Media Type: Content-Type must be application/json");
+    const bool has_session = session_id_.has_value();
+    // The session parses the body anyway: here it is parsed only when its content decides
+    // something (no session: initialize or not; a drain; the modern era's header checks).
+    const bool may_be_modern =
+        protocol_.value_or("") == kModernVersion ||
+        ::memmem(req_.body.data(), req_.body.size(), kModernVersion.data(),
+                 kModernVersion.size()) != nullptr;
+    Result<Json> msg = Json();
+    if (!has_session || draining() || may_be_modern) {
       Json::ParseLimits limits;
       limits.max_bytes = options().max_body_bytes;
-      auto msg = Json::parse(req.body(), limits);
-      if (!msg.ok()) {
-        respondError(400, error::kParseError, "Parse error: " + msg.status().message());
-        return;
-      }
-      const Json* method = msg->find("method");
-      if (!method || method->asString() != method::kInitialize || !msg->find("id")) {
-        respondError(400, kTransportError,
-                     "Bad Request: Mcp-Session-Id header is required (only initialize may "
-                     "come without)");
-        return;
-      }
-      entry = createSession(principal);
-      if (!entry) return;
-      created = true;
+      msg = Json::parse(req_.body, limits);
     }
+    const bool is_request =
+        msg.ok() && msg->isObject() && msg->find("method") && msg->find("id");
+    // While draining only what lets requests in flight finish passes: the client's answers
+    // to the server's requests (elicitation, ...) and its notifications (cancellation).
+    if (draining() && (!msg.ok() || !msg->isObject() || is_request)) return refuseDraining();
+    const bool modern = may_be_modern && msg.ok() && msg->isObject() && isModern(req_, *msg);
+    if (modern && is_request && msg->find("method")->isString()) {
+      std::string mismatch = headerMismatch(req_, *msg, shared_.input_schema);
+      if (!mismatch.empty())
+        return respond(400, "application/json",
+                       rpcError(kHeaderMismatch, "Header mismatch: " + mismatch, *msg->find("id")));
+    }
+    if (has_session) {
+      std::optional<http::Response> refusal;
+      auto entry = requireSession(principal, refusal);
+      if (!entry) return std::move(*refusal);
+      return postToSession(entry, false);
+    }
+    if (!msg.ok()) return respondError(400, error::kParseError, "Parse error: " + msg.status().message());
+    const Json* method = msg->find("method");
+    const bool initialize = method && method->asString() == method::kInitialize && msg->find("id");
+    if (!initialize) {
+      if (modern || (method && isModernOnly(method->asString())))
+        return postStateless(principal, *msg);
+      return respondError(400, kTransportError,
+                          "Bad Request: Mcp-Session-Id header is required (only initialize may "
+                          "come without)");
+    }
+    std::optional<http::Response> refusal;
+    auto entry = createSession(principal, refusal);
+    if (!entry) return std::move(*refusal);
+    return postToSession(entry, true);
+  }
+
+  http::Response postToSession(const std::shared_ptr<SessionEntry>& entry, bool created) {
     entry->touch();
     auto stream = entry->newStream(shared_.core, options().replay_buffer);
     auto sink = std::make_shared<PostSink>(shared_.core, stream);
-    auto accepted = entry->session().receive(req.body(), sink);
+    auto accepted = entry->session().receive(req_.body, sink);
     Headers session_header{{std::string(kSessionHeader), entry->id()}};
     if (!accepted.ok()) {
       // Nothing was accepted; the error response (if any) is in the sink.
       sink->release();
       entry->dropStream(stream->number());
       if (created && shared_.sessions.take(entry->id())) shared_.endSession(entry);
-      std::string body = sink->firstMessage();
-      if (body.empty()) body = rpcError(error::kInvalidRequest, accepted.status().message());
-      auto parsed = Json::parse(body);
-      bool has_id = parsed.ok() && parsed->find("id") && !parsed->find("id")->isNull();
-      // An error with an id answers a request (200); one without refuses the message (400).
-      respond(has_id ? 200 : 400, "application/json", std::move(body),
-              created ? Headers{} : session_header);
-      return;
+      return refusedMessage(*sink, accepted.status(), created ? Headers{} : session_header);
     }
     if (*accepted == 0) {
       sink->release();
       entry->dropStream(stream->number());
-      respond(202, "", "", session_header);
-      return;
+      return respond(202, "", "", session_header);
     }
     sink->expect(*accepted);
     if (created && stream->finished() && sink->messages() == 1) {
@@ -1150,15 +1070,48 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
         // A refused initialize leaves no session behind.
         entry->dropStream(stream->number());
         if (shared_.sessions.take(entry->id())) shared_.endSession(entry);
-        respond(200, "application/json", sink->firstMessage(), {});
-        return;
+        return respond(200, "application/json", sink->firstMessage());
       }
     }
-    if (created) vsmcp::log(Level::kDebug, "MCP HTTP: session opened by " + remote_);
-    beginStream(stream, entry, protocolVersionOf(*entry, req), 0, std::move(session_header));
+    if (created) vsmcp::log(Level::kDebug, "MCP HTTP: session opened by " + req_.remote_address);
+    return beginStream(stream, entry, protocolVersionOf(*entry), 0, std::move(session_header));
   }
 
-  std::shared_ptr<SessionEntry> createSession(const std::string& principal) {
+  // Session::receive accepted nothing: its error response, 200 when it answers a request (it
+  // has an id), else 400.
+  static http::Response refusedMessage(const PostSink& sink, const Status& status,
+                                       Headers headers) {
+    std::string body = sink.firstMessage();
+    if (body.empty()) body = rpcError(error::kInvalidRequest, status.message());
+    auto parsed = Json::parse(body);
+    bool has_id = parsed.ok() && parsed->find("id") && !parsed->find("id")->isNull();
+    return respond(has_id ? 200 : 400, "application/json", std::move(body), std::move(headers));
+  }
+
+  // A 2026-07-28 request without a session: served on a session of its own, removed when its
+  // stream is over. No Mcp-Session-Id is minted; the stream is not resumable.
+  http::Response postStateless(const std::string& principal, const Json& msg) {
+    auto stream = std::make_shared<EventStream>(shared_.core, 1, options().replay_buffer);
+    auto sink = std::make_shared<PostSink>(shared_.core, stream);
+    // The request's stream is the session's default sink too: the session lives for it only.
+    auto session = shared_.server.createSession(sink, principal);
+    const bool listen = msg.find("method")->asString() == kListenMethod;
+    if (listen) sink->release();  // a stream that lasts: the drain does not wait for it
+    auto accepted = session->receive(req_.body, sink);
+    if (!accepted.ok() || *accepted == 0) {
+      sink->release();
+      shared_.server.removeSession(session->id());
+      if (!accepted.ok()) return refusedMessage(*sink, accepted.status(), {});
+      return respond(202, "", "");
+    }
+    sink->expect(*accepted);
+    shared_.addEphemeral(session);
+    auto source = std::make_shared<SseSource>(shared_, stream, nullptr, 0, nullptr, session->id());
+    return sseResponse(stream, source, !listen, {});
+  }
+
+  std::shared_ptr<SessionEntry> createSession(const std::string& principal,
+                                              std::optional<http::Response>& refusal) {
     auto standalone = std::make_shared<EventStream>(shared_.core, 0, options().replay_buffer);
     auto session =
         shared_.server.createSession(std::make_shared<StandaloneSink>(standalone), principal);
@@ -1167,380 +1120,112 @@ class Connection : public StreamListener, public std::enable_shared_from_this<Co
     const bool added = shared_.sessions.tryAdd(entry, options().max_sessions,
                                                options().max_sessions_per_principal, evicted);
     if (evicted) {
-      vsmcp::log(Level::kWarning, "MCP HTTP: ended the least recently used session of a principal that reached " +
-                                      std::to_string(options().max_sessions_per_principal) + " sessions");
+      vsmcp::log(Level::kWarning,
+                 "MCP HTTP: ended the least recently used session of a principal that reached " +
+                     std::to_string(options().max_sessions_per_principal) + " sessions");
       shared_.endSession(evicted);
     }
     if (!added) {
       shared_.server.removeSession(session->id());
       vsmcp::log(Level::kWarning, "MCP HTTP: refused a session: the limit of " +
                                       std::to_string(options().max_sessions) + " is reached");
-      respond(503, "application/json",
-              rpcError(kTransportError, "Service Unavailable: too many sessions"),
-              {{"Retry-After", "60"}});
+      refusal = respondError(503, kTransportError, "Service Unavailable: too many sessions",
+                             {{"Retry-After", "60"}});
       return nullptr;
     }
     return entry;
   }
 
-  void handleGet(const Request& req, const std::string& principal) {
-    if (!acceptOf(req).sse) {
-      respondError(406, kTransportError, "Not Acceptable: Accept must allow text/event-stream");
-      return;
-    }
+  http::Response get(const std::string& principal) {
+    if (!acceptOf(accept_).sse)
+      return respondError(406, kTransportError, "Not Acceptable: Accept must allow text/event-stream");
     // While draining, a client may resume a stream to get its answers, not open a new one.
-    if (!headerOf(req, kLastEventIdHeader) && refuseWhileDraining()) return;
-    auto entry = requireSession(req, principal);
-    if (!entry) return;
+    if (!last_event_id_ && draining()) return refuseDraining();
+    std::optional<http::Response> refusal;
+    auto entry = requireSession(principal, refusal);
+    if (!entry) return std::move(*refusal);
     entry->touch();
     Headers session_header{{std::string(kSessionHeader), entry->id()}};
-    std::string version = protocolVersionOf(*entry, req);
-    if (auto last = headerOf(req, kLastEventIdHeader)) {
+    std::string version = protocolVersionOf(*entry);
+    if (auto last = last_event_id_) {
       if (auto cursor = parseEventId(*last)) {
         if (auto stream = entry->findStream(cursor->stream)) {
           // Resumption: replay after the cursor, then continue live; replaces any writer.
-          beginStream(stream, entry, version, cursor->seq, std::move(session_header));
-          return;
+          return beginStream(stream, entry, version, cursor->seq, std::move(session_header));
         }
         if (entry->hadStream(cursor->stream)) {
           // That stream ended and was written out in full: an SSE stream that just ends.
           auto ended = std::make_shared<EventStream>(shared_.core, cursor->stream, 1);
           ended->finish();
-          beginStream(ended, entry, version, cursor->seq, std::move(session_header));
-          return;
+          return beginStream(ended, entry, version, cursor->seq, std::move(session_header));
         }
       }
       // Unparsable id or a stream this session never had: serve the standalone stream.
     }
     auto& stream = entry->standalone();
-    beginStream(stream, entry, version, stream->delivered(), std::move(session_header),
-                /*replace=*/false);
+    return beginStream(stream, entry, version, stream->delivered(), std::move(session_header),
+                       /*replace=*/false);
   }
 
-  void handleDelete(const Request& req, const std::string& principal) {
-    auto id = headerOf(req, kSessionHeader);
-    if (!id || id->empty()) {
-      respondError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
-      return;
-    }
+  http::Response del(const std::string& principal) {
+    auto id = session_id_;
+    if (!id || id->empty())
+      return respondError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
     auto found = shared_.sessions.find(*id);
     auto entry = found && ownedBy(*found, principal) ? shared_.sessions.take(*id) : nullptr;
-    if (!entry) {
-      respondError(404, kTransportError, "Session not found");
-      return;
-    }
+    if (!entry) return respondError(404, kTransportError, "Session not found");
     shared_.endSession(entry);
-    vsmcp::log(Level::kDebug, "MCP HTTP: session ended by " + remote_);
-    respond(204, "", "", {});
+    vsmcp::log(Level::kDebug, "MCP HTTP: session ended by " + req_.remote_address);
+    return respond(204, "", "");
   }
 
-  // --- responses ---
-
-  std::string head(int status, const Headers& headers) {
-    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + reasonOf(status) + "\r\n";
-    for (const auto& [k, v] : headers) h.append(k).append(": ").append(v).append("\r\n");
-    if (close_after_ || !keep_alive_) {
-      h += "Connection: close\r\n";
-    } else if (http10_) {
-      h += "Connection: keep-alive\r\n";
+  // An SSE response that writes a session's `stream` from after `after`.
+  http::Response beginStream(const std::shared_ptr<EventStream>& stream,
+                             const std::shared_ptr<SessionEntry>& entry,
+                             const std::string& version, uint64_t after, Headers headers,
+                             bool replace = true) {
+    Bytes priming;
+    if (version >= kPrimingVersion && version != kModernVersion) {
+      // Priming event: gives the client an id to resume from before any message.
+      priming = std::make_shared<const std::string>(
+          "id: " + eventId(stream->number(), after) +
+          "\nretry: " + std::to_string(options().sse_retry.count()) + "\ndata: \n\n");
     }
-    return h;
-  }
-
-  void respond(int status, std::string_view content_type, std::string body, Headers headers) {
-    if (!content_type.empty()) headers.emplace_back("Content-Type", std::string(content_type));
-    if (status != 204 && status != 304)
-      headers.emplace_back("Content-Length", std::to_string(body.size()));
-    std::string out = head(status, headers) + "\r\n";
-    if (!head_request_ && status != 204 && status != 304) out += body;
-    queue(std::move(out));
-    response_complete_ = true;
-    flush();
-  }
-
-  void respondError(int status, int code, const std::string& message) {
-    respond(status, "application/json", rpcError(code, message), {});
-  }
-
-  // Starts an SSE response that writes `stream` from after `after`.
-  void beginStream(const std::shared_ptr<EventStream>& stream,
-                   const std::shared_ptr<SessionEntry>& entry, const std::string& version,
-                   uint64_t after, Headers headers, bool replace = true) {
+    auto source = std::make_shared<SseSource>(shared_, stream, entry, after, std::move(priming), "");
     std::shared_ptr<StreamListener> previous;
-    if (!stream->attach(shared_from_this(), replace, previous)) {
-      respondError(409, kTransportError, "Conflict: this session already has an open GET stream");
-      return;
+    if (!stream->attach(source, replace, previous))
+      return respondError(409, kTransportError,
+                          "Conflict: this session already has an open GET stream");
+    if (previous && previous.get() != source.get()) previous->wake();  // it sees it was replaced
+    // The GET stream never ends by itself: a drain does not wait for it.
+    return sseResponse(stream, source, stream->number() != 0, std::move(headers), false);
+  }
+
+  http::Response sseResponse(const std::shared_ptr<EventStream>& stream,
+                             const std::shared_ptr<SseSource>& source, bool drain_waits,
+                             Headers headers, bool attach = true) {
+    if (attach) {
+      std::shared_ptr<StreamListener> previous;
+      stream->attach(source, true, previous);
     }
-    if (previous && previous.get() != this) previous->wake();  // it sees it was replaced
-    headers.emplace_back("Content-Type", "text/event-stream");
     headers.emplace_back("Cache-Control", "no-cache, no-transform");
     headers.emplace_back("X-Accel-Buffering", "no");
-    chunked_ = !http10_;
-    if (chunked_) {
-      headers.emplace_back("Transfer-Encoding", "chunked");
-    } else {
-      close_after_ = true;  // HTTP/1.0: the stream ends with the connection
+    http::Response r;
+    r.status = 200;
+    r.content_type = "text/event-stream";
+    r.headers = std::move(headers);
+    r.stream = source;
+    r.drain_waits = drain_waits;
+    if (options().sse_keepalive.count() > 0) {
+      r.heartbeat_interval = options().sse_keepalive;
+      r.heartbeat = ": ping\n\n";
     }
-    queue(head(200, headers) + "\r\n");
-    phase_ = Phase::kStream;
-    if (stream->number() == 0) setBusy(false);  // the GET stream never ends by itself
-    sse_ = stream;
-    sse_entry_ = entry;
-    last_seq_ = after;
-    if (version >= kPrimingVersion) {
-      // Priming event: gives the client an id to resume from before any message.
-      queueEvent(std::make_shared<const std::string>(
-          "id: " + eventId(stream->number(), after) +
-          "\nretry: " + std::to_string(options().sse_retry.count()) + "\ndata: \n\n"));
-    }
-    armPing();
-    pull();
-    flush();
+    return r;
   }
 
-  // Takes the stream's new events for writing; ends the response when the stream ended.
-  void pull() {
-    if (phase_ != Phase::kStream || !sse_) return;
-    if (writing_) {  // backpressure: events wait in the stream until the client reads
-      pull_after_write_ = true;
-      return;
-    }
-    if (!sse_->isListener(this)) {  // another connection resumed this stream
-      endStream(false);
-      return;
-    }
-    auto batch = sse_->collect(last_seq_);
-    if (batch.gap)
-      vsmcp::log(Level::kWarning, "MCP HTTP: a slow SSE client missed events (replay buffer full)");
-    for (auto& f : batch.frames) queueEvent(std::move(f));
-    last_seq_ = batch.last;
-    if (batch.finished) {
-      endStream(true);
-      return;
-    }
-    flush();
-  }
-
-  void endStream(bool complete) {
-    ++ping_gen_;
-    ping_timer_.cancel();
-    sse_->detach(this);
-    // A POST stream written to its end needs no replay; drop it once the end is sent.
-    if (complete && sse_->number() != 0) {
-      done_entry_ = sse_entry_;
-      done_stream_ = sse_->number();
-    }
-    sse_.reset();
-    sse_entry_.reset();
-    phase_ = Phase::kResponse;
-    if (chunked_) queue("0\r\n\r\n");
-    response_complete_ = true;
-    flush();
-  }
-
-  void armPing() {
-    if (options().sse_keepalive.count() <= 0) return;
-    ping_timer_.expires_after(options().sse_keepalive);
-    ping_timer_.async_wait(
-        [self = shared_from_this(), gen = ++ping_gen_](boost::system::error_code ec) {
-          if (ec || gen != self->ping_gen_ || self->phase_ != Phase::kStream) return;
-          if (self->queue_.empty()) {
-            static const Bytes kPing = std::make_shared<const std::string>(": ping\n\n");
-            self->queueEvent(kPing);
-            self->flush();
-          }
-          self->armPing();
-        });
-  }
-
-  // --- writing ---
-
-  void queue(std::string bytes) {
-    queue_.push_back(std::make_shared<const std::string>(std::move(bytes)));
-  }
-
-  void queueEvent(Bytes frame) {
-    if (chunked_) {
-      char size[20];
-      auto r = std::to_chars(size, size + sizeof size, frame->size(), 16);
-      queue(std::string(size, r.ptr) + "\r\n");
-      queue_.push_back(std::move(frame));
-      static const Bytes kCrlf = std::make_shared<const std::string>("\r\n");
-      queue_.push_back(kCrlf);
-    } else {
-      queue_.push_back(std::move(frame));
-    }
-  }
-
-  void flush() {
-    if (writing_ || phase_ == Phase::kClosed) return;
-    if (queue_.empty()) {
-      ++write_gen_;
-      write_timer_.cancel();
-      if (response_complete_ && phase_ == Phase::kResponse) {
-        response_complete_ = false;
-        finishResponse();
-      }
-      return;
-    }
-    writing_ = true;
-    std::vector<asio::const_buffer> buffers;
-    buffers.reserve(queue_.size());
-    for (const auto& b : queue_) buffers.push_back(asio::buffer(*b));
-    const size_t count = queue_.size();
-    write_timer_.expires_after(options().idle_timeout);
-    write_timer_.async_wait(
-        [self = shared_from_this(), gen = ++write_gen_](boost::system::error_code ec) {
-          if (!ec && gen == self->write_gen_) {
-            vsmcp::log(Level::kDebug, "MCP HTTP: a client stopped reading; connection closed");
-            self->close();
-          }
-        });
-    asyncWrite(std::move(buffers),
-               [self = shared_from_this(), count](const boost::system::error_code& ec, size_t) {
-                 self->writing_ = false;
-                 if (self->phase_ == Phase::kClosed) return;
-                 if (ec) {
-                   self->close();  // the client left: free everything now
-                   return;
-                 }
-                 self->queue_.erase(self->queue_.begin(),
-                                    self->queue_.begin() + static_cast<std::ptrdiff_t>(count));
-                 if (self->pull_after_write_) {
-                   self->pull_after_write_ = false;
-                   self->pull();  // flushes
-                 } else {
-                   self->flush();
-                 }
-               });
-  }
-
-  // The whole response was written.
-  void finishResponse() {
-    if (done_entry_) {
-      done_entry_->dropStream(done_stream_);
-      done_entry_.reset();
-    }
-    setBusy(false);
-    if (close_after_ || !keep_alive_ || draining()) {
-      lingerClose();
-      return;
-    }
-    phase_ = Phase::kRequest;
-    chunked_ = false;
-    armReadTimer(options().idle_timeout);
-    parse();  // a pipelined request may already be buffered
-  }
-
-  void lingerClose() {
-    phase_ = Phase::kLinger;
-    shutdownSend();
-    buffer_.consume(buffer_.size());
-    armReadTimer(kLingerTime);
-    startRead();
-  }
-
- protected:
   Shared& shared_;
-
- private:
-  const asio::any_io_executor executor_;
-  const std::string remote_;
-  beast::flat_buffer buffer_;                                  // received, not yet parsed
-  std::vector<char> scratch_ = std::vector<char>(kReadChunk);  // target of the pending read
-  std::optional<http::request_parser<http::string_body>> parser_;
-  Phase phase_ = Phase::kHandshake;
-  bool reading_ = false;
-  bool writing_ = false;
-  bool request_started_ = false;  // bytes of the next request arrived
-  bool header_checked_ = false;
-  bool keep_alive_ = true;
-  bool close_after_ = false;
-  bool http10_ = false;
-  bool head_request_ = false;
-  bool peer_gone_ = false;
-  bool busy_ = false;  // counted in Core::busy
-  bool chunked_ = false;
-  bool response_complete_ = false;  // the last bytes of the response are queued
-  std::deque<Bytes> queue_;
-  asio::steady_timer read_timer_;
-  asio::steady_timer write_timer_;
-  asio::steady_timer ping_timer_;
-  uint64_t read_gen_ = 0;
-  uint64_t write_gen_ = 0;
-  uint64_t ping_gen_ = 0;
-  std::shared_ptr<EventStream> sse_;  // while Phase::kStream
-  std::shared_ptr<SessionEntry> sse_entry_;
-  uint64_t last_seq_ = 0;
-  std::shared_ptr<SessionEntry> done_entry_;  // a POST stream written to its end
-  uint64_t done_stream_ = 0;
-  bool pull_after_write_ = false;  // a pull was deferred while writing
-  std::atomic<bool> pull_posted_{false};
-};
-
-class PlainConnection final : public Connection {
- public:
-  PlainConnection(Shared& shared, tcp::socket socket, std::string remote)
-      : Connection(shared, socket.get_executor(), std::move(remote)), socket_(std::move(socket)) {}
-
- private:
-  void startTransport() override { begin(); }
-  void asyncReadSome(asio::mutable_buffer buffer, IoHandler handler) override {
-    socket_.async_read_some(buffer, std::move(handler));
-  }
-  void asyncWrite(std::vector<asio::const_buffer> buffers, IoHandler handler) override {
-    asio::async_write(socket_, std::move(buffers), std::move(handler));
-  }
-  void shutdownSend() override {
-    boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
-  }
-  void closeSocket() override {
-    boost::system::error_code ec;
-    socket_.close(ec);
-  }
-
-  tcp::socket socket_;
-};
-
-class TlsConnection final : public Connection {
- public:
-  TlsConnection(Shared& shared, tcp::socket socket, ssl::context& ctx, std::string remote)
-      : Connection(shared, socket.get_executor(), std::move(remote)),
-        stream_(std::move(socket), ctx) {}
-
- private:
-  void startTransport() override {
-    armReadTimer(options().request_timeout);
-    stream_.async_handshake(
-        ssl::stream_base::server, [self = std::static_pointer_cast<TlsConnection>(
-                                       shared_from_this())](const boost::system::error_code& ec) {
-          if (self->closed()) return;
-          if (ec) {
-            vsmcp::log(Level::kDebug, "MCP HTTP: TLS handshake failed: " + ec.message());
-            self->close();
-            return;
-          }
-          self->cancelReadTimer();
-          self->begin();
-        });
-  }
-  void asyncReadSome(asio::mutable_buffer buffer, IoHandler handler) override {
-    stream_.async_read_some(buffer, std::move(handler));
-  }
-  void asyncWrite(std::vector<asio::const_buffer> buffers, IoHandler handler) override {
-    asio::async_write(stream_, std::move(buffers), std::move(handler));
-  }
-  void shutdownSend() override {
-    boost::system::error_code ec;
-    stream_.next_layer().shutdown(tcp::socket::shutdown_send, ec);
-  }
-  void closeSocket() override {
-    boost::system::error_code ec;
-    stream_.next_layer().close(ec);
-  }
-
-  ssl::stream<tcp::socket> stream_;
+  const http::Request& req_;
+  std::optional<std::string> session_id_, protocol_, accept_, content_type_, last_event_id_;
 };
 
 }  // namespace
@@ -1567,61 +1252,40 @@ class HttpServer::Impl {
     const auto& o = shared_.options;
     if (o.path.empty() || o.path.front() != '/')
       return Status::InvalidArgument("the MCP path must start with '/', got '" + o.path + "'");
-    if (o.tls_cert_file.empty() != o.tls_key_file.empty())
-      return Status::InvalidArgument("tls_cert_file and tls_key_file must be set together");
-    std::unique_ptr<ssl::context> tls;
-    if (!o.tls_cert_file.empty()) {
-      tls = std::make_unique<ssl::context>(ssl::context::tls_server);
-      tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                       ssl::context::single_dh_use);
-      boost::system::error_code ec;
-      tls->use_certificate_chain_file(o.tls_cert_file, ec);
-      if (ec)
-        return Status::Error(ErrorCode::kTls, "cannot load the TLS certificate chain '" +
-                                                  o.tls_cert_file + "': " + ec.message());
-      tls->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
-      if (ec)
-        return Status::Error(ErrorCode::kTls, "cannot load the TLS private key '" + o.tls_key_file +
-                                                  "': " + ec.message());
-    }
-    auto ioc = std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, o.threads)));
-    boost::system::error_code ec;
-    tcp::resolver resolver(*ioc);
-    auto endpoints = resolver.resolve(o.host, std::to_string(o.port),
-                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || endpoints.empty())
-      return Status::InvalidArgument("cannot resolve the bind address '" + o.host +
-                                     "': " + (ec ? ec.message() : "no address"));
-    tcp::endpoint endpoint = endpoints.begin()->endpoint();
-    // On a strand of its own, so shutdown() can close it while an accept completes.
-    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
-    const std::string where = o.host + ":" + std::to_string(o.port);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::Unavailable("cannot listen on " + where + ": " + ec.message());
-    port_ = acceptor->local_endpoint(ec).port();
-    shared_.check_host = !o.allowed_hosts.empty() || endpoint.address().is_loopback();
-    std::string host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
-                                                  : endpoint.address().to_string();
+    http::ServerOptions h;
+    h.host = o.host;
+    h.port = o.port;
+    h.io_threads = std::max(1u, o.threads);
+    h.workers = 0;  // every request is answered on the I/O thread; work runs on the Server's
+    h.max_body_bytes = o.max_body_bytes;
+    h.max_header_bytes = o.max_header_bytes;
+    h.request_timeout = o.request_timeout;
+    h.idle_timeout = o.idle_timeout;
+    h.max_connections = o.max_connections;
+    h.max_connections_per_address = o.max_connections_per_address;
+    h.tls_cert_file = o.tls_cert_file;
+    h.tls_key_file = o.tls_key_file;
+    h.allowed_hosts = o.allowed_hosts;
+    h.allowed_origins = o.allowed_origins;
+    h.strict_origin = true;  // the specification: servers MUST validate Origin
+    h.error_body = [](int, const std::string& message) {
+      return rpcError(kTransportError, message);
+    };
+    auto http = std::make_unique<http::Server>(
+        std::move(h), nullptr,
+        [this](const http::Request& req) -> std::optional<http::Response> {
+          return Exchange(shared_, req).run();
+        });
+    VSMCP_RETURN_IF_ERROR(http->start());
+    http_ = std::move(http);
+    port_ = http_->port();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      url_ =
-          std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(port_) + o.path;
+      url_ = http_->url() + o.path;
     }
-
-    ioc_ = std::move(ioc);
-    tls_ = std::move(tls);
-    acceptor_ = std::move(acceptor);
-    accept_timer_ = std::make_unique<asio::steady_timer>(acceptor_->get_executor());
-    sweep_timer_ = std::make_unique<asio::steady_timer>(*ioc_);
     used_ = true;
     running_ = true;
-    accept();
-    armSweep();
-    for (unsigned i = 0; i < std::max(1u, o.threads); ++i) threads_.emplace_back([this] { run(); });
+    sweeper_ = std::thread([this] { sweepLoop(); });
     vsmcp::log(Level::kInfo, "MCP endpoint listening on " + url());
     return Status::Ok();
   }
@@ -1632,15 +1296,7 @@ class HttpServer::Impl {
     {
       std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
       if (!running_ || core.draining.exchange(true)) return;
-      // No new connections: the listener closes (on its strand, which the I/O threads run).
-      std::promise<void> closed;
-      asio::post(acceptor_->get_executor(), [this, &closed] {
-        boost::system::error_code ec;
-        acceptor_->close(ec);
-        accept_timer_->cancel();
-        closed.set_value();
-      });
-      closed.get_future().wait();
+      http_->drain();  // no new connections; later responses close theirs
     }
     const auto& o = shared_.options;
     vsmcp::log(
@@ -1648,14 +1304,27 @@ class HttpServer::Impl {
         "MCP HTTP: draining: " + std::to_string(std::max<std::int64_t>(0, core.outstanding)) +
             " POST requests in progress, up to " + std::to_string(o.drain_timeout.count()) +
             " ms; new requests are refused");
-    auto waitDrained = [&core](std::chrono::milliseconds limit) {
-      std::unique_lock<std::mutex> lock(core.drain_mu);
-      return core.drain_cv.wait_for(lock, limit, [&core] { return core.drained(); });
+    // Requests answered (the MCP side), then their responses written (libhttp's).
+    auto waitDrained = [this, &core](std::chrono::milliseconds limit) {
+      const auto deadline = Clock::now() + limit;
+      {
+        std::unique_lock<std::mutex> lock(core.drain_mu);
+        if (!core.drain_cv.wait_until(lock, deadline, [&core] { return core.drained(); }))
+          return false;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      return http_->waitIdle(std::max(left, std::chrono::milliseconds(0)));
     };
     if (!waitDrained(o.drain_timeout)) {
       size_t cancelled = 0;
       for (auto& entry : shared_.sessions.all())
         cancelled += entry->session().shutDown("the server is shutting down");
+      std::vector<std::shared_ptr<Session>> single;
+      {
+        std::lock_guard<std::mutex> lock(shared_.ephemeral_mu);
+        for (auto& [id, s] : shared_.ephemeral) single.push_back(s);
+      }
+      for (auto& s : single) cancelled += s->shutDown("the server is shutting down");
       vsmcp::log(Level::kWarning, "MCP HTTP: cancelled " + std::to_string(cancelled) +
                                       " requests still running after the drain time");
       if (!waitDrained(o.cancel_grace))
@@ -1675,18 +1344,14 @@ class HttpServer::Impl {
     { std::lock_guard<std::mutex> lock(shared_.core->drain_mu); }
     shared_.core->drain_cv.notify_all();  // a concurrent shutdown() stops waiting
     {
-      std::unique_lock<std::shared_mutex> guard(shared_.core->mu);
-      shared_.core->stopped = true;  // no stream wakes a connection from now on
+      std::lock_guard<std::mutex> lock(sweep_mu_);
+      sweep_stop_ = true;
     }
-    ioc_->stop();
-    for (auto& t : threads_) t.join();
-    threads_.clear();
-    accept_timer_.reset();
-    sweep_timer_.reset();
-    acceptor_.reset();
-    ioc_.reset();  // destroys the pending handlers and with them every connection
-    tls_.reset();
+    sweep_cv_.notify_all();
+    if (sweeper_.joinable()) sweeper_.join();
+    http_->stop();  // closes every connection and stream
     for (auto& entry : shared_.sessions.takeAll()) shared_.endSession(entry);
+    shared_.endAllEphemeral();
     vsmcp::log(Level::kInfo, "MCP endpoint " + url() + " stopped");
   }
 
@@ -1698,64 +1363,20 @@ class HttpServer::Impl {
   }
 
  private:
-  void run() {
-    for (;;) {
-      try {
-        ioc_->run();
-        return;
-      } catch (const std::exception& e) {  // a handler threw: log, keep serving
-        vsmcp::log(Level::kError, std::string("MCP HTTP: I/O thread caught: ") + e.what());
-      }
+  // Forgets sessions that are closed or idle too long, every quarter of the idle time
+  // (between 1 and 15 s: also the pace of the 60 s handshake timeout).
+  void sweepLoop() {
+    auto ttl = shared_.options.session_idle_timeout;
+    auto every = std::chrono::seconds(15);
+    if (ttl.count() > 0) every = std::clamp(ttl / 4, std::chrono::seconds(1), every);
+    std::unique_lock<std::mutex> lock(sweep_mu_);
+    while (!sweep_cv_.wait_for(lock, every, [this] { return sweep_stop_; })) {
+      lock.unlock();
+      sweep();
+      lock.lock();
     }
   }
 
-  void accept() {
-    acceptor_->async_accept(asio::make_strand(*ioc_), [this](boost::system::error_code ec,
-                                                             tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
-      if (ec) {
-        // E.g. out of file descriptors: retry shortly rather than spin.
-        vsmcp::log(Level::kWarning, "MCP HTTP: accept failed: " + ec.message());
-        accept_timer_->expires_after(std::chrono::milliseconds(100));
-        accept_timer_->async_wait([this](boost::system::error_code wec) {
-          if (!wec) accept();
-        });
-        return;
-      }
-      if (shared_.core->connections.load() >= shared_.options.max_connections) {
-        vsmcp::log(Level::kWarning, "MCP HTTP: connection refused: the limit of " +
-                                        std::to_string(shared_.options.max_connections) +
-                                        " is reached");
-        socket.close(ec);
-      } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        auto remote = socket.remote_endpoint(ec);
-        std::string peer = ec ? std::string("?") : remote.address().to_string();
-        std::shared_ptr<Connection> c;
-        if (tls_) {
-          c = std::make_shared<TlsConnection>(shared_, std::move(socket), *tls_, std::move(peer));
-        } else {
-          c = std::make_shared<PlainConnection>(shared_, std::move(socket), std::move(peer));
-        }
-        asio::dispatch(c->executor(), [c] { c->start(); });
-      }
-      accept();
-    });
-  }
-
-  void armSweep() {
-    auto ttl = shared_.options.session_idle_timeout;
-    auto every = std::chrono::seconds(15);  // also the pace of the 60 s handshake timeout
-    if (ttl.count() > 0) every = std::clamp(ttl / 4, std::chrono::seconds(1), every);
-    sweep_timer_->expires_after(every);
-    sweep_timer_->async_wait([this](boost::system::error_code ec) {
-      if (ec) return;
-      sweep();
-      armSweep();
-    });
-  }
-
-  // Forgets sessions that are closed or idle too long.
   void sweep() {
     auto ttl = shared_.options.session_idle_timeout;
     std::optional<Clock::time_point> cutoff;
@@ -1768,16 +1389,15 @@ class HttpServer::Impl {
     }
   }
 
-  Shared shared_;            // declared first: outlives the io_context and every connection
+  Shared shared_;            // declared first: outlives the http::Server and its streams
   std::mutex lifecycle_mu_;  // serialises start and stop (held while joining threads)
   bool used_ = false;        // guarded by lifecycle_mu_
   bool running_ = false;     // guarded by lifecycle_mu_
-  std::unique_ptr<asio::io_context> ioc_;
-  std::unique_ptr<ssl::context> tls_;
-  std::unique_ptr<tcp::acceptor> acceptor_;
-  std::unique_ptr<asio::steady_timer> accept_timer_;
-  std::unique_ptr<asio::steady_timer> sweep_timer_;
-  std::vector<std::thread> threads_;
+  std::unique_ptr<http::Server> http_;  // set once by start(); kept until the destructor
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stop_ = false;  // guarded by sweep_mu_
+  std::thread sweeper_;
   std::atomic<unsigned short> port_{0};
   mutable std::mutex mu_;  // never held while waiting: url() stays callable from handlers
   std::string url_;        // guarded by mu_

@@ -178,6 +178,17 @@ class Client {
 
   // True when the server closed the connection (EOF or reset) before the read timeout, with
   // no bytes before that.
+  // Everything received up to and including `needle` (bounded by the read timeout); "" when
+  // the connection ended first.
+  std::string readUntil(const std::string& needle) {
+    size_t at;
+    while ((at = buf_.find(needle)) == std::string::npos)
+      if (!fill()) return "";
+    std::string out = buf_.substr(0, at + needle.size());
+    buf_.erase(0, at + needle.size());
+    return out;
+  }
+
   bool closedByServer() {
     if (!buf_.empty()) return false;
     char c;
@@ -1406,4 +1417,217 @@ TEST_CASE("answers the server makes itself use the error_body format when one is
   Client d(srv.port());
   d.request("GET", "/x");
   CHECK(d.readReply().body == "handled");
+}
+
+// --- streamed responses, drain, the Host/Origin policy --------------------------------------
+
+namespace {
+
+// A StreamSource the test feeds from its own thread; records how the response ended.
+class TestSource final : public StreamSource {
+ public:
+  void open(std::function<void()> wake) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = std::move(wake);
+    opened_ = true;
+    cv_.notify_all();
+  }
+  bool pull(std::vector<Piece>& out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& p : pending_) out.push_back(std::make_shared<const std::string>(std::move(p)));
+    pending_.clear();
+    return complete_;
+  }
+  void close(bool complete) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = complete;
+    cv_.notify_all();
+  }
+  // Adds a piece (and ends the body when `last`), then wakes the server.
+  void push(std::string piece, bool last = false) {
+    std::function<void()> wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.push_back(std::move(piece));
+      complete_ = complete_ || last;
+      wake = wake_;
+    }
+    REQUIRE(wake);  // push only after waitOpened()
+    wake();
+  }
+  bool waitOpened() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kWait, [this] { return opened_; });
+  }
+  // How close() was called: complete or not; nullopt when it was not (within the wait).
+  std::optional<bool> waitClosed() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, kWait, [this] { return closed_.has_value(); });
+    return closed_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> wake_;
+  std::vector<std::string> pending_;
+  bool complete_ = false;
+  bool opened_ = false;
+  std::optional<bool> closed_;
+};
+
+Response streamOf(std::shared_ptr<StreamSource> source, bool drain_waits = true) {
+  Response r;
+  r.content_type = "text/event-stream";
+  r.stream = std::move(source);
+  r.drain_waits = drain_waits;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a streamed response is written as its source wakes, then the connection goes on", "[http]") {
+  auto source = std::make_shared<TestSource>();
+  Running srv(small(), nullptr, [&](const Request& req) -> std::optional<Response> {
+    if (req.path == "/stream") return streamOf(source);
+    return echo(req);
+  });
+  Client c(srv.port());
+  c.request("GET", "/stream");
+  Reply head = c.readHead();
+  REQUIRE(head.status == 200);
+  CHECK(lower(head.header("Transfer-Encoding")) == "chunked");
+  CHECK(head.count("Content-Length") == 0);
+  CHECK(!head.header("X-Request-Id").empty());
+  REQUIRE(source->waitOpened());
+  source->push("one");
+  CHECK(c.readUntil("one\r\n") == "3\r\none\r\n");  // written before the body is complete
+  source->push("");  // empty pieces are skipped: an empty chunk would end the body
+  source->push("second", true);
+  CHECK(c.readUntil("0\r\n\r\n") == "6\r\nsecond\r\n0\r\n\r\n");
+  CHECK(source->waitClosed() == std::optional<bool>(true));
+  // Keep-alive: the same connection serves the next request.
+  CHECK(c.roundTrip("GET", "/after").body == "GET /after");
+}
+
+TEST_CASE("a stream's heartbeat keeps it alive and its source hears the client leave", "[http]") {
+  auto source = std::make_shared<TestSource>();
+  Running srv(small(), nullptr, [&](const Request&) -> std::optional<Response> {
+    Response r = streamOf(source);
+    r.heartbeat_interval = std::chrono::milliseconds(20);
+    r.heartbeat = ": hb\n\n";
+    return r;
+  });
+  Client c(srv.port());
+  c.request("GET", "/stream");
+  REQUIRE(c.readHead().status == 200);
+  CHECK(c.readUntil(": hb\n\n\r\n") == "6\r\n: hb\n\n\r\n");
+  CHECK(c.readUntil(": hb\n\n\r\n") == "6\r\n: hb\n\n\r\n");  // again, while nothing else comes
+  c.closeNow();
+  CHECK(source->waitClosed() == std::optional<bool>(false));
+}
+
+TEST_CASE("an HTTP/1.0 client gets a stream that ends with the connection", "[http]") {
+  auto source = std::make_shared<TestSource>();
+  Running srv(small(), nullptr, [&](const Request&) -> std::optional<Response> { return streamOf(source); });
+  Client c(srv.port());
+  c.send("GET /stream HTTP/1.0\r\n\r\n");
+  Reply head = c.readHead();
+  REQUIRE(head.status == 200);
+  CHECK(head.header("Transfer-Encoding").empty());
+  CHECK(lower(head.header("Connection")) == "close");
+  REQUIRE(source->waitOpened());
+  source->push("all of it", true);
+  CHECK(c.readUntil("all of it") == "all of it");
+  CHECK(c.closedByServer());
+  CHECK(source->waitClosed() == std::optional<bool>(true));
+}
+
+TEST_CASE("drain refuses new connections, keeps open ones, and waitIdle waits for counted streams", "[http]") {
+  auto counted = std::make_shared<TestSource>();
+  auto uncounted = std::make_shared<TestSource>();
+  Running srv(small(), nullptr, [&](const Request& req) -> std::optional<Response> {
+    if (req.path == "/counted") return streamOf(counted);
+    if (req.path == "/uncounted") return streamOf(uncounted, /*drain_waits=*/false);
+    return echo(req);
+  });
+  Client a(srv.port());
+  a.request("GET", "/counted");
+  REQUIRE(a.readHead().status == 200);
+  Client b(srv.port());
+  b.request("GET", "/uncounted");
+  REQUIRE(b.readHead().status == 200);
+  Client idle(srv.port());
+  REQUIRE(idle.roundTrip("GET", "/x").status == 200);
+  REQUIRE(counted->waitOpened());
+  REQUIRE(uncounted->waitOpened());
+
+  CHECK(!srv.server.draining());
+  srv.server.drain();
+  CHECK(srv.server.draining());
+  CHECK(!canConnect(srv.port()));
+  CHECK(!srv.server.waitIdle(std::chrono::milliseconds(50)));  // the counted stream is open
+  // An open connection is still served, and then closed.
+  Reply late = idle.roundTrip("GET", "/late");
+  CHECK(late.body == "GET /late");
+  CHECK(lower(late.header("Connection")) == "close");
+  CHECK(idle.closedByServer());
+
+  counted->push("end", true);
+  CHECK(a.readUntil("0\r\n\r\n") == "3\r\nend\r\n0\r\n\r\n");
+  CHECK(srv.server.waitIdle(kWait));  // the uncounted stream is still open
+  // Its head did not say close, so the connection stays; the next response closes it.
+  Reply next = a.roundTrip("GET", "/next");
+  CHECK(next.body == "GET /next");
+  CHECK(lower(next.header("Connection")) == "close");
+  CHECK(a.closedByServer());
+  srv.server.stop();
+  CHECK(b.closedByServer());
+  CHECK(uncounted->waitClosed() == std::optional<bool>(false));
+}
+
+TEST_CASE("allowed_origins, strict_origin and allowed_hosts, and a 403 keeps the connection", "[http]") {
+  {
+    ServerOptions o = small();
+    o.allowed_origins = {"https://app.example"};
+    Running srv(o, echo);
+    Client c(srv.port());
+    CHECK(c.roundTrip("GET", "/x", {{"Origin", "https://app.example"}}).status == 200);
+    Reply refused = c.roundTrip("POST", "/x", {{"Origin", "http://localhost"}}, "a body");
+    CHECK(refused.status == 403);
+    CHECK(lower(refused.header("Connection")) != "close");
+    CHECK(c.roundTrip("GET", "/x").status == 200);  // the same connection
+  }
+  {
+    ServerOptions o = small();
+    o.host = "0.0.0.0";
+    o.strict_origin = true;
+    Running srv(o, echo);
+    Client c(srv.port());
+    CHECK(c.roundTrip("GET", "/x", {{"Origin", "https://ui.example"}}).status == 403);
+    CHECK(c.roundTrip("GET", "/x", {{"Origin", "http://127.0.0.1:3000"}}).status == 200);
+    CHECK(c.roundTrip("GET", "/x", {{"Host", "vsmcp.example.com"}}).status == 200);
+  }
+  {
+    ServerOptions o = small();
+    o.allowed_hosts = {"vsmcp.example"};
+    Running srv(o, echo);
+    Client c(srv.port());
+    CHECK(c.roundTrip("GET", "/x", {{"Host", "vsmcp.example:8443"}}).status == 200);
+    CHECK(c.roundTrip("GET", "/x", {{"Host", "localhost"}}).status == 403);
+  }
+}
+
+TEST_CASE("without a Handler, what the inline handler declines gets 404", "[http]") {
+  ServerOptions o = small();
+  o.workers = 0;
+  Running srv(o, nullptr, [](const Request& req) -> std::optional<Response> {
+    if (req.path == "/known") return text("known");
+    return std::nullopt;
+  });
+  Client c(srv.port());
+  CHECK(c.roundTrip("GET", "/known").body == "known");
+  CHECK(c.roundTrip("GET", "/unknown").status == 404);
+  Server none(small(), nullptr);
+  CHECK(none.start().code() == ErrorCode::kInvalidArgument);
 }

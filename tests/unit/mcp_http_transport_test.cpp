@@ -1350,3 +1350,155 @@ TEST_CASE("shutdown does not wait for an open GET stream", "[http]") {
   CHECK(g.closedByServer());
   CHECK(f.server.sessionCount() == 0);
 }
+
+// --- the 2026-07-28 revision: stateless requests and their metadata headers ----------------
+
+namespace {
+
+const std::string kModernMeta =
+    R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+    R"("io.modelcontextprotocol/clientCapabilities":{}})";
+
+std::string modernCall(int id, const std::string& tool) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+         R"(,"method":"tools/call","params":{"name":")" + tool + R"(","arguments":{},)" +
+         kModernMeta + "}}";
+}
+
+// The modern request headers of a tools/call of `tool`, less the one named `without`.
+Headers modernHeaders(const std::string& tool, const std::string& without = "") {
+  Headers h = kPostHeaders;
+  const Headers extra = {{"MCP-Protocol-Version", "2026-07-28"},
+                         {"Mcp-Method", "tools/call"},
+                         {"Mcp-Name", tool}};
+  for (const auto& kv : extra)
+    if (kv.first != without) h.push_back(kv);
+  return h;
+}
+
+Headers withHeader(Headers h, const std::string& name, const std::string& value) {
+  for (auto& kv : h)
+    if (lower(kv.first) == lower(name)) kv.second = value;
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("a 2026-07-28 request without a session is served on a session of its own", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  Reply r = c.roundTrip("POST", "/mcp", modernHeaders("work"), modernCall(5, "work"));
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "text/event-stream");
+  CHECK(r.header("Mcp-Session-Id").empty());  // none minted
+  auto messages = messagesOf(r.body);
+  REQUIRE(!messages.empty());
+  const Json& last = messages.back();
+  CHECK(*last.find("id") == Json(5));
+  REQUIRE(last.find("result") != nullptr);
+  CHECK(last.find("result")->find("content")->items()[0].find("text")->asString() == "done");
+  // The next answer on this connection comes after the stream's end was handled.
+  CHECK(c.roundTrip("GET", "/elsewhere", {}).status == 404);
+  CHECK(f.server.sessionCount() == 0);
+}
+
+TEST_CASE("2026-07-28 requests need Mcp-Method and Mcp-Name matching the body", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  auto mismatch = [&](const Headers& h, const std::string& body) {
+    Reply r = c.roundTrip("POST", "/mcp", h, body);
+    CHECK(r.status == 400);
+    Json error = parse(r.body);
+    CHECK(*error.find("id") == Json(7));
+    CHECK(error.find("error")->find("code")->asInt() == -32020);
+    return error.find("error")->find("message")->asString();
+  };
+  const std::string call = modernCall(7, "work");
+  CHECK(mismatch(modernHeaders("work", "Mcp-Method"), call).find("Mcp-Method") != std::string::npos);
+  CHECK(mismatch(withHeader(modernHeaders("work"), "Mcp-Method", "tools/list"), call)
+            .find("does not match") != std::string::npos);
+  CHECK(mismatch(modernHeaders("work", "Mcp-Name"), call).find("Mcp-Name") != std::string::npos);
+  CHECK(mismatch(modernHeaders("other"), call).find("'other'") != std::string::npos);
+  CHECK(mismatch(modernHeaders("work", "MCP-Protocol-Version"), call).find("MCP-Protocol-Version") !=
+        std::string::npos);
+  CHECK(mismatch(modernHeaders("=?base64?not base64?="), call).find("malformed") != std::string::npos);
+  CHECK(f.server.sessionCount() == 0);
+  // A name in the Base64 sentinel form is decoded before the comparison ("work").
+  Reply encoded = c.roundTrip("POST", "/mcp", modernHeaders("=?base64?d29yaw==?="), call);
+  CHECK(encoded.status == 200);
+  // Legacy requests need none of these headers (the other tests send none).
+}
+
+TEST_CASE("a client that leaves a 2026-07-28 request's stream cancels it", "[http]") {
+  Fixture f;
+  {
+    Client c(f.port());
+    c.request("POST", "/mcp", modernHeaders("held"), modernCall(3, "held"));
+    REQUIRE(c.readHead().status == 200);
+    REQUIRE(f.server.sessionCount() == 1);
+  }  // gone without a word
+  // The server notices the EOF and removes the request's session (bounded wait).
+  for (int i = 0; i < 1000 && f.server.sessionCount() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(f.server.sessionCount() == 0);
+}
+
+TEST_CASE("2026-07-28 Mcp-Param headers mirror the x-mcp-header arguments exactly", "[http]") {
+  const Json schema = *Json::parse(R"({"type":"object","properties":{
+      "region":{"type":"string","x-mcp-header":"Region"},
+      "count":{"type":"integer","x-mcp-header":"Count"},
+      "deep":{"type":"object","properties":{"on":{"type":"boolean","x-mcp-header":"On"}}},
+      "list":{"type":"array","items":{"type":"string","x-mcp-header":"Ignored"}}}})");
+  HttpServerOptions o;
+  o.tool_input_schema = [&](const std::string& tool) { return tool == "mirrored" ? schema : Json(); };
+  Fixture f(o);
+  Tool mirrored = noopTool("mirrored");
+  mirrored.input_schema = schema;
+  REQUIRE(f.server.addTool(mirrored).ok());
+  Client c(f.port());
+  auto call = [&](const std::string& arguments, const Headers& params) {
+    Headers h = modernHeaders("mirrored");
+    for (const auto& p : params) h.push_back(p);
+    return c.roundTrip("POST", "/mcp", h,
+                       R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"mirrored","arguments":)" +
+                           arguments + "," + kModernMeta + "}}");
+  };
+  const std::string args = R"({"region":"us-west1","count":42,"deep":{"on":true},"list":["x"]})";
+  const Headers all = {{"Mcp-Param-Region", "us-west1"}, {"Mcp-Param-Count", "42.0"}, {"Mcp-Param-On", "true"}};
+  CHECK(call(args, all).status == 200);  // integers compare as numbers: 42.0 = 42
+  // Header names are case-insensitive; a value in the Base64 form is decoded ("us-west1").
+  CHECK(call(args, {{"mcp-param-region", "=?base64?dXMtd2VzdDE=?="}, {"Mcp-Param-Count", "42"},
+                    {"Mcp-Param-On", "true"}})
+            .status == 200);
+  auto code = [](const Reply& r) { return r.status == 400 ? parse(r.body).find("error")->find("code")->asInt() : 0; };
+  CHECK(code(call(args, {{"Mcp-Param-Count", "42"}, {"Mcp-Param-On", "true"}})) == -32020);  // Region missing
+  CHECK(code(call(args, {{"Mcp-Param-Region", "eu"}, {"Mcp-Param-Count", "42"}, {"Mcp-Param-On", "true"}})) == -32020);
+  CHECK(code(call(args, {{"Mcp-Param-Region", "us-west1"}, {"Mcp-Param-Count", "41"}, {"Mcp-Param-On", "true"}})) ==
+        -32020);
+  CHECK(code(call(args, {{"Mcp-Param-Region", "us-west1"}, {"Mcp-Param-Count", "42"}, {"Mcp-Param-On", "True"}})) ==
+        -32020);
+  // An argument left out (or null) takes no header, and one sent anyway is refused.
+  CHECK(call(R"({"region":null})", {}).status == 200);
+  CHECK(code(call(R"({})", {{"Mcp-Param-Region", "us-west1"}})) == -32020);
+  CHECK(f.server.sessionCount() == 0);
+}
+
+TEST_CASE("the endpoint shares libhttp's request ids and per-address connection cap", "[http]") {
+  HttpServerOptions o;
+  o.max_connections_per_address = 2;
+  Fixture f(o);
+  Client a(f.port());
+  Reply first = a.roundTrip("POST", "/mcp", kPostHeaders, initializeBody());
+  REQUIRE(first.status == 200);
+  CHECK(!first.header("X-Request-Id").empty());
+  Reply echoed = a.roundTrip("DELETE", "/mcp", {{"Mcp-Session-Id", "none"}, {"X-Request-Id", "trace-42"}});
+  CHECK(echoed.status == 404);
+  CHECK(echoed.header("X-Request-Id") == "trace-42");
+  Client b(f.port());
+  CHECK(b.roundTrip("GET", "/elsewhere", {}).status == 404);  // the second one is served
+  Client c(f.port());  // the third from 127.0.0.1: answered 503 at once, then closed
+  Reply refused = c.readReply();
+  CHECK(refused.status == 503);
+  CHECK(parse(refused.body).find("error") != nullptr);  // a JSON-RPC error, as every refusal
+  CHECK(c.closedByServer());
+}

@@ -1,14 +1,21 @@
-// mcp::HttpServer: the MCP "Streamable HTTP" transport (specification 2025-06-18 and
-// 2025-11-25, basic/transports) on Boost.Beast, plain HTTP or HTTPS.
+// mcp::HttpServer: the MCP "Streamable HTTP" transport (specification 2025-06-18, 2025-11-25
+// and the stateless 2026-07-28), plain HTTP or HTTPS, as a handler on http::Server (libhttp,
+// the project's one HTTP listener: connections, limits, TLS, Host/Origin policy, per-address
+// connection cap, request ids, SSE streaming, drain and stop are libhttp's).
 //
 // One endpoint (`path`) takes POST (one JSON-RPC message per request), GET (the session's
 // standalone SSE stream for server-initiated messages) and DELETE (ends the session). A POST
 // that carries requests is answered with an SSE stream that holds the notifications and
 // server requests made while handling them, then the response, then ends. Every SSE event
 // has an id "<stream>-<seq>", unique within the session, so a client that lost a stream can
-// resume it with GET and Last-Event-ID. Origin (and, on a loopback address, Host) are checked
-// against DNS rebinding; body, header, idle and request-time limits guard against hostile
-// clients. Other paths may be served by an `extra_routes` hook (health, metrics).
+// resume it with GET and Last-Event-ID. A 2026-07-28 request (its params._meta or its
+// MCP-Protocol-Version header names that version) needs no session: without Mcp-Session-Id
+// it is served on a session of its own, removed once its stream ends or its client leaves
+// (which cancels it); its Mcp-Method, Mcp-Name and Mcp-Param-* headers must match its body
+// (else 400 with a HeaderMismatch error, -32020). Origin (and, on a loopback address, Host)
+// are checked against DNS rebinding; body, header, idle and request-time limits guard
+// against hostile clients. Other paths may be served by an `extra_routes` hook (health,
+// metrics).
 //
 // Ownership: the HttpServer refers to a Server it does not own; REQUIRES: the Server outlives
 // the HttpServer. Sessions created through HTTP belong to this transport: stop() removes them
@@ -76,12 +83,13 @@ struct HttpServerOptions {
   unsigned short port = 0;         // 0 = pick a free port; read it back with port()
   std::string path = "/mcp";       // the MCP endpoint
   // Allowed Origin values, e.g. "https://app.example.com" ("*" = any). Empty = only
-  // http(s)://localhost, 127.0.0.1 and [::1] on any port. Another Origin gets 403; requests
-  // without Origin (non-browser clients) pass.
+  // http(s)://localhost, 127.x.x.x and [::1] on any port, whatever the bind address (libhttp's
+  // strict_origin). Another Origin gets 403; requests without Origin (non-browser clients)
+  // pass.
   std::vector<std::string> allowed_origins;
   // Allowed Host header values (host names, with or without ":port"). Empty = when bound to a
-  // loopback address, only localhost, 127.0.0.1 and [::1] (any port), against DNS rebinding;
-  // when bound elsewhere, any Host. Another Host gets 403.
+  // loopback address, only localhost, 127.x.x.x and [::1] (any port), against DNS rebinding;
+  // when bound elsewhere, any Host. Another Host gets 403 (libhttp's allowed_hosts).
   std::vector<std::string> allowed_hosts;
   size_t max_body_bytes = 4u << 20;           // larger POST body -> 413, answered before reading it
   size_t max_header_bytes = 16u << 10;        // larger request line + headers -> 431
@@ -95,6 +103,11 @@ struct HttpServerOptions {
   std::chrono::milliseconds sse_retry{1000};  // "retry:" sent to 2025-11-25 clients on SSE
                                               // streams (reconnection delay)
   size_t max_connections = 4096;              // more simultaneous connections are closed at once
+  // Simultaneous connections from one client address (0 = no cap); past it a connection is
+  // answered 503 at once (libhttp's ServerOptions::max_connections_per_address). Higher than
+  // libhttp's 64: an MCP client holds its GET stream plus one connection per request in
+  // flight, and clients behind one address (a gateway, a NAT) add up.
+  size_t max_connections_per_address = 256;
   size_t max_sessions = 1000;                 // more initialize requests get 503
   // Sessions one principal may hold (0 = no own limit): its next initialize ends its least
   // recently used session, so one caller cannot take every slot from the others.
@@ -115,6 +128,12 @@ struct HttpServerOptions {
   // a request from another principal that names it gets 404 "Session not found", exactly as
   // an unknown session would, and a warning is logged.
   HttpAuthorizer authorize;
+  // The inputSchema of a registered tool by name (null when unknown), for the 2026-07-28
+  // Mcp-Param-{Name} headers that its properties' x-mcp-header annotations ask clients to
+  // mirror: a request whose such header is missing, extra or different from its argument gets
+  // 400 HeaderMismatch. Empty = those headers are not checked (mcp::Server has no public tool
+  // lookup yet; the application knows its tools' schemas).
+  std::function<Json(const std::string& tool)> tool_input_schema;
   // shutdown(): how long requests in flight may take to finish and have their responses
   // written, before they are cancelled.
   std::chrono::milliseconds drain_timeout{10000};
