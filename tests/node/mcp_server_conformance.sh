@@ -13,10 +13,11 @@ while IFS= read -r line <&"${SRV[0]}"; do
   case "$line" in MCP_URL=*) url="${line#MCP_URL=}"; break ;; esac
 done
 [[ -n "$url" ]] || { echo "mcp-server printed no MCP_URL" >&2; exit 1; }
+node=../node22/node_modules/.bin/node  # the suite (0.1.16) needs Node 22: the one tests/node22 pins
 failed=0
 for scenario in server-initialize ping logging-set-level tools-list resources-list prompts-list \
                 dns-rebinding-protection; do
-  if npx --no-install conformance server --url "$url" --scenario "$scenario"; then
+  if "$node" node_modules/@modelcontextprotocol/conformance/dist/index.js server --url "$url" --scenario "$scenario"; then
     echo "ok - $scenario"
   else
     echo "not ok - $scenario"
