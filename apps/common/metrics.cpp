@@ -9,7 +9,9 @@ namespace vsmcp::apps {
 namespace {
 
 constexpr double kBounds[] = {0.01, 0.05, 0.1, 0.5, 1, 5, 30};
-constexpr const char* kOutcomeNames[] = {"ok", "error", "dry_run", "declined", "denied", "rate_limited", "cancelled"};
+constexpr const char* kOutcomeNames[] = {"ok",           "error",     "dry_run",  "declined",
+                                         "denied",       "rate_limited", "cancelled", "approval_requested"};
+static_assert(sizeof kOutcomeNames / sizeof kOutcomeNames[0] == Metrics::kOutcomes);
 
 void counterLine(std::string& out, const char* metric, const std::string& labels, std::uint64_t value) {
   out += metric;

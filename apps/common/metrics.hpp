@@ -18,7 +18,7 @@ namespace vsmcp::apps {
 class Metrics final : public ops::CallObserver {
  public:
   using Outcome = ops::Outcome;
-  static constexpr size_t kOutcomes = 7;
+  static constexpr size_t kOutcomes = 8;
 
   void record(const std::string& tool, Outcome outcome, std::chrono::microseconds duration) override;
   // One vCenter SOAP round trip (vsphere::ConnectionOptions::on_call).

@@ -1,8 +1,12 @@
 // mcp-server: the vSphere MCP server. Parses options (flags, environment, config file), builds
 // the policy (roles, tokens, rate limits, audit), connects to vCenter or ESXi, turns the
 // operation registry into MCP tools and serves them over stdio or streamable HTTP.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +29,24 @@ int fail(const std::string& message) {
   return 2;
 }
 
+// The key that signs MCP 2026-07-28 requestState and task handles, shared by the replicas behind
+// one load balancer: the file's bytes, less a final newline (`openssl rand -hex 32 > key`).
+// Never logged.
+Result<std::string> readStateKey(const std::string& path) {
+  const std::string what = "MCP_STATE_KEY_FILE / --state-key-file '" + path + "'";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(what + ": cannot be read");
+  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.size() < 32)
+    return Status::InvalidArgument(what + ": holds " + std::to_string(key.size()) +
+                                   " bytes; a key needs at least 32 (e.g. openssl rand -hex 32)");
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    log(LogLevel::kWarning, what + " can be read by other users; chmod 600 it");
+  return key;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,6 +62,7 @@ int main(int argc, char** argv) {
   std::string approval_mode = "confirm";
   unsigned drain_seconds = 10;
   bool live_inventory = true;
+  std::string state_key_file;
   apps::addVcenterOptions(app, settings);
   app.add_option("--transport", transport, "stdio or http")
       ->envname("MCP_TRANSPORT")->check(CLI::IsMember({"stdio", "http"}))->group("Serving");
@@ -63,6 +86,11 @@ int main(int argc, char** argv) {
                  "Keep the inventory live from vCenter's change feed and answer lists and lookups from memory "
                  "(true/false)")
       ->envname("MCP_LIVE_INVENTORY")->group("vCenter");
+  app.add_option("--state-key-file", state_key_file,
+                 "File holding the key (at least 32 bytes) that signs MCP 2026-07-28 approval round trips and task "
+                 "handles; give every replica behind one load balancer the same file (default: a random key per "
+                 "process)")
+      ->envname("MCP_STATE_KEY_FILE")->group("Serving");
   app.add_flag("!--no-elicitation", elicit_approval,
                "Never ask the user to approve destructive calls; without confirm: true they only dry-run")
       ->group("Policy");
@@ -77,6 +105,12 @@ int main(int argc, char** argv) {
                 "MCP on stdout");
   auto setup = apps::buildPolicy(settings);
   if (!setup.ok()) return fail(setup.status().message());
+  mcp::ServerOptions server_options;
+  if (!state_key_file.empty()) {
+    auto key = readStateKey(state_key_file);
+    if (!key.ok()) return fail(key.status().message());
+    server_options.state_key = std::move(key).value();
+  }
 
   apps::Metrics metrics;  // declared first: outlives the client and the tools that count into it
   policy::Policy policy(std::move(setup->config), setup->audit);
@@ -88,7 +122,7 @@ int main(int argc, char** argv) {
   const auto& about = (*client)->about();
   log(LogLevel::kInfo, "connected to " + about.full_name + " (" + about.api_type + ")");
 
-  mcp::Server server(mcp::Implementation{"vsmcp-mcp-server", "0.1.0", "vSphere (vsmcp)"});
+  mcp::Server server(mcp::Implementation{"vsmcp-mcp-server", "0.1.0", "vSphere (vsmcp)"}, server_options);
   ops::InvokerOptions invoker_options;
   invoker_options.approval = *ops::parseApprovalMode(approval_mode);  // checked by CLI11 above
   ops::Invoker invoker(ops::builtinRegistry(), policy, &metrics, invoker_options);

@@ -37,6 +37,9 @@ class ElicitationChannel final : public ops::PersonChannel {
     const Json* approve = content ? content->find("approve") : nullptr;
     return action && action->asString() == "accept" && approve && approve->isBool() && approve->asBool();
   }
+  // MCP 2026-07-28: the question went out as an input_required result; the client retries the
+  // call with the person's answer, and this call's own result is discarded.
+  bool pending(const Status& error) const override { return mcp::isInputRequired(error); }
 
  private:
   mcp::RequestContext& ctx_;
@@ -95,6 +98,108 @@ mcp::ToolResult callTool(const Bridge& bridge, const ops::Operation& op, const J
   releaseFreeMemory();
   return result;
 }
+
+// --- MCP tasks (2026-07-28's io.modelcontextprotocol/tasks) ---
+
+Json toolResultJson(const mcp::ToolResult& r) {
+  Json j = Json::object().set("content", r.content).set("is_error", r.is_error);
+  if (!r.structured.isNull()) j.set("structured", r.structured);
+  return j;
+}
+
+mcp::ToolResult toolResultOf(const Json& j) {
+  mcp::ToolResult r;
+  if (const Json* c = j.find("content")) r.content = *c;
+  if (const Json* s = j.find("structured")) r.structured = *s;
+  if (const Json* e = j.find("is_error")) r.is_error = e->asBool();
+  return r;
+}
+
+// Whether `op` is one vCenter task whose result is that task (taskResultSchema): it can run as
+// an MCP task, its completion read back from vCenter.
+bool runsAsTask(const ops::Operation& op) {
+  if (op.shape != ops::Shape::kTask) return false;
+  const Json* props = op.output_schema.find("properties");
+  return props && props->size() == 1 && props->find("task");
+}
+
+// Tool calls as MCP tasks. start runs the operation through the Invoker as a call does (policy,
+// approval, dry run, audit) but returns once vCenter's task exists; the task handle libmcp signs
+// carries that task's id, so tasks/get and tasks/cancel on any replica ask vCenter itself
+// (TaskInfo, CancelTask). A call that starts no task (a dry run, a "no", a refusal, an error)
+// becomes a task that is already complete with the call's result.
+class VcenterTasks final : public mcp::TaskBackend {
+ public:
+  explicit VcenterTasks(Bridge bridge) : bridge_(std::move(bridge)) {}
+
+  Result<Json> start(const mcp::Tool& tool, const Json& args, mcp::RequestContext& ctx) override {
+    const ops::Operation* op = bridge_.invoker->registry().find(tool.name);
+    if (!op) return Status::Internal("no operation " + tool.name);
+    ops::Call call = callOf(bridge_, *op, args, ctx);
+    call.start_only = true;
+    ElicitationChannel person(ctx);
+    if (op->safety == ops::Safety::kDestructive && bridge_.elicit_approval &&
+        ctx.clientCapabilities().find("elicitation"))
+      call.person = &person;
+    const Json plain_args = call.args;
+    ops::Reply reply = bridge_.invoker->invoke(std::move(call));
+    releaseFreeMemory();
+    if (reply.outcome == ops::Outcome::kApprovalRequested) return reply.result.status();  // input_required
+    const Json* task = reply.outcome == ops::Outcome::kOk && reply.result.ok() ? reply.result->find("task") : nullptr;
+    const Json* id = task ? task->find("id") : nullptr;
+    if (id && !id->asString().empty())
+      return Json::object().set("task", id->asString()).set("arguments", plain_args);
+    return Json::object().set("done", toolResultJson(toolResult(*op, plain_args, std::move(reply))));
+  }
+
+  Result<mcp::TaskState> get(const mcp::Tool& tool, const Json& state, const std::string&) override {
+    mcp::TaskState out;
+    if (const Json* done = state.find("done")) {
+      out.status = mcp::TaskState::Status::kCompleted;
+      out.result = toolResultOf(*done);
+      return out;
+    }
+    const ops::Operation* op = bridge_.invoker->registry().find(tool.name);
+    if (!op) return Status::Internal("no operation " + tool.name);
+    VSMCP_ASSIGN_OR_RETURN(vsphere::TaskInfo info, bridge_.client->taskInfo(taskOf(state)));
+    const Json* args = state.find("arguments");
+    const Json arguments = args ? *args : Json::object();
+    if (info.state == "success") {
+      ops::Reply reply;
+      reply.outcome = ops::Outcome::kOk;
+      reply.result = Json::object().set("task", ops::toJson(info));
+      out.status = mcp::TaskState::Status::kCompleted;
+      out.result = toolResult(*op, arguments, std::move(reply));
+    } else if (info.state == "error") {
+      if (info.cancelled || info.error_fault == "RequestCanceled") {
+        out.status = mcp::TaskState::Status::kCancelled;
+        out.message = info.error.empty() ? "cancelled" : info.error;
+      } else {
+        out.status = mcp::TaskState::Status::kCompleted;  // a failed operation is a tool error
+        out.result = mcp::ToolResult::error(op->name + " failed: vCenter task " + info.ref.value + ": " +
+                                            (info.error.empty() ? info.error_fault : info.error));
+      }
+    } else {
+      out.status = mcp::TaskState::Status::kWorking;
+      out.progress = info.progress;
+      out.message = "vCenter task " + info.ref.value + " " + info.state;
+    }
+    return out;
+  }
+
+  Status cancel(const mcp::Tool&, const Json& state, const std::string&) override {
+    if (state.find("done")) return Status::Ok();  // nothing runs
+    return bridge_.client->cancelTask(taskOf(state));
+  }
+
+ private:
+  static vsphere::MoRef taskOf(const Json& state) {
+    const Json* t = state.find("task");
+    return vsphere::MoRef{"Task", t ? t->asString() : std::string()};
+  }
+
+  Bridge bridge_;
+};
 
 // A read the server makes for a resource: run through the Invoker as that operation.
 Result<Json> runOperation(const Bridge& bridge, const char* name, const Json& args, mcp::RequestContext& ctx) {
@@ -228,6 +333,7 @@ Status registerResourcesAndPrompts(mcp::Server& server, const Bridge& bridge) {
 Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const ToolSelection& config) {
   size_t count = 0;
   const bool person_mode = bridge.invoker->options().approval == ops::ApprovalMode::kPerson;
+  auto tasks = std::make_shared<VcenterTasks>(bridge);
   for (const auto& op : bridge.invoker->registry().operations()) {
     if (config.read_only && op.safety != ops::Safety::kRead) continue;
     if (!config.allow.empty() && !matchesAny(config.allow, op.name)) continue;
@@ -254,6 +360,10 @@ Result<size_t> registerTools(mcp::Server& server, const Bridge& bridge, const To
     tool.handler = [operation, bridge](const Json& args, mcp::RequestContext& ctx) {
       return callTool(bridge, *operation, args, ctx);
     };
+    if (runsAsTask(op)) {
+      tool.task_support = mcp::TaskSupport::kOptional;
+      tool.tasks = tasks;
+    }
     VSMCP_RETURN_IF_ERROR(server.addTool(std::move(tool)));
     ++count;
   }

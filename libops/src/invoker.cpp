@@ -28,6 +28,7 @@ std::string_view outcomeName(Outcome outcome) {
     case Outcome::kDenied: return "denied";
     case Outcome::kRateLimited: return "rate_limited";
     case Outcome::kCancelled: return "cancelled";
+    case Outcome::kApprovalRequested: return "approval_requested";
   }
   return "unknown";
 }
@@ -207,6 +208,11 @@ Invoker::Prepared Invoker::prepare(Call call) {
   }
   if (step == ApprovalStep::kAskPerson) {
     auto answer = c.person->ask(op, dry->would);
+    if (!answer.ok() && c.person->pending(answer.status())) {
+      p.reply = finish(p, Outcome::kApprovalRequested, answer.status(), "approval_requested");
+      p.reply.step = step;
+      return p;
+    }
     if (!answer.ok()) {
       p.reply = finish(p, Outcome::kError,
                        Status::Error(ErrorCode::kUnavailable, "could not ask for approval of " + op.name + ": " +
@@ -253,6 +259,7 @@ Reply Invoker::run(Prepared p) {
   octx.on_progress = p.call.on_progress;
   octx.cancel = p.call.cancel;
   octx.unpaged = p.call.unpaged;
+  octx.start_only = p.call.start_only;
   vsphere::Freshness freshness;
   if (op.safety == Safety::kRead) octx.freshness = &freshness;
   auto result = op.shape == Shape::kList && p.call.snapshots ? listFromSnapshot(p.call, octx)

@@ -127,6 +127,7 @@ inline TaskOptions taskOptions(const OperationContext& ctx) {
   TaskOptions o;
   o.on_progress = ctx.on_progress;
   o.cancel = ctx.cancel;
+  o.wait = !ctx.start_only;
   return o;
 }
 

@@ -343,6 +343,33 @@ TEST_CASE("invoker: a model's confirm does not replace the person's no, and a no
   CHECK(summarize(*f.registry.find("vm_destroy"), Json::object(), *r.result).find("confirm") == std::string::npos);
 }
 
+// A person asked through a round trip (MCP 2026-07-28's input_required): the answer comes with
+// a retry of the call.
+struct RoundTripPerson final : PersonChannel {
+  int asked = 0;
+  Result<bool> ask(const Operation&, const std::string&) override {
+    ++asked;
+    return Status::Error(ErrorCode::kCancelled, "the answer comes with the retry", ErrorDetails{"RoundTrip", 0, ""});
+  }
+  bool pending(const Status& error) const override { return error.details().fault == "RoundTrip"; }
+};
+
+TEST_CASE("invoker: a question put for a retry runs nothing, even confirmed, and is audited as approval_requested") {
+  InvokerFixture f;
+  RoundTripPerson person;
+  Call c = f.call("vm_destroy");
+  c.confirmed = true;
+  c.person = &person;
+  Reply r = Invoker(f.registry, f.policy, nullptr, {}, f.clock).invoke(std::move(c));
+  CHECK(person.asked == 1);
+  CHECK(r.outcome == Outcome::kApprovalRequested);
+  CHECK(!r.result.ok());
+  CHECK(f.script.calls == 0);
+  CHECK(f.script.dry_runs == 1);
+  CHECK(lastOutcome(*f.audit).outcome == "approval_requested");
+  CHECK(outcomeName(Outcome::kApprovalRequested) == "approval_requested");
+}
+
 TEST_CASE("invoker: the person's yes runs the call and the audit says who approved it and how") {
   policy::PolicyConfig config;
   InvokerFixture f(config);

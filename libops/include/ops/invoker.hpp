@@ -33,7 +33,9 @@ namespace vsmcp::ops {
 policy::Action actionOf(Safety safety);
 
 // How a call ended, for metrics.
-enum class Outcome { kOk, kError, kDryRun, kDeclined, kDenied, kRateLimited, kCancelled };
+// kApprovalRequested: the person was asked and the answer comes with a retry of the same call
+// (PersonChannel::pending); nothing ran.
+enum class Outcome { kOk, kError, kDryRun, kDeclined, kDenied, kRateLimited, kCancelled, kApprovalRequested };
 std::string_view outcomeName(Outcome outcome);  // "ok", "error", "dry_run", ...
 
 // Counts calls (mcp-server's and rest-gateway's /metrics). Must be thread-safe.
@@ -49,6 +51,13 @@ class PersonChannel {
   virtual ~PersonChannel() = default;
   // Whether to do what `would` describes. true = yes, false = no; an error = no answer came.
   virtual Result<bool> ask(const Operation& op, const std::string& would) = 0;
+  // True when `ask`'s error means the question was put and its answer comes with a retry of the
+  // same call (MCP 2026-07-28's input_required round trip): the call ends with
+  // Outcome::kApprovalRequested, audited as "approval_requested", nothing run.
+  virtual bool pending(const Status& error) const {
+    (void)error;
+    return false;
+  }
 };
 
 struct Call {
@@ -64,6 +73,7 @@ struct Call {
   std::string person_kind = "person";          // audit label: person, cli_prompt
   bool dry_run_only = false;                   // describe, change nothing (any safety class but reads)
   bool unpaged = false;                        // lists: everything from offset on
+  bool start_only = false;                     // task operations: return once the task exists
   // Lists: page from a snapshot. The first page lists everything once and keeps it; its
   // next_cursor names the snapshot, so the following pages never list vCenter again.
   bool snapshots = false;

@@ -63,6 +63,10 @@ struct OperationContext {
   // inventory's shared records) may put them here instead of in its result, which then holds
   // `total` and its other members only; each page converts just its own items.
   DeferredItems* deferred = nullptr;
+  // Task operations: return as soon as vCenter's task exists, its state "queued" or "running"
+  // (an MCP task follows it with Client::taskInfo). An operation made of several tasks may
+  // still wait for all but its last.
+  bool start_only = false;
 };
 
 // What a destructive call would do, found out by looking before acting.
