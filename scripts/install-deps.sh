@@ -15,6 +15,8 @@ packages=(
   tmux zsh
   # headless browser that renders the REST gateway's /docs and /redoc pages in tests
   chromium
+  # load balancer in front of two mcp-server replicas (tests/node22/scaleout.mjs)
+  haproxy
 )
 # Extra packages a caller needs beyond these (bench/rest.sh: wrk), installed the same way.
 packages+=("$@")
