@@ -162,6 +162,9 @@ class VcenterTasks final : public mcp::TaskBackend {
     const ops::Operation* op = bridge_.invoker->registry().find(tool.name);
     if (!op) return Status::Internal("no operation " + tool.name);
     VSMCP_ASSIGN_OR_RETURN(vsphere::TaskInfo info, bridge_.client->taskInfo(taskOf(state)));
+    // A finished task changed something: this replica's next read waits for its live inventory
+    // to catch up, as after a task it waited for itself.
+    if (info.state == "success" || info.state == "error") bridge_.client->noteWrite(info.entity);
     const Json* args = state.find("arguments");
     const Json arguments = args ? *args : Json::object();
     if (info.state == "success") {
