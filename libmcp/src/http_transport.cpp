@@ -25,7 +25,11 @@
 // stream was written or its client left (which cancels it, as the revision wants); modern-era
 // requests (params._meta or MCP-Protocol-Version naming 2026-07-28) must also carry
 // Mcp-Method, Mcp-Name and the Mcp-Param-* headers their tool's x-mcp-header annotations ask
-// for, matching the body, else 400 HeaderMismatch (-32020).
+// for, matching the body, else 400 HeaderMismatch (-32020). Such a request without a session
+// is handed to a libhttp worker (Exchange::holdsResponse), which holds its response until the
+// request's first message: a final error with an HTTP status of its own
+// (error::modernHttpStatus) is answered as application/json with that status, anything else
+// starts the SSE stream. stop() wakes the workers still holding (503).
 #include "mcp/http_transport.hpp"
 
 #include <algorithm>
@@ -292,6 +296,18 @@ std::string headerMismatch(const http::Request& req, const Json& msg,
   std::string_view name_field;
   if (method == method::kToolsCall || method == method::kPromptsGet) name_field = "name";
   if (method == method::kResourcesRead) name_field = "uri";
+  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel") {
+    // The tasks extension: Mcp-Name carries params.taskId (checked when sent; clients
+    // written before the extension asked for it may omit it).
+    const Json* task = params && params->isObject() ? params->find("taskId") : nullptr;
+    if (auto name_header = headerOf(req, kNameHeader)) {
+      auto decoded = decodeHeaderValue(*name_header);
+      if (!decoded) return "the Mcp-Name header is malformed";
+      if (task && task->isString() && *decoded != task->asString())
+        return "Mcp-Name header value '" + *name_header + "' does not match body value '" +
+               task->asString() + "'";
+    }
+  }
   if (!name_field.empty()) {
     const Json* name = params && params->isObject() ? params->find(name_field) : nullptr;
     auto name_header = headerOf(req, kNameHeader);
@@ -337,14 +353,16 @@ bool isModernOnly(std::string_view method) {
          method == "tasks/update" || method == "tasks/cancel";
 }
 
-// Whether a message belongs to the modern era: its params._meta names 2026-07-28, or
-// (without that) the MCP-Protocol-Version header does.
+// Whether a message belongs to the modern era: its params._meta names a protocol version
+// (2026-07-28, or one this server does not know: the session answers it with
+// UnsupportedProtocolVersion), or (without that) the MCP-Protocol-Version header names
+// 2026-07-28.
 bool isModern(const http::Request& req, const Json& msg) {
   const Json* params = msg.find("params");
   const Json* meta = params && params->isObject() ? params->find("_meta") : nullptr;
   if (meta && meta->isObject()) {
     const Json* v = meta->find(kMetaProtocolVersion);
-    if (v && v->isString() && v->asString() == kModernVersion) return true;
+    if (v && v->isString()) return true;
   }
   auto header = headerOf(req, kProtocolHeader);
   return header && *header == kModernVersion;
@@ -362,6 +380,15 @@ struct Core {
   std::atomic<std::int64_t> outstanding{0};  // POST sinks whose stream has not ended
   std::mutex drain_mu;
   std::condition_variable drain_cv;  // notified on changes while draining
+  // Workers holding a 2026-07-28 response until its first message (PostSink::waitFirst)
+  // wait on hold_cv; a sink with a waiter, and stop() (`halted`), notify it.
+  std::mutex hold_mu;
+  std::condition_variable hold_cv;
+
+  void wakeHolders() {
+    { std::lock_guard<std::mutex> lock(hold_mu); }
+    hold_cv.notify_all();
+  }
 
   bool drained() const { return halted.load() || outstanding.load() <= 0; }
   // After a counter went down: wakes a shutdown() waiting for the drain. Cheap when not
@@ -507,9 +534,10 @@ class PostSink final : public MessageSink {
   void send(const std::string& message) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (messages_++ == 0 && !expected_) first_ = message;  // only while receive() runs
+      if (messages_++ == 0) first_ = message;
     }
     stream_->append(message);
+    if (waiting_.load()) core_->wakeHolders();
   }
   void requestDone() override {
     bool end;
@@ -521,6 +549,7 @@ class PostSink final : public MessageSink {
     if (end) {
       stream_->finish();
       release();
+      if (waiting_.load()) core_->wakeHolders();
     }
   }
   // The number of requests Session::receive accepted (requestDone may already have come).
@@ -546,6 +575,19 @@ class PostSink final : public MessageSink {
     std::lock_guard<std::mutex> lock(mu_);
     return first_;
   }
+  // Blocks (on a worker, never an I/O thread) until this sink got its first message or its
+  // requests are all answered; false when the server stopped first.
+  bool waitFirst() {
+    waiting_ = true;
+    std::unique_lock<std::mutex> lock(core_->hold_mu);
+    core_->hold_cv.wait(lock, [this] {
+      if (core_->halted.load()) return true;
+      std::lock_guard<std::mutex> own(mu_);
+      return messages_ > 0 || (expected_ && done_ >= *expected_);
+    });
+    waiting_ = false;
+    return !core_->halted.load();
+  }
   size_t messages() const {
     std::lock_guard<std::mutex> lock(mu_);
     return messages_;
@@ -555,6 +597,7 @@ class PostSink final : public MessageSink {
   const std::shared_ptr<Core> core_;
   const std::shared_ptr<EventStream> stream_;
   std::atomic<bool> released_{false};
+  std::atomic<bool> waiting_{false};  // a worker waits in waitFirst()
   mutable std::mutex mu_;
   std::string first_;               // guarded by mu_
   size_t messages_ = 0;             // guarded by mu_
@@ -850,14 +893,16 @@ http::Response respond(int status, std::string content_type, std::string body,
 }
 
 http::Response respondError(int status, int code, const std::string& message,
-                            Headers headers = {}) {
-  return respond(status, "application/json", rpcError(code, message), std::move(headers));
+                            Headers headers = {}, const Json& id = Json()) {
+  return respond(status, "application/json", rpcError(code, message, id), std::move(headers));
 }
 
 // One request to the endpoint or another path, on an I/O thread.
 class Exchange {
  public:
-  Exchange(Shared& shared, const http::Request& req) : shared_(shared), req_(req) {
+  // `on_worker`: runs on a libhttp worker (may block), else on an I/O thread.
+  Exchange(Shared& shared, const http::Request& req, bool on_worker)
+      : shared_(shared), req_(req), on_worker_(on_worker) {
     // The headers every request looks at, found in one pass (first of each name, trimmed).
     for (const auto& [name, value] : req.headers) {
       std::optional<std::string>* slot = nullptr;
@@ -876,7 +921,9 @@ class Exchange {
     }
   }
 
-  http::Response run() {
+  // nullopt (on an I/O thread only): to be run again on a worker, which may block.
+  std::optional<http::Response> run() {
+    if (!on_worker_ && holdsResponse()) return std::nullopt;
     if (req_.path != options().path) {
       if (draining()) return refuseDraining();
       return extraRoute();
@@ -898,7 +945,10 @@ class Exchange {
                             {{"WWW-Authenticate", "Bearer"}});
       principal = std::move(*authenticated);
     }
-    if (auto version = protocol_; version && !isSupportedVersion(*version))
+    // A POST's version is judged in post(): a 2026-07-28 request gets the session's
+    // UnsupportedProtocolVersion error, with its id.
+    if (auto version = protocol_;
+        version && !isSupportedVersion(*version) && req_.method != "POST")
       return respondError(400, kTransportError,
                           "Bad Request: unsupported MCP-Protocol-Version '" + *version + "'");
     if (req_.method == "POST") return post(principal);
@@ -911,6 +961,30 @@ class Exchange {
  private:
   const HttpServerOptions& options() const { return shared_.options; }
   bool draining() const { return shared_.core->draining.load(); }
+
+  // Whether this request is a single 2026-07-28 request without a session whose response
+  // must wait for its first message (an error is then answered with its own HTTP status, not
+  // an SSE stream): that wait runs on a libhttp worker. server/discover is answered while
+  // the session receives it, and subscriptions/listen acknowledges at once: those stay here.
+  bool holdsResponse() const {
+    if (req_.method != "POST" || req_.path != options().path || session_id_ || draining())
+      return false;
+    const bool may_be_modern =
+        protocol_.value_or("") == kModernVersion ||
+        ::memmem(req_.body.data(), req_.body.size(), kMetaProtocolVersion.data(),
+                 kMetaProtocolVersion.size()) != nullptr;
+    if (!may_be_modern && ::memmem(req_.body.data(), req_.body.size(), "tasks/", 6) == nullptr)
+      return false;
+    Json::ParseLimits limits;
+    limits.max_bytes = options().max_body_bytes;
+    auto msg = Json::parse(req_.body, limits);
+    if (!msg.ok() || !msg->isObject() || !msg->find("id")) return false;
+    const Json* method = msg->find("method");
+    if (!method || !method->isString()) return false;
+    const std::string& name = method->asString();
+    if (name == method::kServerDiscover || name == kListenMethod) return false;
+    return isModern(req_, *msg) || isModernOnly(name);
+  }
 
   // While the server shuts down, a request that would start something new is refused like
   // an overload: 503 with a JSON-RPC error (libhttp closes the connection after it).
@@ -1001,10 +1075,13 @@ class Exchange {
     const bool has_session = session_id_.has_value();
     // The session parses the body anyway: here it is parsed only when its content decides
     // something (no session: initialize or not; a drain; the modern era's header checks).
+    const bool bad_version = protocol_ && !isSupportedVersion(*protocol_);
     const bool may_be_modern =
-        protocol_.value_or("") == kModernVersion ||
+        protocol_.value_or("") == kModernVersion || bad_version ||
         ::memmem(req_.body.data(), req_.body.size(), kModernVersion.data(),
-                 kModernVersion.size()) != nullptr;
+                 kModernVersion.size()) != nullptr ||
+        ::memmem(req_.body.data(), req_.body.size(), kMetaProtocolVersion.data(),
+                 kMetaProtocolVersion.size()) != nullptr;
     Result<Json> msg = Json();
     if (!has_session || draining() || may_be_modern) {
       Json::ParseLimits limits;
@@ -1017,6 +1094,14 @@ class Exchange {
     // to the server's requests (elicitation, ...) and its notifications (cancellation).
     if (draining() && (!msg.ok() || !msg->isObject() || is_request)) return refuseDraining();
     const bool modern = may_be_modern && msg.ok() && msg->isObject() && isModern(req_, *msg);
+    if (bad_version && !modern) {
+      // Not a 2026-07-28 request (its _meta names no version): refused here, with its id.
+      const Json* id = is_request ? msg->find("id") : nullptr;
+      return respond(400, "application/json",
+                     rpcError(kTransportError,
+                              "Bad Request: unsupported MCP-Protocol-Version '" + *protocol_ + "'",
+                              id ? *id : Json()));
+    }
     if (modern && is_request && msg->find("method")->isString()) {
       std::string mismatch = headerMismatch(req_, *msg, shared_.input_schema);
       if (!mismatch.empty())
@@ -1027,11 +1112,13 @@ class Exchange {
       std::optional<http::Response> refusal;
       auto entry = requireSession(principal, refusal);
       if (!entry) return std::move(*refusal);
-      return postToSession(entry, false);
+      return postToSession(entry, false, modern);
     }
     if (!msg.ok()) return respondError(400, error::kParseError, "Parse error: " + msg.status().message());
     const Json* method = msg->find("method");
-    const bool initialize = method && method->asString() == method::kInitialize && msg->find("id");
+    // A 2026-07-28 initialize opens no session: the stateless era has no such method (-32601).
+    const bool initialize =
+        method && method->asString() == method::kInitialize && msg->find("id") && !modern;
     if (!initialize) {
       if (modern || (method && isModernOnly(method->asString())))
         return postStateless(principal, *msg);
@@ -1042,10 +1129,11 @@ class Exchange {
     std::optional<http::Response> refusal;
     auto entry = createSession(principal, refusal);
     if (!entry) return std::move(*refusal);
-    return postToSession(entry, true);
+    return postToSession(entry, true, false);
   }
 
-  http::Response postToSession(const std::shared_ptr<SessionEntry>& entry, bool created) {
+  http::Response postToSession(const std::shared_ptr<SessionEntry>& entry, bool created,
+                               bool modern) {
     entry->touch();
     auto stream = entry->newStream(shared_.core, options().replay_buffer);
     auto sink = std::make_shared<PostSink>(shared_.core, stream);
@@ -1056,7 +1144,8 @@ class Exchange {
       sink->release();
       entry->dropStream(stream->number());
       if (created && shared_.sessions.take(entry->id())) shared_.endSession(entry);
-      return refusedMessage(*sink, accepted.status(), created ? Headers{} : session_header);
+      return refusedMessage(*sink, accepted.status(), created ? Headers{} : session_header,
+                            modern);
     }
     if (*accepted == 0) {
       sink->release();
@@ -1078,14 +1167,28 @@ class Exchange {
   }
 
   // Session::receive accepted nothing: its error response, 200 when it answers a request (it
-  // has an id), else 400.
+  // has an id), else 400; in the 2026-07-28 era the error's own status (400, 404) when it has
+  // one (error::modernHttpStatus).
   static http::Response refusedMessage(const PostSink& sink, const Status& status,
-                                       Headers headers) {
+                                       Headers headers, bool modern) {
     std::string body = sink.firstMessage();
     if (body.empty()) body = rpcError(error::kInvalidRequest, status.message());
     auto parsed = Json::parse(body);
     bool has_id = parsed.ok() && parsed->find("id") && !parsed->find("id")->isNull();
-    return respond(has_id ? 200 : 400, "application/json", std::move(body), std::move(headers));
+    int http_status = has_id ? 200 : 400;
+    if (modern) {
+      if (int mapped = modernHttpStatusOf(parsed.ok() ? *parsed : Json()); mapped != 200)
+        http_status = mapped;
+    }
+    return respond(http_status, "application/json", std::move(body), std::move(headers));
+  }
+
+  // The HTTP status of a 2026-07-28 error response `msg` (error::modernHttpStatus); 200 for
+  // anything else.
+  static int modernHttpStatusOf(const Json& msg) {
+    const Json* e = msg.isObject() && !msg.find("method") ? msg.find("error") : nullptr;
+    const Json* code = e && e->isObject() ? e->find("code") : nullptr;
+    return code && code->isInt() ? error::modernHttpStatus(static_cast<int>(code->asInt())) : 200;
   }
 
   // A 2026-07-28 request without a session: served on a session of its own, removed when its
@@ -1101,11 +1204,29 @@ class Exchange {
     if (!accepted.ok() || *accepted == 0) {
       sink->release();
       shared_.server.removeSession(session->id());
-      if (!accepted.ok()) return refusedMessage(*sink, accepted.status(), {});
+      if (!accepted.ok()) return refusedMessage(*sink, accepted.status(), {}, true);
       return respond(202, "", "");
     }
     sink->expect(*accepted);
     shared_.addEphemeral(session);
+    // The response waits for the request's first message (on a worker: see holdsResponse):
+    // a final error is answered as JSON with its HTTP status (404 for -32601, 400 for
+    // -32602, -32020, -32021, -32022); anything else starts the SSE stream.
+    if (on_worker_ && !sink->waitFirst()) {
+      shared_.endEphemeral(session->id());
+      return respondError(503, kTransportError, "Service Unavailable: the server is stopping",
+                          {}, *msg.find("id"));
+    }
+    if (sink->messages() > 0) {
+      auto first = Json::parse(sink->firstMessage());
+      const Json* id = first.ok() && first->isObject() ? first->find("id") : nullptr;
+      if (id && *id == *msg.find("id")) {
+        if (int status = modernHttpStatusOf(*first); status != 200) {
+          shared_.endEphemeral(session->id());
+          return respond(status, "application/json", sink->firstMessage());
+        }
+      }
+    }
     auto source = std::make_shared<SseSource>(shared_, stream, nullptr, 0, nullptr, session->id());
     return sseResponse(stream, source, !listen, {});
   }
@@ -1225,6 +1346,7 @@ class Exchange {
 
   Shared& shared_;
   const http::Request& req_;
+  const bool on_worker_;
   std::optional<std::string> session_id_, protocol_, accept_, content_type_, last_event_id_;
 };
 
@@ -1256,7 +1378,10 @@ class HttpServer::Impl {
     h.host = o.host;
     h.port = o.port;
     h.io_threads = std::max(1u, o.threads);
-    h.workers = 0;  // every request is answered on the I/O thread; work runs on the Server's
+    // Requests are answered on the I/O thread (work runs on the Server's workers), but for
+    // single 2026-07-28 requests whose response waits for their first message.
+    h.workers = std::max(1u, o.hold_threads);
+    h.max_queued = o.max_connections;
     h.max_body_bytes = o.max_body_bytes;
     h.max_header_bytes = o.max_header_bytes;
     h.request_timeout = o.request_timeout;
@@ -1272,9 +1397,13 @@ class HttpServer::Impl {
       return rpcError(kTransportError, message);
     };
     auto http = std::make_unique<http::Server>(
-        std::move(h), nullptr,
+        std::move(h),
+        [this](const http::Request& req) -> http::Response {
+          auto r = Exchange(shared_, req, true).run();
+          return r ? std::move(*r) : respondError(500, kTransportError, "Internal Server Error");
+        },
         [this](const http::Request& req) -> std::optional<http::Response> {
-          return Exchange(shared_, req).run();
+          return Exchange(shared_, req, false).run();
         });
     VSMCP_RETURN_IF_ERROR(http->start());
     http_ = std::move(http);
@@ -1343,6 +1472,7 @@ class HttpServer::Impl {
     shared_.core->halted = true;
     { std::lock_guard<std::mutex> lock(shared_.core->drain_mu); }
     shared_.core->drain_cv.notify_all();  // a concurrent shutdown() stops waiting
+    shared_.core->wakeHolders();          // workers holding a response answer 503
     {
       std::lock_guard<std::mutex> lock(sweep_mu_);
       sweep_stop_ = true;

@@ -1365,6 +1365,15 @@ std::string modernCall(int id, const std::string& tool) {
          kModernMeta + "}}";
 }
 
+// The same with a progressToken in its _meta: the tool's progress starts the SSE stream.
+std::string modernCallWithProgress(int id, const std::string& tool) {
+  std::string meta = kModernMeta;
+  meta.insert(meta.size() - 1, R"(,"progressToken":"p)" + std::to_string(id) + "\"");
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+         R"(,"method":"tools/call","params":{"name":")" + tool + R"(","arguments":{},)" + meta +
+         "}}";
+}
+
 // The modern request headers of a tools/call of `tool`, less the one named `without`.
 Headers modernHeaders(const std::string& tool, const std::string& without = "") {
   Headers h = kPostHeaders;
@@ -1433,7 +1442,9 @@ TEST_CASE("a client that leaves a 2026-07-28 request's stream cancels it", "[htt
   Fixture f;
   {
     Client c(f.port());
-    c.request("POST", "/mcp", modernHeaders("held"), modernCall(3, "held"));
+    // Its response starts with its first message (the progress; see the test below for a
+    // call that says nothing first).
+    c.request("POST", "/mcp", modernHeaders("held"), modernCallWithProgress(3, "held"));
     REQUIRE(c.readHead().status == 200);
     REQUIRE(f.server.sessionCount() == 1);
   }  // gone without a word
@@ -1501,4 +1512,151 @@ TEST_CASE("the endpoint shares libhttp's request ids and per-address connection 
   CHECK(refused.status == 503);
   CHECK(parse(refused.body).find("error") != nullptr);  // a JSON-RPC error, as every refusal
   CHECK(c.closedByServer());
+}
+
+namespace {
+
+// A 2026-07-28 request of `method` with `params_json` (an object's members, then the modern
+// _meta), and its headers.
+std::string modernRequest(int id, const std::string& method, const std::string& params_json = "") {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method +
+         R"(","params":{)" + params_json + (params_json.empty() ? "" : ",") + kModernMeta + "}}";
+}
+
+Headers modernMethodHeaders(const std::string& method) {
+  Headers h = kPostHeaders;
+  h.emplace_back("MCP-Protocol-Version", "2026-07-28");
+  h.emplace_back("Mcp-Method", method);
+  return h;
+}
+
+// The JSON error reply of a 2026-07-28 request: its HTTP status, JSON body, request id.
+Json modernError(const Reply& r, int status, int id, int code) {
+  CHECK(r.status == status);
+  CHECK(r.header("Content-Type") == "application/json");
+  Json body = parse(r.body);
+  CHECK(*body.find("id") == Json(id));
+  REQUIRE(body.find("error") != nullptr);
+  CHECK(body.find("error")->find("code")->asInt() == code);
+  return body;
+}
+
+}  // namespace
+
+TEST_CASE("2026-07-28 errors are answered as JSON with their HTTP status and the request id", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  // Method not found, also for the methods only legacy sessions have: 404.
+  modernError(c.roundTrip("POST", "/mcp", modernMethodHeaders("unknown/method"),
+                          modernRequest(21, "unknown/method")),
+              404, 21, error::kMethodNotFound);
+  for (const std::string m : {"initialize", "ping", "logging/setLevel", "resources/subscribe"}) {
+    INFO(m);
+    modernError(c.roundTrip("POST", "/mcp", modernMethodHeaders(m), modernRequest(22, m)), 404, 22,
+                error::kMethodNotFound);
+  }
+  CHECK(f.server.sessionCount() == 0);  // a modern initialize opened none
+  // Malformed _meta: 400 with -32602.
+  const std::string no_caps =
+      R"({"jsonrpc":"2.0","id":23,"method":"server/discover","params":{"_meta":{)"
+      R"("io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})";
+  modernError(c.roundTrip("POST", "/mcp", modernMethodHeaders("server/discover"), no_caps), 400, 23,
+              error::kInvalidParams);
+  // An unsupported version in the header and the body: the protocol's
+  // UnsupportedProtocolVersion error with its data, 400.
+  const std::string v999 =
+      R"({"jsonrpc":"2.0","id":24,"method":"server/discover","params":{"_meta":{)"
+      R"("io.modelcontextprotocol/protocolVersion":"v999","io.modelcontextprotocol/clientCapabilities":{}}}})";
+  Json unsupported =
+      modernError(c.roundTrip("POST", "/mcp",
+                              withHeader(modernMethodHeaders("server/discover"),
+                                         "MCP-Protocol-Version", "v999"),
+                              v999),
+                  400, 24, error::kUnsupportedProtocolVersion);
+  const Json* data = unsupported.find("error")->find("data");
+  REQUIRE(data != nullptr);
+  CHECK(*data->find("requested") == Json("v999"));
+  REQUIRE(data->find("supported")->isArray());
+  CHECK(data->find("supported")->items()[0] == Json("2026-07-28"));
+  // A legacy request with that header is still refused by the transport, with its id.
+  Headers v999_header = kPostHeaders;
+  v999_header.emplace_back("MCP-Protocol-Version", "v999");
+  Reply legacy = c.roundTrip("POST", "/mcp", v999_header,
+                             R"({"jsonrpc":"2.0","id":25,"method":"tools/list"})");
+  CHECK(legacy.status == 400);
+  CHECK(*parse(legacy.body).find("id") == Json(25));
+  // A result still comes on the SSE stream (with the progress made before it).
+  Reply ok = c.roundTrip("POST", "/mcp", modernHeaders("work"), modernCall(26, "work"));
+  CHECK(ok.status == 200);
+  CHECK(ok.header("Content-Type") == "text/event-stream");
+  // The next answer on this connection comes after the stream's end was handled.
+  CHECK(c.roundTrip("GET", "/elsewhere", {}).status == 404);
+  CHECK(f.server.sessionCount() == 0);
+}
+
+TEST_CASE("a 2026-07-28 error that comes after progress stays on the SSE stream", "[http]") {
+  Fixture f;
+  Tool late;
+  late.name = "late";
+  late.description = "reports progress, then fails";
+  late.handler = [](const Json&, RequestContext& ctx) -> ToolResult {
+    ctx.progress(1, 2, "half way");
+    throw std::runtime_error("unreachable in the answer");
+  };
+  REQUIRE(f.server.addTool(std::move(late)).ok());
+  Client c(f.port());
+  Reply r = c.roundTrip("POST", "/mcp", modernHeaders("late"), modernCallWithProgress(31, "late"));
+  CHECK(r.status == 200);
+  CHECK(r.header("Content-Type") == "text/event-stream");
+  auto messages = messagesOf(r.body);
+  REQUIRE(messages.size() >= 2);
+  CHECK(*messages.back().find("id") == Json(31));
+}
+
+TEST_CASE("Mcp-Name must equal params.taskId on tasks/get, tasks/update and tasks/cancel", "[http]") {
+  Fixture f;
+  Client c(f.port());
+  for (const std::string m : {"tasks/get", "tasks/update", "tasks/cancel"}) {
+    INFO(m);
+    Reply r = c.roundTrip("POST", "/mcp", withHeader(modernMethodHeaders(m), "Mcp-Method", m),
+                          modernRequest(41, m, R"("taskId":"t-1")"));
+    // Without Mcp-Name: not a header mismatch (whatever the session answers).
+    if (r.header("Content-Type") == "application/json")
+      CHECK(parse(r.body).find("error")->find("code")->asInt() != error::kHeaderMismatch);
+    Headers wrong = modernMethodHeaders(m);
+    wrong.emplace_back("Mcp-Name", "t-2");
+    Json e = modernError(c.roundTrip("POST", "/mcp", wrong, modernRequest(42, m, R"("taskId":"t-1")")),
+                         400, 42, error::kHeaderMismatch);
+    CHECK(e.find("error")->find("message")->asString().find("'t-2'") != std::string::npos);
+    Headers right = modernMethodHeaders(m);
+    right.emplace_back("Mcp-Name", "t-1");
+    Reply same = c.roundTrip("POST", "/mcp", right, modernRequest(43, m, R"("taskId":"t-1")"));
+    if (same.header("Content-Type") == "application/json")
+      CHECK(parse(same.body).find("error")->find("code")->asInt() != error::kHeaderMismatch);
+  }
+}
+
+TEST_CASE("stop() answers a 2026-07-28 request still waiting for its first message", "[http]") {
+  Gate silent;  // before the fixture: outlives the worker that waits on it
+  Fixture f;
+  Tool quiet;
+  quiet.name = "quiet";
+  quiet.description = "waits for the test without a word";
+  quiet.handler = [&silent](const Json&, RequestContext&) {
+    silent.wait();
+    return ToolResult::text("late");
+  };
+  REQUIRE(f.server.addTool(std::move(quiet)).ok());
+  Client c(f.port());
+  c.request("POST", "/mcp", modernHeaders("quiet"), modernCall(51, "quiet"));
+  // The request's session exists once the worker holds its response (bounded wait).
+  for (int i = 0; i < 1000 && f.server.sessionCount() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(f.server.sessionCount() == 1);
+  const auto start = std::chrono::steady_clock::now();
+  f.http->stop();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  Reply r = c.readReply();
+  CHECK((r.status == 503 || r.status == 0));  // answered, or closed: never left hanging
+  silent.open();
 }

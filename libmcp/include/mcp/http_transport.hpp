@@ -12,7 +12,12 @@
 // MCP-Protocol-Version header names that version) needs no session: without Mcp-Session-Id
 // it is served on a session of its own, removed once its stream ends or its client leaves
 // (which cancels it); its Mcp-Method, Mcp-Name and Mcp-Param-* headers must match its body
-// (else 400 with a HeaderMismatch error, -32020). Origin (and, on a loopback address, Host)
+// (else 400 with a HeaderMismatch error, -32020; for tasks/get, tasks/update and tasks/cancel
+// a Mcp-Name that is sent must equal params.taskId). Such a request without a session is
+// answered once its first message is known: when that is its final response and an error
+// with an HTTP status of its own (error::modernHttpStatus: 404 for -32601, 400 for -32602,
+// -32020, -32021, -32022), as application/json with that status; otherwise with the SSE
+// stream. That wait runs on one of `hold_threads` threads. Origin (and, on a loopback address, Host)
 // are checked against DNS rebinding; body, header, idle and request-time limits guard
 // against hostile clients. Other paths may be served by an `extra_routes` hook (health,
 // metrics).
@@ -121,6 +126,10 @@ struct HttpServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   unsigned threads = 2;          // I/O threads (request handlers run on the Server's workers)
+  // Threads that hold a single 2026-07-28 request's response until its first message (see
+  // the file comment); more such requests in flight wait for one (past max_connections of
+  // them waiting: 503).
+  unsigned hold_threads = 16;
   HttpExtraRoutes extra_routes;  // other paths on the same port; empty = 404
   // Authenticates every request to the MCP endpoint, before any session lookup (see
   // HttpAuthorizer). Empty = no authentication (principal ""). A session belongs to the
