@@ -209,6 +209,7 @@ Invoker::Prepared Invoker::prepare(Call call) {
   if (step == ApprovalStep::kAskPerson) {
     auto answer = c.person->ask(op, dry->would);
     if (!answer.ok() && c.person->pending(answer.status())) {
+      policy_.refund(c.context);  // the question and the retry that answers it are one call
       p.reply = finish(p, Outcome::kApprovalRequested, answer.status(), "approval_requested");
       p.reply.step = step;
       return p;

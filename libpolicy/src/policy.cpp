@@ -282,6 +282,8 @@ Status Policy::admit(CallContext& call) {
   return Status::Ok();
 }
 
+void Policy::refund(const CallContext& call) { impl_->limiter.refund(call.principal, call.action); }
+
 void Policy::started(const CallContext& call) {
   if (call.action != Action::kRead) audit(call, "start", "", Status::Ok(), false);
 }

@@ -84,6 +84,17 @@ Status RateLimiter::admit(const std::string& principal, Action action) {
                        details);
 }
 
+void RateLimiter::refund(const std::string& principal, Action action) {
+  const bool change = action != Action::kRead;
+  const RateLimit& limit = limitFor(principal, change);
+  if (limit.unlimited()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buckets_.find(principal);
+  if (it == buckets_.end()) return;
+  Bucket& b = change ? it->second.change : it->second.read;
+  if (b.tokens >= 0) b.tokens = std::min(limit.burst, b.tokens + 1);
+}
+
 void RateLimiter::pruneLocked(std::chrono::steady_clock::time_point now) {
   for (auto it = buckets_.begin(); it != buckets_.end();) {
     auto full = [&](const Bucket& b, bool change) {

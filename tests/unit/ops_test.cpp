@@ -19,6 +19,7 @@
 #include "command_table.hpp"
 #include "fake_http_transport.hpp"
 #include "gateway.hpp"
+#include "mcp/protocol.hpp"
 #include "mcp/server.hpp"
 #include "metrics.hpp"
 #include "ops/approval.hpp"
@@ -655,6 +656,10 @@ class CaptureSink final : public mcp::MessageSink {
     REQUIRE(ok);
     return found;
   }
+  size_t count(const std::function<bool(const Json&)>& pred) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<size_t>(std::count_if(messages_.begin(), messages_.end(), pred));
+  }
 
  private:
   std::mutex mu_;
@@ -728,6 +733,88 @@ Outcome2 viaMcp(const Scenario& s) {
     o.decision = Decision::kRan;
     // The text is the summary and the JSON, so a client that passes only content loses nothing.
     CHECK(text.find(structured->dump()) != std::string::npos);
+  }
+  auto rec = lastOutcome(*audit);
+  o.audit = rec.outcome;
+  o.approval = rec.approval;
+  return o;
+}
+
+// --- MCP 2026-07-28: stateless requests; the person's answer comes back with a retry ----------
+
+Outcome2 viaMcpModern(const Scenario& s) {
+  Script script;
+  Registry registry = scriptedRegistry(script);
+  scriptFor(s, script);
+  auto audit = std::make_shared<InMemoryAuditSink>();
+  ManualClock clock;
+  policy::Policy policy(configFor(s), audit, clock);
+  apps::Metrics metrics;
+  Invoker invoker(registry, policy, &metrics, {}, clock);
+  auto client = fakeClient();
+  mcp::Server server(mcp::Implementation{"t", "1", "t"});
+  apps::Bridge bridge;
+  bridge.client = client.get();
+  bridge.invoker = &invoker;
+  REQUIRE(apps::registerTools(server, bridge, {}).ok());
+  auto sink = std::make_shared<CaptureSink>();
+  auto session = server.createSession(sink);
+  Json meta = Json::object()
+                  .set(std::string(mcp::meta::kProtocolVersion), "2026-07-28")
+                  .set(std::string(mcp::meta::kClientInfo), Json::object().set("name", "t").set("version", "1"))
+                  .set(std::string(mcp::meta::kClientCapabilities),
+                       s.person >= 0 ? Json::object().set("elicitation", Json::object()) : Json::object());
+  Json result;
+  int next_id = 10;
+  auto call = [&](Json params) {
+    const int id = next_id++;
+    params.set("_meta", meta);
+    Json req = Json::object().set("jsonrpc", "2.0").set("id", id).set("method", "tools/call").set("params", params);
+    REQUIRE(session->receive(req.dump(), sink).ok());
+    Json reply = sink->waitFor([id](const Json& m) { return m.find("id") && m.find("id")->asInt() == id; });
+    REQUIRE(reply.find("result"));
+    return *reply.find("result");
+  };
+  int approvals_requested = 0;
+  for (int i = 0; i < s.repeat; ++i) {
+    Json args = Json::object().set("vm", "web");
+    if (s.confirm) args.set("confirm", true);
+    Json params = Json::object().set("name", s.op).set("arguments", args);
+    result = call(params);
+    // No server-to-client request in this era: the question is an input_required result.
+    CHECK(sink->count([](const Json& m) { return m.find("method") && m.find("method")->asString() == "elicitation/create"; }) == 0);
+    if (result.find("resultType") && result.find("resultType")->asString() == "input_required") {
+      REQUIRE(s.person >= 0);
+      ++approvals_requested;
+      CHECK(lastOutcome(*audit).outcome == "approval_requested");
+      const Json& asked = *result.find("inputRequests");
+      REQUIRE(asked.size() == 1);
+      const std::string key = asked.members().begin()->first;
+      CHECK(asked.find(key)->find("method")->asString() == "elicitation/create");
+      Json answer = s.person == 1
+                        ? Json::object().set("action", "accept").set("content", Json::object().set("approve", true))
+                        : Json::object().set("action", "decline");
+      params.set("inputResponses", Json::object().set(key, answer));
+      params.set("requestState", *result.find("requestState"));
+      result = call(params);
+    }
+    CHECK(result.find("resultType")->asString() == "complete");
+  }
+  CHECK(approvals_requested == (s.person >= 0 && std::string(s.op) == "vm_destroy" && !s.blocked ? s.repeat : 0));
+  Outcome2 o;
+  const std::string text = result.find("content")->items()[0].find("text")->asString();
+  const Json* structured = result.find("structuredContent");
+  if (result.find("isError") && result.find("isError")->asBool()) {
+    o.decision = text.find("denied") != std::string::npos || text.find("rate limit") != std::string::npos ||
+                         text.find("not allowed") != std::string::npos || text.find("role") != std::string::npos
+                     ? Decision::kRefused
+                     : Decision::kFailed;
+  } else if (structured && structured->find("declined")) {
+    o.decision = Decision::kDeclined;
+  } else if (structured && structured->find("dry_run")) {
+    o.decision = Decision::kDryRun;
+  } else {
+    o.decision = Decision::kRan;
   }
   auto rec = lastOutcome(*audit);
   o.audit = rec.outcome;
@@ -846,11 +933,13 @@ void expect(const Scenario& s, const Outcome2& o, const char* surface, const cha
 
 }  // namespace
 
-TEST_CASE("the same scenarios decide and audit alike through the MCP, REST and CLI adapters") {
+TEST_CASE("the same scenarios decide and audit alike through the MCP (both eras), REST and CLI adapters") {
   for (const Scenario& s : kScenarios) {
     INFO(s.name);
     // MCP: a model; a person through elicitation.
     expect(s, viaMcp(s), "mcp", s.person >= 0 ? "person" : "caller_confirm");
+    // MCP 2026-07-28: the same table, the person asked through an input_required round trip.
+    expect(s, viaMcpModern(s), "mcp 2026-07-28", s.person >= 0 ? "person" : "caller_confirm");
     // REST: the caller is the person; nobody else can be asked.
     if (s.person < 0) expect(s, viaRest(s), "rest", "rest_confirm");
     // CLI: one command per process (no rate limit to reach); the terminal prompt is the person.

@@ -165,6 +165,25 @@ TEST_CASE("rate limiter keeps change operations in a separate, stricter bucket")
   CHECK_FALSE(limiter.admit("alice", Action::kDestructive).ok());
 }
 
+TEST_CASE("rate limiter takes back a refunded token, never beyond the burst") {
+  ManualClock clock;
+  RateLimitConfig config;
+  config.change = {0.001, 1};  // one change, then wait
+  RateLimiter limiter(config, clock);
+  limiter.refund("alice", Action::kDestructive);  // nothing taken yet: nothing to give back
+  REQUIRE(limiter.admit("alice", Action::kDestructive).ok());
+  REQUIRE_FALSE(limiter.admit("alice", Action::kDestructive).ok());
+  limiter.refund("alice", Action::kDestructive);
+  CHECK(limiter.admit("alice", Action::kDestructive).ok());
+  CHECK_FALSE(limiter.admit("alice", Action::kDestructive).ok());
+  limiter.refund("alice", Action::kDestructive);
+  limiter.refund("alice", Action::kDestructive);  // capped at the burst of 1
+  CHECK(limiter.admit("alice", Action::kDestructive).ok());
+  CHECK_FALSE(limiter.admit("alice", Action::kDestructive).ok());
+  limiter.refund("bob", Action::kChange);  // another principal's refund gives alice nothing
+  CHECK_FALSE(limiter.admit("alice", Action::kChange).ok());
+}
+
 TEST_CASE("rate limiter applies per-principal overrides and unlimited rates") {
   ManualClock clock;
   RateLimitConfig config;

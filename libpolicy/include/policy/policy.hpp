@@ -121,6 +121,10 @@ class Policy {
   // Writes the outcome record: "ok", "error", "dry_run", "declined", "cancelled"; `error` is
   // the failure when there was one.
   void finished(const CallContext& call, std::string_view outcome, const Status& error = Status::Ok());
+  // The admitted call changed nothing and is to be retried (an approval asked through an MCP
+  // 2026-07-28 round trip): its rate-limit token goes back, so the question and its answer
+  // count as one call.
+  void refund(const CallContext& call);
 
   std::string newCorrelationId() const;
   std::vector<FilterStats> stats() const;

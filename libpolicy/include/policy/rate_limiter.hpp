@@ -52,6 +52,9 @@ class RateLimiter {
   // Takes one token from the principal's bucket for `action`. OK, or kRateLimited with
   // details().retry_after_seconds set (>= 1) and a message naming the limit.
   Status admit(const std::string& principal, Action action);
+  // Gives back a token admit took for a call that did nothing (an approval question answered
+  // on a retry), up to the burst.
+  void refund(const std::string& principal, Action action);
 
   const RateLimitConfig& config() const { return config_; }
 
