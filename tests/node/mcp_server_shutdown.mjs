@@ -158,8 +158,9 @@ try {
     const rec = callRecord(auditPath, startRecord(auditPath, 'vm_power_on', 'DC0_H0_VM1').correlation_id);
     assert.ok(rec, JSON.stringify(audit(auditPath)));
     const text = r.content?.[0]?.text ?? '';
-    // The simulator has no CancelTask: the task either finished (ok) or cancelling it failed
-    // (error); only an operation that reports cancelled may be audited so.
+    // The task (delayed with -method-delay, so it exists only once the delay is over) either
+    // finished (ok), was cancelled, or cancelling it failed (error); only an operation that
+    // reports cancelled may be audited so.
     if (r.isError) {
       assert.equal(rec.outcome, /\bcancelled: .* was cancelled/.test(text) ? 'cancelled' : 'error', text);
       assert.equal(correlation(text), rec.correlation_id);

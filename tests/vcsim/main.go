@@ -7,7 +7,8 @@
 //
 // In vCenter mode it adds what this govmomi lacks: an AlarmManager with a few of vCenter's
 // default alarms, the alarm states of every entity, and -alarm to trigger some at start (see
-// "alarms" at the end of this file).
+// "alarms" below). In both modes it adds CancelTask and -task-duration, tasks that stay running
+// (see "tasks" at the end of this file).
 //
 // Build with scripts/build-vcsim.sh (GOPATH mode, GO111MODULE=off).
 package main
@@ -46,6 +47,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+	vimxml "github.com/vmware/govmomi/vim25/xml"
 
 	// Extra endpoints, enabled by Service.RegisterEndpoints (VPX mode only):
 	// /rest (vAPI: session, tagging, content library, cluster modules, namespaces),
@@ -85,6 +87,7 @@ func run() int {
 		certOut    = flag.String("cert-out", "", "write the server certificate (PEM) to this path")
 		watchStdin = flag.Bool("watch-stdin", true, "exit when stdin reaches EOF (disable when started with stdin at /dev/null)")
 		trace      = flag.Bool("trace", false, "write SOAP traffic to stderr")
+		taskDur    = flag.String("task-duration", "", "keep the tasks of these methods running (progress moving, cancelable with CancelTask) this many milliseconds before their work is done, e.g. CloneVM_Task:3000; methods: "+supportedSlowTasks())
 		alarmSpec  = flag.String("alarm", "", "VPX: trigger alarms at start, ENTITY:STATUS[:ALARM][,...]: ENTITY an inventory name or id (DC0_C0_RP0_VM0, vm-63), STATUS red or yellow, ALARM an alarm name (default: the first alarm for the entity's type)")
 	)
 
@@ -176,6 +179,10 @@ func run() int {
 	if bad == nil && err != nil {
 		bad = err
 	}
+	taskDurations, err := parseTaskDuration(*taskDur)
+	if bad == nil && err != nil {
+		bad = err
+	}
 	if bad != nil {
 		fmt.Fprintf(os.Stderr, "vcsim: %s\n", bad)
 		return 2
@@ -202,6 +209,8 @@ func run() int {
 			return 2
 		}
 	}
+
+	installTaskHelper(simulator.Map, taskDurations)
 
 	svc := model.Service
 	svc.Listen = &url.URL{Host: *listen}
@@ -327,6 +336,11 @@ func guardVAPILogin(s *simulator.Service, user, pass string) {
 }
 
 func parseMethodDelay(s string) (map[string]int, error) {
+	return parseMillis("-method-delay", s)
+}
+
+// parseMillis parses METHOD:MS[,...] (the value of flag `name`).
+func parseMillis(name, s string) (map[string]int, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -338,11 +352,11 @@ func parseMethodDelay(s string) (map[string]int, error) {
 		}
 		kv := strings.SplitN(item, ":", 2)
 		if len(kv) != 2 || strings.TrimSpace(kv[0]) == "" {
-			return nil, fmt.Errorf("-method-delay: want Method:milliseconds, got %q", item)
+			return nil, fmt.Errorf("%s: want Method:milliseconds, got %q", name, item)
 		}
 		ms, err := strconv.Atoi(strings.TrimSpace(kv[1]))
 		if err != nil || ms < 0 {
-			return nil, fmt.Errorf("-method-delay: bad delay in %q", item)
+			return nil, fmt.Errorf("%s: bad milliseconds in %q", name, item)
 		}
 		m[strings.TrimSpace(kv[0])] = ms
 	}
@@ -918,4 +932,440 @@ func (m *AlarmManager) RemoveObject(ref types.ManagedObjectReference) {
 			m.writeTriggered(ancestors, stateKey(a.Self, ref), nil)
 		}
 	}()
+}
+
+// ---- tasks ---------------------------------------------------------------------------------------
+//
+// govmomi 0.24's simulator runs a task to its end inside the SOAP call that creates it, and its
+// Task has no CancelTask ("does not implement: CancelTask"). Added here:
+//
+//   - -task-duration METHOD:MS[,...]: such a call answers at once with a task that stays running
+//     (info.progress moving, info.cancelable true) for MS milliseconds; then the simulator's own
+//     method does the work, and the task ends with its result or fault. Cancelled before, the work
+//     is never done (a CloneVM_Task creates no VM).
+//   - CancelTask on every Task: a running task of -task-duration ends in state error with a
+//     RequestCanceled fault and info.cancelled true; a finished (or already cancelled) task is
+//     InvalidState, as in vCenter; one whose work is under way is NotSupported (not cancelable).
+//
+// The simulator finds a method on the object its _this names. Neither VirtualMachine nor Task can
+// get methods from here without wrapping every such object (and the simulator type-asserts them),
+// so the request types of these methods are replaced in the types registry the simulator decodes
+// with: the replacement keeps the real _this aside and addresses a helper object of ours instead.
+
+// taskHelperRef is the helper object that receives the redirected calls.
+var taskHelperRef = types.ManagedObjectReference{Type: "VsmcpTaskHelper", Value: "vsmcp-task-helper"}
+
+// slowTaskMethods are the methods -task-duration accepts, with the descriptionId suffix vCenter
+// gives their tasks. Each needs a method of taskHelper named as the simulator names it (below).
+var slowTaskMethods = map[string]string{
+	"CloneVM_Task":    "clone",
+	"RelocateVM_Task": "relocate",
+	"ReconfigVM_Task": "reconfigure",
+	"PowerOnVM_Task":  "powerOn",
+	"PowerOffVM_Task": "powerOff",
+	"Destroy_Task":    "destroy",
+}
+
+// goMethodName is the Go method the simulator calls for a SOAP method (Foo_Task: FooTask).
+func goMethodName(method string) string {
+	name := strings.Title(method)
+	if strings.HasSuffix(name, "_Task") {
+		name = strings.TrimSuffix(name, "_Task") + "Task"
+	}
+	return name
+}
+
+func supportedSlowTasks() string {
+	var names []string
+	for n := range slowTaskMethods {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// parseTaskDuration parses -task-duration: METHOD:MS[,...].
+func parseTaskDuration(s string) (map[string]time.Duration, error) {
+	ms, err := parseMillis("-task-duration", s)
+	if err != nil || ms == nil {
+		return nil, err
+	}
+	out := make(map[string]time.Duration)
+	for name, v := range ms {
+		if _, ok := slowTaskMethods[name]; !ok {
+			return nil, fmt.Errorf("-task-duration: %q is not supported; methods: %s", name, supportedSlowTasks())
+		}
+		out[name] = time.Duration(v) * time.Millisecond
+	}
+	return out, nil
+}
+
+// slowTaskRequest is the decoded request of a -task-duration method: the simulator's own request
+// (Req, of the type it registered) and its _this (Target); This addresses the helper.
+type slowTaskRequest struct {
+	This   types.ManagedObjectReference
+	Method string
+	Target types.ManagedObjectReference
+	Req    interface{}
+}
+
+// originalTypes are the request types registered before ours replaced them.
+var originalTypes = map[string]reflect.Type{}
+
+// UnmarshalXML decodes the element as its original type would be, then redirects This.
+func (r *slowTaskRequest) UnmarshalXML(d *vimxml.Decoder, start vimxml.StartElement) error {
+	kind, ok := originalTypes[start.Name.Local]
+	if !ok {
+		return fmt.Errorf("no original type for %s", start.Name.Local)
+	}
+	v := reflect.New(kind)
+	if err := d.DecodeElement(v.Interface(), &start); err != nil {
+		return err
+	}
+	this, _ := v.Elem().FieldByName("This").Interface().(types.ManagedObjectReference)
+	*r = slowTaskRequest{This: taskHelperRef, Method: start.Name.Local, Target: this, Req: v.Interface()}
+	return nil
+}
+
+// cancelTaskRequest is CancelTask with This redirected to the helper and the task in Task.
+type cancelTaskRequest struct {
+	This types.ManagedObjectReference
+	Task types.ManagedObjectReference
+}
+
+// UnmarshalXML decodes a CancelTask element.
+func (r *cancelTaskRequest) UnmarshalXML(d *vimxml.Decoder, start vimxml.StartElement) error {
+	var req types.CancelTask
+	if err := d.DecodeElement(&req, &start); err != nil {
+		return err
+	}
+	*r = cancelTaskRequest{This: taskHelperRef, Task: req.This}
+	return nil
+}
+
+// slowTask is the state of one task of -task-duration.
+type slowTask struct {
+	cancel chan struct{} // closed by CancelTask
+
+	mu        sync.Mutex
+	cancelled bool // CancelTask accepted
+	working   bool // the simulator's method runs: no longer cancelable
+	finished  bool
+}
+
+// taskHelper receives the redirected calls. Its first field is an mo type, as the property
+// collector expects of every object in the Map.
+type taskHelper struct {
+	mo.ExtensibleManagedObject
+
+	durations map[string]time.Duration
+
+	mu      sync.Mutex
+	running map[types.ManagedObjectReference]*slowTask
+}
+
+// installTaskHelper redirects CancelTask and the methods of -task-duration to a helper object.
+// Call before the server starts (it changes the types registry).
+func installTaskHelper(reg *simulator.Registry, durations map[string]time.Duration) {
+	h := &taskHelper{durations: durations, running: map[types.ManagedObjectReference]*slowTask{}}
+	h.Self = taskHelperRef
+	reg.Put(h)
+	lookup := types.TypeFunc()
+	for name := range durations {
+		if kind, ok := lookup(name); ok {
+			originalTypes[name] = kind
+			types.Add(name, reflect.TypeOf(slowTaskRequest{}))
+		}
+	}
+	types.Add("CancelTask", reflect.TypeOf(cancelTaskRequest{}))
+}
+
+// The methods of slowTaskMethods, as the simulator names them.
+
+func (h *taskHelper) CloneVMTask(ctx *simulator.Context, req *slowTaskRequest) soap.HasFault {
+	return h.reply(ctx, req, &methods.CloneVM_TaskBody{})
+}
+
+func (h *taskHelper) RelocateVMTask(ctx *simulator.Context, req *slowTaskRequest) soap.HasFault {
+	return h.reply(ctx, req, &methods.RelocateVM_TaskBody{})
+}
+
+func (h *taskHelper) ReconfigVMTask(ctx *simulator.Context, req *slowTaskRequest) soap.HasFault {
+	return h.reply(ctx, req, &methods.ReconfigVM_TaskBody{})
+}
+
+func (h *taskHelper) PowerOnVMTask(ctx *simulator.Context, req *slowTaskRequest) soap.HasFault {
+	return h.reply(ctx, req, &methods.PowerOnVM_TaskBody{})
+}
+
+func (h *taskHelper) PowerOffVMTask(ctx *simulator.Context, req *slowTaskRequest) soap.HasFault {
+	return h.reply(ctx, req, &methods.PowerOffVM_TaskBody{})
+}
+
+func (h *taskHelper) DestroyTask(ctx *simulator.Context, req *slowTaskRequest) soap.HasFault {
+	return h.reply(ctx, req, &methods.Destroy_TaskBody{})
+}
+
+// reply starts the task and fills body (a methods.*_TaskBody) with its reference or the fault.
+func (h *taskHelper) reply(ctx *simulator.Context, req *slowTaskRequest, body soap.HasFault) soap.HasFault {
+	ref, fault := h.start(ctx, req)
+	b := reflect.ValueOf(body).Elem()
+	if fault != nil {
+		b.FieldByName("Fault_").Set(reflect.ValueOf(fault))
+		return body
+	}
+	res := reflect.New(b.FieldByName("Res").Type().Elem())
+	res.Elem().FieldByName("Returnval").Set(reflect.ValueOf(ref))
+	b.FieldByName("Res").Set(res)
+	return body
+}
+
+// target finds the object and the simulator's method a redirected request is for.
+func (h *taskHelper) target(ctx *simulator.Context, req *slowTaskRequest) (mo.Reference, reflect.Value, *soap.Fault) {
+	obj := ctx.Map.Get(req.Target)
+	if obj == nil {
+		return nil, reflect.Value{}, simulator.Fault(fmt.Sprintf("managed object not found: %s", req.Target),
+			&types.ManagedObjectNotFound{Obj: req.Target})
+	}
+	m := reflect.ValueOf(obj).MethodByName(goMethodName(req.Method))
+	if !m.IsValid() || m.Type().NumIn() == 0 || m.Type().In(m.Type().NumIn()-1) != reflect.TypeOf(req.Req) {
+		return nil, reflect.Value{}, simulator.Fault(fmt.Sprintf("%s does not implement: %s", req.Target, req.Method),
+			&types.MethodNotFound{Receiver: req.Target, Method: req.Method})
+	}
+	if e, ok := obj.(mo.Entity); ok {
+		for _, dm := range e.Entity().DisabledMethod {
+			if dm == goMethodName(req.Method) || dm == req.Method {
+				return nil, reflect.Value{}, simulator.Fault(fmt.Sprintf("%s method is disabled: %s", req.Target, req.Method),
+					&types.MethodDisabled{})
+			}
+		}
+	}
+	return obj, m, nil
+}
+
+// start creates the task (queued, cancelable) and runs it on a goroutine.
+func (h *taskHelper) start(ctx *simulator.Context, req *slowTaskRequest) (types.ManagedObjectReference, *soap.Fault) {
+	obj, _, fault := h.target(ctx, req)
+	if fault != nil {
+		return types.ManagedObjectReference{}, fault
+	}
+	t := simulator.CreateTask(obj, goMethodName(req.Method), func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		return nil, &types.SystemError{Reason: "run by the vsmcp task helper"}
+	})
+	ctx.Map.WithLock(t, func() {
+		ctx.Map.Update(t, []types.PropertyChange{
+			{Name: "info.cancelable", Val: true},
+			{Name: "info.descriptionId", Val: req.Target.Type + "." + slowTaskMethods[req.Method]},
+		})
+	})
+	st := &slowTask{cancel: make(chan struct{})}
+	h.mu.Lock()
+	h.running[t.Self] = st
+	h.mu.Unlock()
+
+	c := *ctx // the request's context ends with the call
+	target := req.Target
+	c.Caller = &target // the simulator's method runs with the target locked, as when called directly
+	go h.work(&c, st, t, req, h.durations[req.Method])
+	return t.Self, nil
+}
+
+func (h *taskHelper) update(ctx *simulator.Context, t *simulator.Task, changes ...types.PropertyChange) {
+	ctx.Map.WithLock(t, func() { ctx.Map.Update(t, changes) })
+}
+
+// work keeps the task running for d (progress moving), then does its work unless cancelled.
+func (h *taskHelper) work(ctx *simulator.Context, st *slowTask, t *simulator.Task, req *slowTaskRequest, d time.Duration) {
+	defer func() {
+		h.mu.Lock()
+		delete(h.running, t.Self)
+		h.mu.Unlock()
+	}()
+	begin := time.Now()
+	h.update(ctx, t,
+		types.PropertyChange{Name: "info.startTime", Val: begin},
+		types.PropertyChange{Name: "info.state", Val: types.TaskInfoStateRunning},
+		types.PropertyChange{Name: "info.progress", Val: int32(0)})
+
+	step := d / 10
+	if step < 50*time.Millisecond {
+		step = 50 * time.Millisecond
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		left := d - time.Since(begin)
+		if left <= 0 {
+			break
+		}
+		if left > step {
+			left = step
+		}
+		timer.Reset(left)
+		select {
+		case <-st.cancel:
+			h.finishCancelled(ctx, st, t)
+			return
+		case <-timer.C:
+		}
+		if p := int32(time.Since(begin) * 100 / d); p < 100 {
+			h.update(ctx, t, types.PropertyChange{Name: "info.progress", Val: p})
+		}
+	}
+
+	st.mu.Lock()
+	if st.cancelled {
+		st.mu.Unlock()
+		h.finishCancelled(ctx, st, t)
+		return
+	}
+	st.working = true
+	st.mu.Unlock()
+	h.update(ctx, t, types.PropertyChange{Name: "info.cancelable", Val: false})
+
+	result, fault := h.execute(ctx, req)
+
+	st.mu.Lock()
+	st.finished = true
+	st.mu.Unlock()
+	changes := []types.PropertyChange{{Name: "info.completeTime", Val: time.Now()}}
+	if fault != nil {
+		changes = append(changes,
+			types.PropertyChange{Name: "info.state", Val: types.TaskInfoStateError},
+			types.PropertyChange{Name: "info.error", Val: *fault})
+	} else {
+		changes = append(changes,
+			types.PropertyChange{Name: "info.progress", Val: int32(100)},
+			types.PropertyChange{Name: "info.state", Val: types.TaskInfoStateSuccess},
+			types.PropertyChange{Name: "info.result", Val: result})
+	}
+	h.update(ctx, t, changes...)
+}
+
+// finishCancelled ends a cancelled task: error RequestCanceled, info.cancelled true.
+func (h *taskHelper) finishCancelled(ctx *simulator.Context, st *slowTask, t *simulator.Task) {
+	st.mu.Lock()
+	st.finished = true
+	st.mu.Unlock()
+	h.update(ctx, t,
+		types.PropertyChange{Name: "info.completeTime", Val: time.Now()},
+		types.PropertyChange{Name: "info.cancelled", Val: true},
+		types.PropertyChange{Name: "info.state", Val: types.TaskInfoStateError},
+		types.PropertyChange{Name: "info.error", Val: types.LocalizedMethodFault{
+			Fault: &types.RequestCanceled{}, LocalizedMessage: "The task was canceled by a user."}})
+}
+
+// execute calls the simulator's own method and returns the outcome of the task it ran. That task
+// is then dropped (from the Map and the TaskManager's recentTask): the client knows only ours.
+func (h *taskHelper) execute(ctx *simulator.Context, req *slowTaskRequest) (types.AnyType, *types.LocalizedMethodFault) {
+	failed := func(f *soap.Fault) *types.LocalizedMethodFault {
+		if mf, ok := f.VimFault().(types.BaseMethodFault); ok {
+			return &types.LocalizedMethodFault{Fault: mf, LocalizedMessage: f.String}
+		}
+		return &types.LocalizedMethodFault{Fault: &types.SystemError{Reason: f.String}, LocalizedMessage: f.String}
+	}
+	obj, m, fault := h.target(ctx, req)
+	if fault != nil {
+		return nil, failed(fault)
+	}
+	args := []reflect.Value{reflect.ValueOf(req.Req)}
+	if m.Type().NumIn() == 2 {
+		args = append([]reflect.Value{reflect.ValueOf(ctx)}, args...)
+	}
+	var out []reflect.Value
+	ctx.Map.WithLock(obj, func() { out = m.Call(args) })
+	body, _ := out[0].Interface().(soap.HasFault)
+	if body == nil {
+		return nil, failed(simulator.Fault("no reply", &types.SystemError{Reason: "no reply"}))
+	}
+	if f := body.Fault(); f != nil {
+		return nil, failed(f)
+	}
+	res := reflect.ValueOf(body).Elem().FieldByName("Res")
+	if !res.IsValid() || res.IsNil() {
+		return nil, failed(simulator.Fault("no result", &types.SystemError{Reason: "no result"}))
+	}
+	ref, _ := res.Elem().FieldByName("Returnval").Interface().(types.ManagedObjectReference)
+	inner, ok := ctx.Map.Get(ref).(*simulator.Task)
+	if !ok {
+		return nil, failed(simulator.Fault("no task", &types.SystemError{Reason: "no task"}))
+	}
+	var info types.TaskInfo
+	ctx.Map.WithLock(inner, func() { info = inner.Info })
+	h.drop(ctx, ref)
+	if info.Error != nil {
+		return nil, info.Error
+	}
+	return info.Result, nil
+}
+
+// drop removes a finished task of the simulator from the TaskManager's recentTask and the Map.
+func (h *taskHelper) drop(ctx *simulator.Context, ref types.ManagedObjectReference) {
+	content := ctx.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance).Content
+	if content.TaskManager != nil {
+		if tm, ok := ctx.Map.Get(*content.TaskManager).(*simulator.TaskManager); ok {
+			tm.Lock()
+			recent := []types.ManagedObjectReference{}
+			for _, r := range tm.RecentTask {
+				if r != ref {
+					recent = append(recent, r)
+				}
+			}
+			ctx.Map.Update(tm, []types.PropertyChange{{Name: "recentTask", Val: recent}})
+			tm.Unlock()
+		}
+	}
+	ctx.Map.Remove(ref)
+}
+
+// CancelTask (any Task): see the top of this section.
+func (h *taskHelper) CancelTask(ctx *simulator.Context, req *cancelTaskRequest) soap.HasFault {
+	body := &methods.CancelTaskBody{}
+	obj := ctx.Map.Get(req.Task)
+	if obj == nil {
+		body.Fault_ = simulator.Fault(fmt.Sprintf("managed object not found: %s", req.Task),
+			&types.ManagedObjectNotFound{Obj: req.Task})
+		return body
+	}
+	t, ok := obj.(*simulator.Task)
+	if !ok {
+		body.Fault_ = simulator.Fault(fmt.Sprintf("%s does not implement: CancelTask", req.Task),
+			&types.MethodNotFound{Receiver: req.Task, Method: "CancelTask"})
+		return body
+	}
+	invalid := func(msg string) *soap.Fault { return simulator.Fault(msg, &types.InvalidState{}) }
+	h.mu.Lock()
+	st := h.running[req.Task]
+	h.mu.Unlock()
+	if st == nil {
+		// A task of the simulator: finished when its call answered.
+		var state types.TaskInfoState
+		ctx.Map.WithLock(t, func() { state = t.Info.State })
+		if state == types.TaskInfoStateSuccess || state == types.TaskInfoStateError {
+			body.Fault_ = invalid(fmt.Sprintf("task %s has already completed (%s)", req.Task.Value, state))
+		} else {
+			body.Fault_ = simulator.Fault(fmt.Sprintf("task %s is not cancelable", req.Task.Value), &types.NotSupported{})
+		}
+		return body
+	}
+	st.mu.Lock()
+	switch {
+	case st.finished:
+		body.Fault_ = invalid(fmt.Sprintf("task %s has already completed", req.Task.Value))
+	case st.cancelled:
+		body.Fault_ = invalid(fmt.Sprintf("task %s is already being cancelled", req.Task.Value))
+	case st.working:
+		body.Fault_ = simulator.Fault(fmt.Sprintf("task %s is not cancelable any more", req.Task.Value), &types.NotSupported{})
+	default:
+		st.cancelled = true
+		close(st.cancel)
+	}
+	st.mu.Unlock()
+	if body.Fault_ != nil {
+		return body
+	}
+	h.update(ctx, t, types.PropertyChange{Name: "info.cancelled", Val: true})
+	body.Res = &types.CancelTaskResponse{}
+	return body
 }
