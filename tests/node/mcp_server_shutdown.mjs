@@ -95,7 +95,8 @@ function rawConnection(port) {
   const closed = new Promise((resolve) => socket.on('close', () => resolve(got)));
   const connected = new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
   socket.on('error', () => {});  // a reset shows as an early close with what was read
-  return { socket, closed, connected, write: (text) => { if (!socket.destroyed) socket.write(text); } };
+  return { socket, closed, connected, got: () => got,
+           write: (text) => { if (!socket.destroyed) socket.write(text); } };
 }
 
 try {
@@ -104,18 +105,34 @@ try {
     const auditPath = path.join(dir, 'http-drain.log');
     const { s, url, transport, call } = await httpCallInFlight([], 'DC0_H0_VM0', auditPath);
     const port = Number(new URL(url).port);
-    // A connection opened before the signal, used after it.
+    // A connection the server accepted before the signal (it answered a first request on it,
+    // so it is not still waiting in the listen backlog), used again after it.
     const raw = rawConnection(port);
     await raw.connected;
+    const post = (id) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: {} });
+      raw.write(
+        `POST ${new URL(url).pathname} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        `Accept: application/json, text/event-stream\r\nMcp-Session-Id: ${transport.sessionId}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    post(98);
+    // The whole first response: its chunked end, or as many body bytes as Content-Length says.
+    const complete = (text) => {
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0 || !/"id":98/.test(text)) return false;
+      const head = text.slice(0, end);
+      if (/\r\ntransfer-encoding: *chunked/i.test(head)) return text.endsWith('\r\n0\r\n\r\n');
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      return length !== null && Buffer.byteLength(text.slice(end + 4)) >= Number(length[1]);
+    };
+    await until(() => complete(raw.got()), 'the whole answer to a first request on the raw connection');
+    const before = raw.got().length;
     const signalled = Date.now();
     s.child.kill('SIGTERM');
     await until(() => /draining/.test(s.err), 'the draining log line');
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list', params: {} });
-    raw.write(
-      `POST ${new URL(url).pathname} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
-      `Accept: application/json, text/event-stream\r\nMcp-Session-Id: ${transport.sessionId}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    const reply = await raw.closed;
+    post(99);
+    const reply = (await raw.closed).slice(before);
     assert.match(reply, /^HTTP\/1\.1 503 /, reply);
     assert.match(reply, /\r\nConnection: close\r\n/i, reply);
     const error = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
