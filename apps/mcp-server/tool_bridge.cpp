@@ -190,9 +190,24 @@ class VcenterTasks final : public mcp::TaskBackend {
     return out;
   }
 
-  Status cancel(const mcp::Tool&, const Json& state, const std::string&) override {
+  // Audited as the operation whose task it stops: outcome "cancel_requested" (vCenter took the
+  // CancelTask; the task may still complete) or "error".
+  Status cancel(const mcp::Tool& tool, const Json& state, const std::string& principal) override {
     if (state.find("done")) return Status::Ok();  // nothing runs
-    return bridge_.client->cancelTask(taskOf(state));
+    const vsphere::MoRef task = taskOf(state);
+    policy::Policy& policy = bridge_.invoker->policy();
+    policy::CallContext audit;
+    audit.transport = bridge_.transport;
+    audit.principal = principal;
+    audit.correlation_id = policy.newCorrelationId();
+    audit.operation = tool.name;
+    const ops::Operation* op = bridge_.invoker->registry().find(tool.name);
+    audit.action = op ? ops::actionOf(op->safety) : policy::Action::kChange;
+    audit.arguments = Json::object().set("task", task.value);
+    audit.started = std::chrono::steady_clock::now();
+    Status cancelled = bridge_.client->cancelTask(task);
+    policy.finished(audit, cancelled.ok() ? "cancel_requested" : "error", cancelled);
+    return cancelled;
   }
 
  private:

@@ -96,7 +96,7 @@ const work = mkdtempSync(join(tmpdir(), 'vsmcp-v2-e2e-'));
 const rateLimits = join(work, 'rate-limits.json');
 writeFileSync(rateLimits, JSON.stringify({ read: { rate: 'off' }, change: { rate: 'off' } }));
 const env = { ...process.env, VCENTER_HOST: vcUrl, VCENTER_USER: 'user', VCENTER_PASSWORD: 'pass',
-              VCENTER_CA_BUNDLE: ca, MCP_RATE_LIMITS_FILE: rateLimits, MCP_AUDIT_LOG: 'off' };
+              VCENTER_CA_BUNDLE: ca, MCP_RATE_LIMITS_FILE: rateLimits, MCP_AUDIT_LOG: join(work, 'audit.log') };
 
 let httpServer;  // the HTTP mode's server process
 async function startHttpServer() {
@@ -300,6 +300,11 @@ try {
     assert.equal(ack.resultType, 'complete');
     const done = await settle(created.taskId);
     assert.equal(done.status, 'cancelled', JSON.stringify(done));
+    // The cancel is audited as the operation whose task it stopped.
+    const records = readFileSync(env.MCP_AUDIT_LOG, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const cancel = records.filter((r) => r.event === 'call' && r.operation === 'vm_clone' && r.outcome === 'cancel_requested');
+    assert.equal(cancel.length, 1, JSON.stringify(records.filter((r) => r.operation === 'vm_clone')));
+    assert.match(JSON.stringify(cancel[0].arguments), /task-/);
   });
 
   await check('a resource subscription receives an update when the VM changes', async () => {
