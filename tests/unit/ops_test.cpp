@@ -674,6 +674,33 @@ void scriptFor(const Scenario& s, Script& script) {
   if (s.blocked) script.blockers = {"VM 'web' is suspended: resume it first (vm_power_on)"};
 }
 
+// What a tools/call result decided (either era), and the last call's audit.
+Outcome2 mcpOutcome(const Json& result, const InMemoryAuditSink& audit) {
+  Outcome2 o;
+  const std::string text = result.find("content")->items()[0].find("text")->asString();
+  const Json* structured = result.find("structuredContent");
+  if (result.find("isError") && result.find("isError")->asBool()) {
+    o.decision = text.find("denied") != std::string::npos || text.find("rate limit") != std::string::npos ||
+                         text.find("not allowed") != std::string::npos || text.find("role") != std::string::npos
+                     ? Decision::kRefused
+                     : Decision::kFailed;
+  } else if (structured && structured->find("declined")) {
+    o.decision = Decision::kDeclined;
+    CHECK(text.find("confirm") == std::string::npos);  // no coaching after a no
+  } else if (structured && structured->find("dry_run")) {
+    o.decision = Decision::kDryRun;
+    CHECK(text.find("Call again with confirm: true") != std::string::npos);
+  } else {
+    o.decision = Decision::kRan;
+    // The text is the summary and the JSON, so a client that passes only content loses nothing.
+    CHECK(text.find(structured->dump()) != std::string::npos);
+  }
+  auto rec = lastOutcome(audit);
+  o.audit = rec.outcome;
+  o.approval = rec.approval;
+  return o;
+}
+
 Outcome2 viaMcp(const Scenario& s) {
   Script script;
   Registry registry = scriptedRegistry(script);
@@ -715,29 +742,7 @@ Outcome2 viaMcp(const Scenario& s) {
     result = *sink->waitFor([id](const Json& m) { return m.find("id") && m.find("id")->asInt() == id && !m.find("method"); })
                   .find("result");
   }
-  Outcome2 o;
-  const std::string text = result.find("content")->items()[0].find("text")->asString();
-  const Json* structured = result.find("structuredContent");
-  if (result.find("isError") && result.find("isError")->asBool()) {
-    o.decision = text.find("denied") != std::string::npos || text.find("rate limit") != std::string::npos ||
-                         text.find("not allowed") != std::string::npos || text.find("role") != std::string::npos
-                     ? Decision::kRefused
-                     : Decision::kFailed;
-  } else if (structured && structured->find("declined")) {
-    o.decision = Decision::kDeclined;
-    CHECK(text.find("confirm") == std::string::npos);  // no coaching after a no
-  } else if (structured && structured->find("dry_run")) {
-    o.decision = Decision::kDryRun;
-    CHECK(text.find("Call again with confirm: true") != std::string::npos);
-  } else {
-    o.decision = Decision::kRan;
-    // The text is the summary and the JSON, so a client that passes only content loses nothing.
-    CHECK(text.find(structured->dump()) != std::string::npos);
-  }
-  auto rec = lastOutcome(*audit);
-  o.audit = rec.outcome;
-  o.approval = rec.approval;
-  return o;
+  return mcpOutcome(result, *audit);
 }
 
 // --- MCP 2026-07-28: stateless requests; the person's answer comes back with a retry ----------
@@ -801,25 +806,7 @@ Outcome2 viaMcpModern(const Scenario& s) {
     CHECK(result.find("resultType")->asString() == "complete");
   }
   CHECK(approvals_requested == (s.person >= 0 && std::string(s.op) == "vm_destroy" && !s.blocked ? s.repeat : 0));
-  Outcome2 o;
-  const std::string text = result.find("content")->items()[0].find("text")->asString();
-  const Json* structured = result.find("structuredContent");
-  if (result.find("isError") && result.find("isError")->asBool()) {
-    o.decision = text.find("denied") != std::string::npos || text.find("rate limit") != std::string::npos ||
-                         text.find("not allowed") != std::string::npos || text.find("role") != std::string::npos
-                     ? Decision::kRefused
-                     : Decision::kFailed;
-  } else if (structured && structured->find("declined")) {
-    o.decision = Decision::kDeclined;
-  } else if (structured && structured->find("dry_run")) {
-    o.decision = Decision::kDryRun;
-  } else {
-    o.decision = Decision::kRan;
-  }
-  auto rec = lastOutcome(*audit);
-  o.audit = rec.outcome;
-  o.approval = rec.approval;
-  return o;
+  return mcpOutcome(result, *audit);
 }
 
 // --- REST: the gateway's handler with a scripted registry --------------------------------------
